@@ -1,0 +1,136 @@
+//! The storage boundary of Steward.
+//!
+//! [`Store`] is implemented by `steward-store-sqlite` (the embedded default, one file) and
+//! `steward-store-postgres` (larger deployments, several replicas). Engines and the server only
+//! ever see `Arc<dyn Store>`. Every backend runs the same [`conformance`] suite, so behaviour
+//! that one backend shows and the other does not is a bug in the backend, not in the caller.
+//!
+//! Writes from sources go through an [`IngestTx`]: one database transaction that the caller
+//! commits at the end of an import or sync page, so a failed import leaves the database as it
+//! was before the import started.
+
+mod cursor;
+mod error;
+mod query;
+
+#[cfg(feature = "conformance")]
+pub mod conformance;
+
+pub use cursor::Cursor;
+pub use error::{Result, StoreError};
+pub use query::*;
+
+use async_trait::async_trait;
+use steward_model::{
+    Connector, DailyUsage, DataPolicy, Environment, Governance, Page, Principal, Resource, Tenant, UsageEvent,
+};
+
+/// Everything Steward keeps. Implementations must be safe to share between tasks.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// `sqlite` or `postgres`, for logs and `/readyz`.
+    fn backend(&self) -> &'static str;
+
+    /// Bring the schema up to date. Idempotent; safe to call at every start.
+    async fn migrate(&self) -> Result<()>;
+
+    /// Start a write transaction for bulk ingestion.
+    async fn begin_ingest(&self) -> Result<Box<dyn IngestTx>>;
+
+    // ---- inventory reads -------------------------------------------------------------------
+
+    async fn list_tenants(&self) -> Result<Vec<Tenant>>;
+
+    async fn list_environments(&self, query: &EnvironmentQuery) -> Result<Page<EnvironmentSummary>>;
+
+    async fn get_environment(&self, id: &str) -> Result<Option<Environment>>;
+
+    async fn list_resources(&self, query: &ResourceQuery) -> Result<Page<Resource>>;
+
+    async fn get_resource(&self, id: &str) -> Result<Option<Resource>>;
+
+    async fn list_principals(&self, query: &PrincipalQuery) -> Result<Page<Principal>>;
+
+    async fn get_principal(&self, id: &str) -> Result<Option<Principal>>;
+
+    async fn list_connectors(&self, tenant_id: Option<&str>) -> Result<Vec<Connector>>;
+
+    async fn list_data_policies(&self, tenant_id: Option<&str>) -> Result<Vec<DataPolicy>>;
+
+    /// Totals for dashboards: counts by kind and environment, makers, active users.
+    async fn overview(&self, tenant_id: Option<&str>) -> Result<Overview>;
+
+    // ---- governance metadata ----------------------------------------------------------------
+
+    /// Governance metadata of a resource; empty when nothing was declared.
+    async fn get_governance(&self, resource_id: &str) -> Result<Governance>;
+
+    /// Replace the governance metadata of an existing resource.
+    /// Fails with [`StoreError::NotFound`] when the resource does not exist.
+    async fn set_governance(&self, resource_id: &str, governance: &Governance) -> Result<()>;
+
+    // ---- usage ------------------------------------------------------------------------------
+
+    /// Daily usage of one resource for the days in `[from, to]`, oldest first; days without use are absent.
+    async fn daily_usage(&self, resource_id: &str, from: chrono::NaiveDate, to: chrono::NaiveDate)
+    -> Result<Vec<DailyUsage>>;
+
+    // ---- integrity --------------------------------------------------------------------------
+
+    /// A digest of the whole inventory and usage content, independent of insertion order and
+    /// of bookkeeping columns (first seen, last seen). Two stores holding the same data give
+    /// the same digest; used to prove that interrupted and uninterrupted runs converge.
+    async fn content_digest(&self) -> Result<String>;
+}
+
+/// One write transaction. Dropping it without [`IngestTx::commit`] rolls back.
+///
+/// Upserts compare a content hash so that re-importing identical data writes nothing and
+/// reports every row as unchanged. Governance metadata is never touched by ingestion.
+#[async_trait]
+pub trait IngestTx: Send {
+    async fn upsert_tenants(&mut self, items: Vec<Tenant>) -> Result<UpsertCounts>;
+    async fn upsert_environments(&mut self, items: Vec<Environment>) -> Result<UpsertCounts>;
+    async fn upsert_connectors(&mut self, items: Vec<Connector>) -> Result<UpsertCounts>;
+    async fn upsert_data_policies(&mut self, items: Vec<DataPolicy>) -> Result<UpsertCounts>;
+    async fn upsert_principals(&mut self, items: Vec<Principal>) -> Result<UpsertCounts>;
+    async fn upsert_resources(&mut self, items: Vec<Resource>) -> Result<UpsertCounts>;
+
+    /// Insert usage events, ignoring ids already stored (the audit feed repeats records),
+    /// and bring the daily rollups of the touched resource-days up to date.
+    /// Returns how many events were new.
+    async fn insert_usage_events(&mut self, items: Vec<UsageEvent>) -> Result<u64>;
+
+    async fn commit(self: Box<Self>) -> Result<()>;
+    async fn rollback(self: Box<Self>) -> Result<()>;
+}
+
+/// What an upsert did, row by row.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct UpsertCounts {
+    pub added: u64,
+    pub changed: u64,
+    pub unchanged: u64,
+}
+
+impl UpsertCounts {
+    pub fn total(&self) -> u64 {
+        self.added + self.changed + self.unchanged
+    }
+}
+
+impl std::ops::AddAssign for UpsertCounts {
+    fn add_assign(&mut self, rhs: Self) {
+        self.added += rhs.added;
+        self.changed += rhs.changed;
+        self.unchanged += rhs.unchanged;
+    }
+}
+
+/// A stable 64-bit content hash of a serialisable record, as 16 hex digits.
+/// Backends store it beside each row to skip writes of unchanged data.
+pub fn content_hash<T: serde::Serialize>(value: &T) -> String {
+    // Serialising our own model types cannot fail (no maps with non-string keys).
+    let bytes = serde_json::to_vec(value).unwrap_or_default();
+    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&bytes))
+}
