@@ -1,1 +1,86 @@
-fn main() {}
+//! `steward`: the command line and the server of Steward, in one binary.
+//!
+//! Every subcommand's `--help` is its manual. Configuration comes from flags, then `STEWARD_*`
+//! environment variables, then `steward.toml`, then defaults (see docs/configuration.md).
+
+mod bench;
+mod commands;
+mod config;
+mod db;
+mod progress;
+mod rss;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Steward: a self-hosted Center of Excellence for low-code estates (Power Platform first).
+#[derive(Debug, Parser)]
+#[command(name = "steward", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// Database URL: sqlite://PATH (embedded, the default) or postgres://USER@HOST/DB.
+    #[arg(long, global = true, env = "STEWARD_DATABASE_URL", value_name = "URL")]
+    db: Option<String>,
+
+    /// Configuration file (default: ./steward.toml when it exists).
+    #[arg(long, global = true, env = "STEWARD_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run Steward on a synthetic tenant: generate it, import it into an embedded SQLite file, serve it.
+    Demo(commands::demo::Args),
+    /// Write a deterministic synthetic tenant in the real Microsoft wire formats.
+    Generate(commands::generate::Args),
+    /// Import a directory written by `steward generate` (a tenant dump) into the database.
+    Import(commands::import::Args),
+    /// Create or upgrade the database schema.
+    Migrate,
+    /// Serve the web UI and the REST API.
+    Serve(commands::serve::Args),
+    /// Measure Steward's speed and memory; prints figures for BENCHMARKS.md.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+}
+
+fn main() -> std::process::ExitCode {
+    init_tracing();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = config::Config::load(cli.config.as_deref())?;
+    let db_url = cli.db.clone().or_else(|| config.database.url.clone());
+    match cli.command {
+        Command::Demo(args) => commands::demo::run(args, db_url).await,
+        Command::Generate(args) => commands::generate::run(args),
+        Command::Import(args) => commands::import::run(args, &config::database_url(db_url)).await,
+        Command::Migrate => commands::migrate::run(&config::database_url(db_url)).await,
+        Command::Serve(args) => commands::serve::run(args, &config::database_url(db_url), &config).await,
+        Command::Bench(cmd) => bench::run(cmd).await,
+    }
+}
+
+/// Logs go to stderr so that stdout stays machine-readable (`--json`, the printed URL).
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("STEWARD_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,steward=info,steward_server=info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+}

@@ -1,0 +1,31 @@
+//! `steward bench …`: commands that print the figures recorded in BENCHMARKS.md.
+//! Timings live here and never in tests.
+
+mod ingest;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum BenchCommand {
+    /// Resources per second upserted into SQLite and PostgreSQL, and peak memory.
+    Ingest(ingest::Args),
+}
+
+pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
+    match cmd {
+        BenchCommand::Ingest(args) => ingest::run(args).await,
+    }
+}
+
+/// Print the machine a figure was measured on, for BENCHMARKS.md.
+pub fn print_machine() {
+    let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .unwrap_or_else(|| "unknown CPU".to_string());
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| s.lines().next().and_then(|l| l.split_whitespace().nth(1)).and_then(|kb| kb.parse::<u64>().ok()))
+        .map(|kb| format!("{:.0} GiB", kb as f64 / 1024.0 / 1024.0))
+        .unwrap_or_else(|| "unknown memory".to_string());
+    println!("machine: {cpus} cores, {model}, {mem}; date {}", chrono::Utc::now().format("%Y-%m-%d"));
+}

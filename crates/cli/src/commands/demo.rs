@@ -1,0 +1,60 @@
+//! `steward demo`: the first thing a new user runs. No flags needed.
+
+use crate::{commands::serve, db, progress::TerminalProgress};
+use anyhow::Context;
+use std::path::PathBuf;
+use steward_ingest::dump::{self, ImportOptions};
+use steward_ingest::synthetic::{self, GenerateOptions, Preset};
+use steward_store::ResourceQuery;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Where the demo keeps its tenant files and database.
+    #[arg(long, env = "STEWARD_DATA_DIR", default_value = "steward-data", value_name = "DIR")]
+    data_dir: PathBuf,
+    /// Address to serve on.
+    #[arg(long, env = "STEWARD_ADDR", default_value = serve::DEFAULT_ADDR, value_name = "HOST:PORT")]
+    addr: String,
+    /// Seed of the synthetic tenant.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Prepare the data and exit without serving (useful in scripts).
+    #[arg(long)]
+    no_serve: bool,
+}
+
+pub async fn run(args: Args, db_url: Option<String>) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&args.data_dir)
+        .with_context(|| format!("cannot create the data directory {}", args.data_dir.display()))?;
+    let url = db_url.unwrap_or_else(|| format!("sqlite://{}", args.data_dir.join("steward.db").display()));
+    let store = db::open(&url).await?;
+
+    let existing = store.list_resources(&ResourceQuery { limit: Some(1), ..Default::default() }).await?;
+    if existing.total > 0 {
+        println!("Reusing the demo data in {} ({} resources).", db::redact(&url), existing.total);
+    } else {
+        let tenant_dir = args.data_dir.join("tenant-small");
+        // Usage ends today so that "last 30 days" figures are alive in the demo.
+        let mut opts = GenerateOptions::new(Preset::Small, args.seed);
+        opts.end_date = chrono::Utc::now().date_naive();
+        println!("Generating a small synthetic tenant into {} …", tenant_dir.display());
+        synthetic::generate(&opts, &tenant_dir, &TerminalProgress::new())
+            .with_context(|| format!("cannot generate the demo tenant into {}", tenant_dir.display()))?;
+        println!("Importing it into {} …", db::redact(&url));
+        let report = dump::import_dir(store.as_ref(), &tenant_dir, &ImportOptions::default(), &TerminalProgress::new())
+            .await
+            .context("cannot import the demo tenant")?;
+        println!(
+            "Imported {} environments, {} resources, {} principals, {} usage events.",
+            report.environments.total(),
+            report.resources.total(),
+            report.principals.total(),
+            report.usage_events_new
+        );
+    }
+    if args.no_serve {
+        return Ok(());
+    }
+    println!("Signed in as the demo administrator: this is synthetic data, not a real tenant.");
+    serve::serve(store, &args.addr, true).await
+}

@@ -1,0 +1,7 @@
+//! One module per subcommand.
+
+pub mod demo;
+pub mod generate;
+pub mod import;
+pub mod migrate;
+pub mod serve;
