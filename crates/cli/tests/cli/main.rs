@@ -1,0 +1,6 @@
+//! End-to-end tests of the `steward` binary, run as a user would run it.
+//! One test binary (link time); modules by command.
+
+mod demo;
+mod import;
+mod support;
