@@ -1,1 +1,157 @@
-//! placeholder
+//! Steward's PostgreSQL store, for deployments with several server replicas.
+//!
+//! One [`PostgresStore`] holds a connection pool. Reads take any pooled connection; an
+//! [`IngestTx`](steward_store::IngestTx) holds one connection with an open transaction until it
+//! is committed or rolled back. Bulk upserts send one prepared `INSERT … SELECT FROM UNNEST(…)`
+//! statement per batch, so a sync of tens of thousands of resources is a few dozen round trips.
+//!
+//! [`connect_with_schema`](PostgresStore::connect_with_schema) confines the store to one schema
+//! (created when absent), which lets several deployments, or several tests, share a database.
+
+mod connect;
+mod digest;
+mod error;
+mod ingest;
+mod migrate;
+mod read;
+mod rows;
+
+use async_trait::async_trait;
+use deadpool_postgres::Pool;
+use steward_model::{Connector, DailyUsage, DataPolicy, Environment, Governance, Page, Principal, Resource, Tenant};
+use steward_store::{
+    EnvironmentQuery, EnvironmentSummary, IngestTx, Overview, PrincipalQuery, ResourceQuery, Result, Store, StoreError,
+};
+
+pub use migrate::LATEST_VERSION;
+
+/// A [`Store`] over a PostgreSQL connection pool.
+#[derive(Clone)]
+pub struct PostgresStore {
+    pool: Pool,
+    /// The schema every connection works in, when confined to one.
+    schema: Option<String>,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may carry a password, so only the schema is shown.
+        f.debug_struct("PostgresStore").field("schema", &self.schema).finish_non_exhaustive()
+    }
+}
+
+impl PostgresStore {
+    /// Connect to `postgres://…` or `postgresql://…` and work in the server's default schema.
+    pub async fn connect(url: &str) -> Result<PostgresStore> {
+        let pool = connect::pool(url, None)?;
+        connect::check(&pool, url).await?;
+        Ok(PostgresStore { pool, schema: None })
+    }
+
+    /// Connect and work only in `schema` (lowercase letters, digits and `_`), creating it when
+    /// absent; every pooled connection gets it as its `search_path`.
+    pub async fn connect_with_schema(url: &str, schema: &str) -> Result<PostgresStore> {
+        connect::validate_schema(schema)?;
+        let pool = connect::pool(url, Some(schema))?;
+        connect::check(&pool, url).await?;
+        connect::create_schema(&pool, schema).await?;
+        Ok(PostgresStore { pool, schema: Some(schema.to_string()) })
+    }
+
+    /// The schema this store is confined to, if any.
+    pub fn schema(&self) -> Option<&str> {
+        self.schema.as_deref()
+    }
+
+    /// Drop the schema this store is confined to, with everything in it. Used by tests and by
+    /// `steward` tooling that creates throw-away schemas; does nothing for an unconfined store.
+    pub async fn drop_schema(&self) -> Result<()> {
+        let Some(schema) = &self.schema else { return Ok(()) };
+        let client = error::client(&self.pool).await?;
+        client
+            .batch_execute(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
+            .await
+            .map_err(|e| StoreError::backend(format!("dropping schema {schema}"), e))
+    }
+
+    /// The pool, for crate-internal modules.
+    pub(crate) fn pool(&self) -> &Pool {
+        &self.pool
+    }
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        migrate::run(&self.pool).await
+    }
+
+    async fn begin_ingest(&self) -> Result<Box<dyn IngestTx>> {
+        Ok(Box::new(ingest::PgIngestTx::begin(&self.pool).await?))
+    }
+
+    async fn list_tenants(&self) -> Result<Vec<Tenant>> {
+        read::list_tenants(self).await
+    }
+
+    async fn list_environments(&self, query: &EnvironmentQuery) -> Result<Page<EnvironmentSummary>> {
+        read::list_environments(self, query).await
+    }
+
+    async fn get_environment(&self, id: &str) -> Result<Option<Environment>> {
+        read::get_environment(self, id).await
+    }
+
+    async fn list_resources(&self, query: &ResourceQuery) -> Result<Page<Resource>> {
+        read::list_resources(self, query).await
+    }
+
+    async fn get_resource(&self, id: &str) -> Result<Option<Resource>> {
+        read::get_resource(self, id).await
+    }
+
+    async fn list_principals(&self, query: &PrincipalQuery) -> Result<Page<Principal>> {
+        read::list_principals(self, query).await
+    }
+
+    async fn get_principal(&self, id: &str) -> Result<Option<Principal>> {
+        read::get_principal(self, id).await
+    }
+
+    async fn list_connectors(&self, tenant_id: Option<&str>) -> Result<Vec<Connector>> {
+        read::list_connectors(self, tenant_id).await
+    }
+
+    async fn list_data_policies(&self, tenant_id: Option<&str>) -> Result<Vec<DataPolicy>> {
+        read::list_data_policies(self, tenant_id).await
+    }
+
+    async fn overview(&self, tenant_id: Option<&str>) -> Result<Overview> {
+        read::overview(self, tenant_id).await
+    }
+
+    async fn get_governance(&self, resource_id: &str) -> Result<Governance> {
+        read::get_governance(self, resource_id).await
+    }
+
+    async fn set_governance(&self, resource_id: &str, governance: &Governance) -> Result<()> {
+        read::set_governance(self, resource_id, governance).await
+    }
+
+    async fn daily_usage(
+        &self,
+        resource_id: &str,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<Vec<DailyUsage>> {
+        read::daily_usage(self, resource_id, from, to).await
+    }
+
+    async fn content_digest(&self) -> Result<String> {
+        digest::content_digest(&self.pool).await
+    }
+}

@@ -1,0 +1,591 @@
+//! The ingest transaction: batched, prepared `INSERT … SELECT FROM UNNEST(…)` upserts.
+//!
+//! Each batch is one statement. `ON CONFLICT … DO UPDATE … WHERE content_hash IS DISTINCT FROM`
+//! skips unchanged rows entirely, and `RETURNING (xmax = 0)` tells a fresh insert (no previous
+//! row version) from an update, so added / changed / unchanged are exact without a pre-select.
+
+use crate::error::{client, db};
+use async_trait::async_trait;
+use deadpool_postgres::{Object, Pool};
+use std::collections::HashSet;
+use steward_model::{Connector, DataPolicy, Environment, Principal, Resource, Tenant, UsageEvent};
+use steward_store::{IngestTx, Result, StoreError, UpsertCounts, content_hash};
+use tokio_postgres::types::{Json, ToSql};
+
+/// Rows per statement. Large enough that round trips vanish against the work, small enough
+/// that one statement's parameter arrays stay a few megabytes.
+const BATCH: usize = 2000;
+
+pub(crate) struct PgIngestTx {
+    /// `None` once committed or rolled back.
+    client: Option<Object>,
+}
+
+impl PgIngestTx {
+    pub(crate) async fn begin(pool: &Pool) -> Result<PgIngestTx> {
+        let client = client(pool).await?;
+        client.batch_execute("BEGIN").await.map_err(db("starting an ingest transaction"))?;
+        Ok(PgIngestTx { client: Some(client) })
+    }
+
+    fn client(&self) -> Result<&Object> {
+        self.client.as_ref().ok_or_else(|| {
+            StoreError::Closed("it was already committed or rolled back; start a new one with begin_ingest".into())
+        })
+    }
+
+    /// Finish with COMMIT or ROLLBACK. A connection whose ending failed is not trusted back
+    /// into the pool: it is detached, and closing it makes the server roll back.
+    async fn finish(&mut self, sql: &str, context: &str) -> Result<()> {
+        let client = self.client.take().ok_or_else(|| {
+            StoreError::Closed("it was already committed or rolled back; start a new one with begin_ingest".into())
+        })?;
+        match client.batch_execute(sql).await {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                drop(Object::take(client));
+                Err(StoreError::backend(context, e))
+            }
+        }
+    }
+}
+
+impl Drop for PgIngestTx {
+    fn drop(&mut self) {
+        // Dropped without commit: the pool must not hand out a connection inside an open
+        // transaction, and Drop cannot await a ROLLBACK. Closing the connection rolls back.
+        if let Some(client) = self.client.take() {
+            drop(Object::take(client));
+        }
+    }
+}
+
+/// Split into batches of at most `BATCH` rows in which no id repeats, so that a repeated id
+/// is handled by a later statement exactly as if the rows had been written one by one
+/// (PostgreSQL refuses to update one row twice in one statement).
+fn batches<T>(items: Vec<T>, id: impl Fn(&T) -> &str) -> Vec<Vec<T>> {
+    let mut out = Vec::new();
+    let mut current: Vec<T> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    for item in items {
+        if current.len() >= BATCH || seen.contains(id(&item)) {
+            out.push(std::mem::take(&mut current));
+            seen.clear();
+        }
+        seen.insert(id(&item).to_string());
+        current.push(item);
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// `INSERT INTO table … SELECT * FROM UNNEST($1::type[], …) ON CONFLICT (id) DO UPDATE` over
+/// the given columns plus content_hash, updating only rows whose hash differs.
+fn upsert_sql(table: &str, columns: &[(&str, &str)]) -> String {
+    let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+    let unnest: Vec<String> = columns.iter().enumerate().map(|(i, (_, ty))| format!("${}::{ty}[]", i + 1)).collect();
+    let hash_param = columns.len() + 1;
+    let updates: Vec<String> = names.iter().filter(|n| **n != "id").map(|n| format!("{n} = EXCLUDED.{n}")).collect();
+    format!(
+        "INSERT INTO {table} AS t ({cols}, content_hash) \
+         SELECT * FROM UNNEST({unnest}, ${hash_param}::text[]) \
+         ON CONFLICT (id) DO UPDATE SET {updates}, content_hash = EXCLUDED.content_hash, last_seen = now() \
+         WHERE t.content_hash IS DISTINCT FROM EXCLUDED.content_hash \
+         RETURNING t.id, (t.xmax = 0) AS inserted",
+        cols = names.join(", "),
+        unnest = unnest.join(", "),
+        updates = updates.join(", "),
+    )
+}
+
+/// What one upsert statement did: counts, and the ids it wrote (added or changed) with
+/// whether they were fresh inserts.
+struct Written {
+    counts: UpsertCounts,
+    changed_ids: Vec<String>,
+    written_ids: HashSet<String>,
+}
+
+async fn run_upsert(
+    client: &Object,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+    rows: usize,
+    what: &str,
+) -> Result<Written> {
+    let context = format!("upserting {rows} {what}");
+    let statement = client.prepare_cached(sql).await.map_err(db(&context))?;
+    let returned = client.query(&statement, params).await.map_err(db(&context))?;
+    let mut written = Written { counts: UpsertCounts::default(), changed_ids: Vec::new(), written_ids: HashSet::new() };
+    for row in returned {
+        let id: String = row.try_get(0).map_err(db(&context))?;
+        let inserted: bool = row.try_get(1).map_err(db(&context))?;
+        if inserted {
+            written.counts.added += 1;
+        } else {
+            written.counts.changed += 1;
+            written.changed_ids.push(id.clone());
+        }
+        written.written_ids.insert(id);
+    }
+    let returned = written.counts.added + written.counts.changed;
+    written.counts.unchanged = (rows as u64).saturating_sub(returned);
+    Ok(written)
+}
+
+fn hashes<T: serde::Serialize>(items: &[T]) -> Vec<String> {
+    items.iter().map(content_hash).collect()
+}
+
+const TENANT: &[(&str, &str)] = &[("id", "text"), ("display_name", "text"), ("domain", "text")];
+
+const ENVIRONMENT: &[(&str, &str)] = &[
+    ("id", "text"),
+    ("tenant_id", "text"),
+    ("platform", "text"),
+    ("display_name", "text"),
+    ("description", "text"),
+    ("environment_type", "text"),
+    ("region", "text"),
+    ("managed", "bool"),
+    ("has_dataverse", "bool"),
+    ("dataverse_url", "text"),
+    ("environment_group", "text"),
+    ("business_area", "text"),
+    ("state", "text"),
+    ("created_at", "timestamptz"),
+    ("modified_at", "timestamptz"),
+    ("created_by", "text"),
+    ("capacity", "jsonb"),
+    ("addons", "jsonb"),
+    ("deleted_at", "timestamptz"),
+];
+
+const CONNECTOR: &[(&str, &str)] = &[
+    ("id", "text"),
+    ("tenant_id", "text"),
+    ("platform", "text"),
+    ("display_name", "text"),
+    ("tier", "text"),
+    ("publisher", "text"),
+    ("environment_id", "text"),
+];
+
+const DATA_POLICY: &[(&str, &str)] = &[
+    ("id", "text"),
+    ("tenant_id", "text"),
+    ("platform", "text"),
+    ("display_name", "text"),
+    ("scope", "text"),
+    ("environment_ids", "jsonb"),
+    ("default_classification", "text"),
+    ("connector_groups", "jsonb"),
+    ("created_at", "timestamptz"),
+    ("modified_at", "timestamptz"),
+];
+
+const PRINCIPAL: &[(&str, &str)] = &[
+    ("id", "text"),
+    ("tenant_id", "text"),
+    ("kind", "text"),
+    ("display_name", "text"),
+    ("upn", "text"),
+    ("department", "text"),
+    ("country", "text"),
+    ("job_title", "text"),
+    ("manager_id", "text"),
+    ("enabled", "bool"),
+    ("deleted_at", "timestamptz"),
+];
+
+const RESOURCE: &[(&str, &str)] = &[
+    ("id", "text"),
+    ("tenant_id", "text"),
+    ("environment_id", "text"),
+    ("platform", "text"),
+    ("kind", "text"),
+    ("display_name", "text"),
+    ("description", "text"),
+    ("state", "text"),
+    ("created_at", "timestamptz"),
+    ("modified_at", "timestamptz"),
+    ("published_at", "timestamptz"),
+    ("created_by", "text"),
+    ("owners", "jsonb"),
+    ("sharing", "jsonb"),
+    ("shared_users", "int8"),
+    ("shared_groups", "int8"),
+    ("shared_with_everyone", "bool"),
+    ("connection_references", "jsonb"),
+    ("solution_id", "text"),
+    ("quarantined", "bool"),
+    ("attributes", "jsonb"),
+    ("deleted_at", "timestamptz"),
+];
+
+/// Column vectors built from a slice of records, one per table column.
+macro_rules! column {
+    ($items:expr, |$x:ident| $e:expr) => {
+        $items.iter().map(|$x| $e).collect::<Vec<_>>()
+    };
+}
+
+#[async_trait]
+impl IngestTx for PgIngestTx {
+    async fn upsert_tenants(&mut self, items: Vec<Tenant>) -> Result<UpsertCounts> {
+        let client = self.client()?;
+        let sql = upsert_sql("tenants", TENANT);
+        let mut counts = UpsertCounts::default();
+        for batch in batches(items, |t| &t.id) {
+            let id = column!(batch, |t| t.id.as_str());
+            let name = column!(batch, |t| t.display_name.as_str());
+            let domain = column!(batch, |t| t.domain.as_deref());
+            let hash = hashes(&batch);
+            let params: [&(dyn ToSql + Sync); 4] = [&id, &name, &domain, &hash];
+            counts += run_upsert(client, &sql, &params, batch.len(), "tenants").await?.counts;
+        }
+        Ok(counts)
+    }
+
+    async fn upsert_environments(&mut self, items: Vec<Environment>) -> Result<UpsertCounts> {
+        let client = self.client()?;
+        let sql = upsert_sql("environments", ENVIRONMENT);
+        let mut counts = UpsertCounts::default();
+        for batch in batches(items, |e| &e.id) {
+            let id = column!(batch, |e| e.id.as_str());
+            let tenant = column!(batch, |e| e.tenant_id.as_str());
+            let platform = column!(batch, |e| e.platform.as_str());
+            let name = column!(batch, |e| e.display_name.as_str());
+            let description = column!(batch, |e| e.description.as_deref());
+            let kind = column!(batch, |e| e.environment_type.as_str());
+            let region = column!(batch, |e| e.region.as_deref());
+            let managed = column!(batch, |e| e.managed);
+            let dataverse = column!(batch, |e| e.has_dataverse);
+            let dataverse_url = column!(batch, |e| e.dataverse_url.as_deref());
+            let group = column!(batch, |e| e.environment_group.as_deref());
+            let area = column!(batch, |e| e.business_area.as_deref());
+            let state = column!(batch, |e| e.state.as_deref());
+            let created = column!(batch, |e| e.created_at);
+            let modified = column!(batch, |e| e.modified_at);
+            let created_by = column!(batch, |e| e.created_by.as_deref());
+            let capacity = column!(batch, |e| Json(&e.capacity));
+            let addons = column!(batch, |e| Json(&e.addons));
+            let deleted = column!(batch, |e| e.deleted_at);
+            let hash = hashes(&batch);
+            let params: [&(dyn ToSql + Sync); 20] = [
+                &id,
+                &tenant,
+                &platform,
+                &name,
+                &description,
+                &kind,
+                &region,
+                &managed,
+                &dataverse,
+                &dataverse_url,
+                &group,
+                &area,
+                &state,
+                &created,
+                &modified,
+                &created_by,
+                &capacity,
+                &addons,
+                &deleted,
+                &hash,
+            ];
+            counts += run_upsert(client, &sql, &params, batch.len(), "environments").await?.counts;
+        }
+        Ok(counts)
+    }
+
+    async fn upsert_connectors(&mut self, items: Vec<Connector>) -> Result<UpsertCounts> {
+        let client = self.client()?;
+        let sql = upsert_sql("connectors", CONNECTOR);
+        let mut counts = UpsertCounts::default();
+        for batch in batches(items, |c| &c.id) {
+            let id = column!(batch, |c| c.id.as_str());
+            let tenant = column!(batch, |c| c.tenant_id.as_str());
+            let platform = column!(batch, |c| c.platform.as_str());
+            let name = column!(batch, |c| c.display_name.as_str());
+            let tier = column!(batch, |c| c.tier.as_str());
+            let publisher = column!(batch, |c| c.publisher.as_deref());
+            let environment = column!(batch, |c| c.environment_id.as_deref());
+            let hash = hashes(&batch);
+            let params: [&(dyn ToSql + Sync); 8] =
+                [&id, &tenant, &platform, &name, &tier, &publisher, &environment, &hash];
+            counts += run_upsert(client, &sql, &params, batch.len(), "connectors").await?.counts;
+        }
+        Ok(counts)
+    }
+
+    async fn upsert_data_policies(&mut self, items: Vec<DataPolicy>) -> Result<UpsertCounts> {
+        let client = self.client()?;
+        let sql = upsert_sql("data_policies", DATA_POLICY);
+        let mut counts = UpsertCounts::default();
+        for batch in batches(items, |p| &p.id) {
+            let id = column!(batch, |p| p.id.as_str());
+            let tenant = column!(batch, |p| p.tenant_id.as_str());
+            let platform = column!(batch, |p| p.platform.as_str());
+            let name = column!(batch, |p| p.display_name.as_str());
+            let scope = column!(batch, |p| p.scope.as_str());
+            let environments = column!(batch, |p| Json(&p.environment_ids));
+            let default = column!(batch, |p| p.default_classification.as_deref());
+            let groups = column!(batch, |p| Json(&p.connector_groups));
+            let created = column!(batch, |p| p.created_at);
+            let modified = column!(batch, |p| p.modified_at);
+            let hash = hashes(&batch);
+            let params: [&(dyn ToSql + Sync); 11] =
+                [&id, &tenant, &platform, &name, &scope, &environments, &default, &groups, &created, &modified, &hash];
+            counts += run_upsert(client, &sql, &params, batch.len(), "data policies").await?.counts;
+        }
+        Ok(counts)
+    }
+
+    async fn upsert_principals(&mut self, items: Vec<Principal>) -> Result<UpsertCounts> {
+        let client = self.client()?;
+        let sql = upsert_sql("principals", PRINCIPAL);
+        let mut counts = UpsertCounts::default();
+        for batch in batches(items, |p| &p.id) {
+            let id = column!(batch, |p| p.id.as_str());
+            let tenant = column!(batch, |p| p.tenant_id.as_str());
+            let kind = column!(batch, |p| p.kind.as_str());
+            let name = column!(batch, |p| p.display_name.as_str());
+            let upn = column!(batch, |p| p.upn.as_deref());
+            let department = column!(batch, |p| p.department.as_deref());
+            let country = column!(batch, |p| p.country.as_deref());
+            let title = column!(batch, |p| p.job_title.as_deref());
+            let manager = column!(batch, |p| p.manager_id.as_deref());
+            let enabled = column!(batch, |p| p.enabled);
+            let deleted = column!(batch, |p| p.deleted_at);
+            let hash = hashes(&batch);
+            let params: [&(dyn ToSql + Sync); 12] =
+                [&id, &tenant, &kind, &name, &upn, &department, &country, &title, &manager, &enabled, &deleted, &hash];
+            counts += run_upsert(client, &sql, &params, batch.len(), "principals").await?.counts;
+        }
+        Ok(counts)
+    }
+
+    async fn upsert_resources(&mut self, items: Vec<Resource>) -> Result<UpsertCounts> {
+        let client = self.client()?;
+        let sql = upsert_sql("resources", RESOURCE);
+        let mut counts = UpsertCounts::default();
+        for batch in batches(items, |r| &r.id) {
+            let id = column!(batch, |r| r.id.as_str());
+            let tenant = column!(batch, |r| r.tenant_id.as_str());
+            let environment = column!(batch, |r| r.environment_id.as_str());
+            let platform = column!(batch, |r| r.platform.as_str());
+            let kind = column!(batch, |r| r.kind.as_str());
+            let name = column!(batch, |r| r.display_name.as_str());
+            let description = column!(batch, |r| r.description.as_deref());
+            let state = column!(batch, |r| r.state.as_str());
+            let created = column!(batch, |r| r.created_at);
+            let modified = column!(batch, |r| r.modified_at);
+            let published = column!(batch, |r| r.published_at);
+            let created_by = column!(batch, |r| r.created_by.as_deref());
+            let owners = column!(batch, |r| Json(&r.owners));
+            let sharing = column!(batch, |r| Json(&r.sharing));
+            let users = column!(batch, |r| i64::from(r.shared_users));
+            let groups = column!(batch, |r| i64::from(r.shared_groups));
+            let everyone = column!(batch, |r| r.shared_with_everyone);
+            let references = column!(batch, |r| Json(&r.connection_references));
+            let solution = column!(batch, |r| r.solution_id.as_deref());
+            let quarantined = column!(batch, |r| r.quarantined);
+            let attributes = column!(batch, |r| Json(&r.attributes));
+            let deleted = column!(batch, |r| r.deleted_at);
+            let hash = hashes(&batch);
+            let params: [&(dyn ToSql + Sync); 23] = [
+                &id,
+                &tenant,
+                &environment,
+                &platform,
+                &kind,
+                &name,
+                &description,
+                &state,
+                &created,
+                &modified,
+                &published,
+                &created_by,
+                &owners,
+                &sharing,
+                &users,
+                &groups,
+                &everyone,
+                &references,
+                &solution,
+                &quarantined,
+                &attributes,
+                &deleted,
+                &hash,
+            ];
+            let written = run_upsert(client, &sql, &params, batch.len(), "resources").await?;
+            let written_rows: Vec<&Resource> = batch.iter().filter(|r| written.written_ids.contains(&r.id)).collect();
+            rewrite_children(client, &written.changed_ids, &written_rows).await?;
+            counts += written.counts;
+        }
+        Ok(counts)
+    }
+
+    async fn insert_usage_events(&mut self, items: Vec<UsageEvent>) -> Result<u64> {
+        let client = self.client()?;
+        let mut inserted = 0;
+        // Repeated ids inside one batch are harmless here: DO NOTHING skips the later copy.
+        for batch in items.chunks(BATCH) {
+            inserted += insert_usage_batch(client, batch).await?;
+        }
+        Ok(inserted)
+    }
+
+    async fn commit(mut self: Box<Self>) -> Result<()> {
+        self.finish("COMMIT", "committing the ingest transaction").await
+    }
+
+    async fn rollback(mut self: Box<Self>) -> Result<()> {
+        self.finish("ROLLBACK", "rolling back the ingest transaction").await
+    }
+}
+
+/// Replace the owner and connector index rows of resources just added or changed; unchanged
+/// resources keep theirs untouched.
+async fn rewrite_children(client: &Object, changed_ids: &[String], written: &[&Resource]) -> Result<()> {
+    let context = "rewriting resource owners and connectors";
+    if !changed_ids.is_empty() {
+        for sql in [
+            "DELETE FROM resource_owners WHERE resource_id = ANY($1::text[])",
+            "DELETE FROM resource_connectors WHERE resource_id = ANY($1::text[])",
+        ] {
+            let statement = client.prepare_cached(sql).await.map_err(db(context))?;
+            client.execute(&statement, &[&changed_ids]).await.map_err(db(context))?;
+        }
+    }
+
+    let (mut resource, mut ordinal, mut principal, mut role) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for r in written {
+        for (i, owner) in r.owners.iter().enumerate() {
+            resource.push(r.id.as_str());
+            ordinal.push(i32::try_from(i).unwrap_or(i32::MAX));
+            principal.push(owner.principal_id.as_str());
+            role.push(owner.role.as_str());
+        }
+    }
+    if !resource.is_empty() {
+        let statement = client
+            .prepare_cached(
+                "INSERT INTO resource_owners (resource_id, ordinal, principal_id, role) \
+                 SELECT * FROM UNNEST($1::text[], $2::int4[], $3::text[], $4::text[])",
+            )
+            .await
+            .map_err(db(context))?;
+        client.execute(&statement, &[&resource, &ordinal, &principal, &role]).await.map_err(db(context))?;
+    }
+
+    let (mut resource, mut ordinal, mut connector, mut tier) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for r in written {
+        for (i, reference) in r.connection_references.iter().enumerate() {
+            resource.push(r.id.as_str());
+            ordinal.push(i32::try_from(i).unwrap_or(i32::MAX));
+            connector.push(reference.connector_id.as_str());
+            tier.push(reference.tier.as_str());
+        }
+    }
+    if !resource.is_empty() {
+        let statement = client
+            .prepare_cached(
+                "INSERT INTO resource_connectors (resource_id, ordinal, connector_id, tier) \
+                 SELECT * FROM UNNEST($1::text[], $2::int4[], $3::text[], $4::text[])",
+            )
+            .await
+            .map_err(db(context))?;
+        client.execute(&statement, &[&resource, &ordinal, &connector, &tier]).await.map_err(db(context))?;
+    }
+    Ok(())
+}
+
+/// Insert one batch of events and recompute the daily rollups of the (resource, day) pairs
+/// the new events touched. Rollups are recomputed from the events rather than incremented,
+/// so they stay exact however often the feed repeats itself.
+async fn insert_usage_batch(client: &Object, batch: &[UsageEvent]) -> Result<u64> {
+    let context = format!("inserting {} usage events", batch.len());
+    let id = column!(batch, |e| e.id.as_str());
+    let tenant = column!(batch, |e| e.tenant_id.as_str());
+    let occurred = column!(batch, |e| e.occurred_at);
+    let principal = column!(batch, |e| e.principal_id.as_deref());
+    let upn = column!(batch, |e| e.principal_upn.as_deref());
+    let resource = column!(batch, |e| e.resource_id.as_deref());
+    let environment = column!(batch, |e| e.environment_id.as_deref());
+    let kind = column!(batch, |e| e.kind.as_str());
+    let operation = column!(batch, |e| e.operation.as_str());
+    let workload = column!(batch, |e| e.workload.as_deref());
+    let statement = client
+        .prepare_cached(
+            "INSERT INTO usage_events (id, tenant_id, occurred_at, principal_id, principal_upn, resource_id, \
+                 environment_id, kind, operation, workload) \
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], \
+                 $7::text[], $8::text[], $9::text[], $10::text[]) \
+             ON CONFLICT (id) DO NOTHING \
+             RETURNING resource_id, kind, occurred_at",
+        )
+        .await
+        .map_err(db(&context))?;
+    let params: [&(dyn ToSql + Sync); 10] =
+        [&id, &tenant, &occurred, &principal, &upn, &resource, &environment, &kind, &operation, &workload];
+    let rows = client.query(&statement, &params).await.map_err(db(&context))?;
+    let inserted = rows.len() as u64;
+
+    // Only new use events with a resource can change a rollup.
+    let mut touched: HashSet<(String, chrono::NaiveDate)> = HashSet::new();
+    for row in &rows {
+        let resource: Option<String> = row.try_get(0).map_err(db(&context))?;
+        let kind: String = row.try_get(1).map_err(db(&context))?;
+        let occurred: steward_model::Timestamp = row.try_get(2).map_err(db(&context))?;
+        if let Some(resource) = resource
+            && kind.parse::<steward_model::UsageKind>().is_ok_and(|k| k.is_use())
+        {
+            touched.insert((resource, occurred.date_naive()));
+        }
+    }
+    if touched.is_empty() {
+        return Ok(inserted);
+    }
+    let (resources, days): (Vec<String>, Vec<chrono::NaiveDate>) = touched.into_iter().unzip();
+    let statement = client
+        .prepare_cached(
+            "INSERT INTO usage_daily (resource_id, day, uses, unique_users) \
+             SELECT e.resource_id, t.day, count(*), \
+                    count(DISTINCT coalesce(e.principal_id, lower(e.principal_upn))) \
+             FROM UNNEST($1::text[], $2::date[]) AS t(resource_id, day) \
+             JOIN usage_events e ON e.resource_id = t.resource_id \
+              AND e.occurred_at >= (t.day::timestamp AT TIME ZONE 'UTC') \
+              AND e.occurred_at < ((t.day + 1)::timestamp AT TIME ZONE 'UTC') \
+             WHERE e.kind IN ('launch', 'run', 'session') \
+             GROUP BY e.resource_id, t.day \
+             ON CONFLICT (resource_id, day) DO UPDATE \
+             SET uses = EXCLUDED.uses, unique_users = EXCLUDED.unique_users",
+        )
+        .await
+        .map_err(db("recomputing daily usage rollups"))?;
+    client.execute(&statement, &[&resources, &days]).await.map_err(db("recomputing daily usage rollups"))?;
+    Ok(inserted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_ids_start_a_new_batch() {
+        let items = vec!["a", "b", "a", "c", "b"];
+        let out = batches(items, |s| s);
+        assert_eq!(out, vec![vec!["a", "b"], vec!["a", "c", "b"]]);
+    }
+
+    #[test]
+    fn batches_never_exceed_the_limit() {
+        let items: Vec<String> = (0..BATCH * 2 + 1).map(|i| i.to_string()).collect();
+        let sizes: Vec<usize> = batches(items, |s| s.as_str()).iter().map(Vec::len).collect();
+        assert_eq!(sizes, vec![BATCH, BATCH, 1]);
+    }
+}

@@ -1,0 +1,72 @@
+//! Numbered SQL migrations embedded in the binary, applied once however many replicas start.
+
+use crate::error::{client, db};
+use deadpool_postgres::Pool;
+use steward_store::{Result, StoreError};
+
+struct Migration {
+    version: u32,
+    name: &'static str,
+    sql: &'static str,
+}
+
+/// In order; a version is never edited once released, only followed by a new one.
+const MIGRATIONS: &[Migration] =
+    &[Migration { version: 1, name: "init", sql: include_str!("../migrations/0001_init.sql") }];
+
+/// The schema version this binary brings the database to.
+pub const LATEST_VERSION: u32 = 1;
+
+/// Apply every migration the database lacks, in one transaction. Replicas starting together
+/// queue on a transaction-scoped advisory lock (keyed by schema), so the second one finds the
+/// work done and applies nothing.
+pub(crate) async fn run(pool: &Pool) -> Result<()> {
+    let mut client = client(pool).await?;
+    let context = "migrating the database";
+    let tx = client.transaction().await.map_err(db(context))?;
+    tx.execute("SELECT pg_advisory_xact_lock(hashtext('steward:migrate:' || current_schema()))", &[])
+        .await
+        .map_err(db(context))?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+             version     integer PRIMARY KEY,
+             name        text NOT NULL,
+             applied_at  timestamptz NOT NULL DEFAULT now()
+         )",
+    )
+    .await
+    .map_err(db(context))?;
+    let row = tx.query_one("SELECT max(version) FROM schema_migrations", &[]).await.map_err(db(context))?;
+    let current: Option<i32> = row.try_get(0).map_err(db(context))?;
+    let current = u32::try_from(current.unwrap_or(0)).unwrap_or(0);
+    if current > LATEST_VERSION {
+        return Err(StoreError::SchemaTooNew { found: current, known: LATEST_VERSION });
+    }
+    for migration in MIGRATIONS.iter().filter(|m| m.version > current) {
+        let failed = |e: tokio_postgres::Error| StoreError::Migration {
+            version: migration.version,
+            name: migration.name.to_string(),
+            reason: e.as_db_error().map(|d| d.to_string()).unwrap_or_else(|| e.to_string()),
+        };
+        tx.batch_execute(migration.sql).await.map_err(failed)?;
+        let version = i32::try_from(migration.version).unwrap_or(i32::MAX);
+        tx.execute("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", &[&version, &migration.name])
+            .await
+            .map_err(failed)?;
+        tracing::info!(version = migration.version, name = migration.name, "applied PostgreSQL migration");
+    }
+    tx.commit().await.map_err(db(context))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_numbered_in_order_up_to_latest() {
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(m.version as usize, i + 1, "migration {} is out of order", m.name);
+        }
+        assert_eq!(MIGRATIONS.last().map(|m| m.version), Some(LATEST_VERSION));
+    }
+}

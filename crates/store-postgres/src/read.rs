@@ -1,0 +1,493 @@
+//! Reads: lists with filters and keyset paging, single records, the overview, governance, usage.
+
+use crate::PostgresStore;
+use crate::error::{client, corrupt, db};
+use crate::rows;
+use chrono::{DateTime, SecondsFormat, Utc};
+use steward_model::{
+    Connector, DailyUsage, DataPolicy, Environment, Governance, Page, Principal, Resource, Tenant, Timestamp,
+};
+use steward_store::{
+    Cursor, EnvironmentCount, EnvironmentQuery, EnvironmentSummary, KindCount, Overview, PrincipalQuery, ResourceQuery,
+    ResourceSort, Result, StoreError, clamp_limit,
+};
+use tokio_postgres::types::ToSql;
+
+/// A WHERE clause under construction with its numbered parameters.
+#[derive(Default)]
+struct Filter {
+    clauses: Vec<String>,
+    params: Vec<Box<dyn ToSql + Sync + Send>>,
+}
+
+impl Filter {
+    /// Register a parameter and return its placeholder (`$n`).
+    fn param(&mut self, value: impl ToSql + Sync + Send + 'static) -> String {
+        self.params.push(Box::new(value));
+        format!("${}", self.params.len())
+    }
+
+    fn and(&mut self, clause: String) {
+        self.clauses.push(clause);
+    }
+
+    fn sql(&self) -> String {
+        if self.clauses.is_empty() { "TRUE".to_string() } else { self.clauses.join(" AND ") }
+    }
+
+    fn refs(&self) -> Vec<&(dyn ToSql + Sync)> {
+        self.params.iter().map(|p| p.as_ref() as &(dyn ToSql + Sync)).collect()
+    }
+}
+
+/// `%text%` for ILIKE, with the pattern characters in `text` matched literally.
+fn contains_pattern(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// The key names sort by: ASCII case folded, exactly as PostgreSQL's `lower()` does under
+/// `COLLATE "C"` (and SQLite's NOCASE), so cursors and ORDER BY agree.
+fn name_key(name: &str) -> String {
+    name.to_ascii_lowercase()
+}
+
+fn time_key(at: Option<Timestamp>) -> Option<String> {
+    at.map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+}
+
+fn parse_time_key(cursor_text: &str, key: &str) -> Result<Timestamp> {
+    DateTime::parse_from_rfc3339(key)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| StoreError::InvalidCursor(cursor_text.to_string()))
+}
+
+fn decode_cursor(text: Option<&String>) -> Result<Option<Cursor>> {
+    text.map(|t| Cursor::decode(t)).transpose()
+}
+
+/// Keyset condition for "display name A to Z, ties by id" on the table alias `t`.
+fn after_name(filter: &mut Filter, alias: &str, cursor: &Cursor, cursor_text: &str) -> Result<()> {
+    let key = cursor.key.clone().ok_or_else(|| StoreError::InvalidCursor(cursor_text.to_string()))?;
+    let k = filter.param(key);
+    let id = filter.param(cursor.id.clone());
+    filter.and(format!("(lower({alias}.display_name), {alias}.id) > ({k}, {id})"));
+    Ok(())
+}
+
+/// Keyset condition for "newest first, nulls last, ties by id" on a timestamp column.
+fn after_time_desc(filter: &mut Filter, column: &str, cursor: &Cursor, cursor_text: &str) -> Result<()> {
+    let id = filter.param(cursor.id.clone());
+    match &cursor.key {
+        Some(key) => {
+            let at = filter.param(parse_time_key(cursor_text, key)?);
+            filter.and(format!("({column} < {at} OR ({column} = {at} AND r.id > {id}) OR {column} IS NULL)"));
+        }
+        None => filter.and(format!("({column} IS NULL AND r.id > {id})")),
+    }
+    Ok(())
+}
+
+/// Run the count and the page query on one connection and build the page.
+async fn page<T>(
+    store: &PostgresStore,
+    what: &str,
+    count_sql: String,
+    count_filter: &Filter,
+    page_sql: String,
+    page_filter: &Filter,
+    limit: u32,
+    read: impl Fn(&tokio_postgres::Row) -> Result<T>,
+    key: impl Fn(&T) -> Cursor,
+) -> Result<Page<T>> {
+    let client = client(store.pool()).await?;
+    let context = format!("listing {what}");
+    let total = client.query_one(&count_sql, &count_filter.refs()).await.map_err(db(&context))?;
+    let total = rows::total(&total, "total")?;
+    let found = client.query(&page_sql, &page_filter.refs()).await.map_err(db(&context))?;
+    let mut items = found.iter().map(read).collect::<Result<Vec<T>>>()?;
+    let next = if items.len() > limit as usize {
+        items.truncate(limit as usize);
+        items.last().map(|last| key(last).encode())
+    } else {
+        None
+    };
+    Ok(Page { items, total, next })
+}
+
+pub(crate) async fn list_tenants(store: &PostgresStore) -> Result<Vec<Tenant>> {
+    let client = client(store.pool()).await?;
+    let sql = format!("SELECT {} FROM tenants ORDER BY id", rows::TENANT_COLUMNS);
+    let found = client.query(&sql, &[]).await.map_err(db("listing tenants"))?;
+    found.iter().map(rows::tenant).collect()
+}
+
+fn environment_filter(query: &EnvironmentQuery) -> Filter {
+    let mut filter = Filter::default();
+    if let Some(tenant) = &query.tenant {
+        let p = filter.param(tenant.clone());
+        filter.and(format!("e.tenant_id = {p}"));
+    }
+    if let Some(q) = query.q.as_deref().filter(|q| !q.is_empty()) {
+        let p = filter.param(contains_pattern(q));
+        filter.and(format!("e.display_name ILIKE {p}"));
+    }
+    if !query.include_deleted {
+        filter.and("e.deleted_at IS NULL".to_string());
+    }
+    filter
+}
+
+pub(crate) async fn list_environments(
+    store: &PostgresStore,
+    query: &EnvironmentQuery,
+) -> Result<Page<EnvironmentSummary>> {
+    let limit = clamp_limit(query.limit);
+    let cursor = decode_cursor(query.cursor.as_ref())?;
+    let count_filter = environment_filter(query);
+    let mut filter = environment_filter(query);
+    if let (Some(cursor), Some(text)) = (&cursor, &query.cursor) {
+        after_name(&mut filter, "e", cursor, text)?;
+    }
+    let page_sql = format!(
+        "SELECT {cols}, (SELECT count(*) FROM resources r WHERE r.environment_id = e.id AND r.deleted_at IS NULL) \
+             AS resource_count \
+         FROM environments e WHERE {filter} ORDER BY lower(e.display_name), e.id LIMIT {n}",
+        cols = rows::ENVIRONMENT_COLUMNS,
+        filter = filter.sql(),
+        n = limit + 1,
+    );
+    let count_sql = format!("SELECT count(*) AS total FROM environments e WHERE {}", count_filter.sql());
+    page(
+        store,
+        "environments",
+        count_sql,
+        &count_filter,
+        page_sql,
+        &filter,
+        limit,
+        |row| {
+            Ok(EnvironmentSummary {
+                environment: rows::environment(row)?,
+                resource_count: rows::total(row, "resource_count")?,
+            })
+        },
+        |s| Cursor { key: Some(name_key(&s.environment.display_name)), id: s.environment.id.clone() },
+    )
+    .await
+}
+
+pub(crate) async fn get_environment(store: &PostgresStore, id: &str) -> Result<Option<Environment>> {
+    let client = client(store.pool()).await?;
+    let sql = format!("SELECT {} FROM environments e WHERE e.id = $1", rows::ENVIRONMENT_COLUMNS);
+    let found = client.query_opt(&sql, &[&id]).await.map_err(db(format!("reading environment {id}")))?;
+    found.as_ref().map(rows::environment).transpose()
+}
+
+fn resource_filter(query: &ResourceQuery) -> Filter {
+    let mut filter = Filter::default();
+    if let Some(tenant) = &query.tenant {
+        let p = filter.param(tenant.clone());
+        filter.and(format!("r.tenant_id = {p}"));
+    }
+    if let Some(kind) = query.kind {
+        let p = filter.param(kind.as_str().to_string());
+        filter.and(format!("r.kind = {p}"));
+    }
+    if let Some(environment) = &query.environment {
+        let p = filter.param(environment.clone());
+        filter.and(format!("r.environment_id = {p}"));
+    }
+    if let Some(owner) = &query.owner {
+        let p = filter.param(owner.clone());
+        filter.and(format!(
+            "EXISTS (SELECT 1 FROM resource_owners o WHERE o.resource_id = r.id AND (o.principal_id = {p} \
+             OR o.principal_id IN (SELECT p.id FROM principals p WHERE lower(p.upn) = lower({p}))))"
+        ));
+    }
+    if let Some(q) = query.q.as_deref().filter(|q| !q.is_empty()) {
+        let p = filter.param(contains_pattern(q));
+        filter.and(format!("r.display_name ILIKE {p}"));
+    }
+    if !query.include_deleted {
+        filter.and("r.deleted_at IS NULL".to_string());
+    }
+    filter
+}
+
+pub(crate) async fn list_resources(store: &PostgresStore, query: &ResourceQuery) -> Result<Page<Resource>> {
+    let limit = clamp_limit(query.limit);
+    let cursor = decode_cursor(query.cursor.as_ref())?;
+    let count_filter = resource_filter(query);
+    let mut filter = resource_filter(query);
+    if let (Some(cursor), Some(text)) = (&cursor, &query.cursor) {
+        match query.sort {
+            ResourceSort::Name => after_name(&mut filter, "r", cursor, text)?,
+            ResourceSort::CreatedDesc => after_time_desc(&mut filter, "r.created_at", cursor, text)?,
+            ResourceSort::ModifiedDesc => after_time_desc(&mut filter, "r.modified_at", cursor, text)?,
+        }
+    }
+    let order = match query.sort {
+        ResourceSort::Name => "lower(r.display_name), r.id",
+        ResourceSort::CreatedDesc => "r.created_at DESC NULLS LAST, r.id",
+        ResourceSort::ModifiedDesc => "r.modified_at DESC NULLS LAST, r.id",
+    };
+    let page_sql = format!(
+        "SELECT {cols} FROM resources r WHERE {filter} ORDER BY {order} LIMIT {n}",
+        cols = rows::RESOURCE_COLUMNS,
+        filter = filter.sql(),
+        n = limit + 1,
+    );
+    let count_sql = format!("SELECT count(*) AS total FROM resources r WHERE {}", count_filter.sql());
+    let sort = query.sort;
+    page(store, "resources", count_sql, &count_filter, page_sql, &filter, limit, rows::resource, |r: &Resource| {
+        let key = match sort {
+            ResourceSort::Name => Some(name_key(&r.display_name)),
+            ResourceSort::CreatedDesc => time_key(r.created_at),
+            ResourceSort::ModifiedDesc => time_key(r.modified_at),
+        };
+        Cursor { key, id: r.id.clone() }
+    })
+    .await
+}
+
+pub(crate) async fn get_resource(store: &PostgresStore, id: &str) -> Result<Option<Resource>> {
+    let client = client(store.pool()).await?;
+    let sql = format!("SELECT {} FROM resources r WHERE r.id = $1", rows::RESOURCE_COLUMNS);
+    let found = client.query_opt(&sql, &[&id]).await.map_err(db(format!("reading resource {id}")))?;
+    found.as_ref().map(rows::resource).transpose()
+}
+
+fn principal_filter(query: &PrincipalQuery) -> Filter {
+    let mut filter = Filter::default();
+    if let Some(tenant) = &query.tenant {
+        let p = filter.param(tenant.clone());
+        filter.and(format!("p.tenant_id = {p}"));
+    }
+    if let Some(q) = query.q.as_deref().filter(|q| !q.is_empty()) {
+        let p = filter.param(contains_pattern(q));
+        filter.and(format!("(p.display_name ILIKE {p} OR p.upn ILIKE {p})"));
+    }
+    if let Some(department) = &query.department {
+        let p = filter.param(department.clone());
+        filter.and(format!("p.department = {p}"));
+    }
+    if query.makers_only {
+        filter.and(
+            "EXISTS (SELECT 1 FROM resource_owners o JOIN resources r ON r.id = o.resource_id \
+             WHERE o.principal_id = p.id AND r.deleted_at IS NULL)"
+                .to_string(),
+        );
+    }
+    filter
+}
+
+pub(crate) async fn list_principals(store: &PostgresStore, query: &PrincipalQuery) -> Result<Page<Principal>> {
+    let limit = clamp_limit(query.limit);
+    let cursor = decode_cursor(query.cursor.as_ref())?;
+    let count_filter = principal_filter(query);
+    let mut filter = principal_filter(query);
+    if let (Some(cursor), Some(text)) = (&cursor, &query.cursor) {
+        after_name(&mut filter, "p", cursor, text)?;
+    }
+    let page_sql = format!(
+        "SELECT {cols} FROM principals p WHERE {filter} ORDER BY lower(p.display_name), p.id LIMIT {n}",
+        cols = rows::PRINCIPAL_COLUMNS,
+        filter = filter.sql(),
+        n = limit + 1,
+    );
+    let count_sql = format!("SELECT count(*) AS total FROM principals p WHERE {}", count_filter.sql());
+    page(store, "principals", count_sql, &count_filter, page_sql, &filter, limit, rows::principal, |p: &Principal| {
+        Cursor { key: Some(name_key(&p.display_name)), id: p.id.clone() }
+    })
+    .await
+}
+
+pub(crate) async fn get_principal(store: &PostgresStore, id: &str) -> Result<Option<Principal>> {
+    let client = client(store.pool()).await?;
+    let sql = format!("SELECT {} FROM principals p WHERE p.id = $1", rows::PRINCIPAL_COLUMNS);
+    let found = client.query_opt(&sql, &[&id]).await.map_err(db(format!("reading principal {id}")))?;
+    found.as_ref().map(rows::principal).transpose()
+}
+
+pub(crate) async fn list_connectors(store: &PostgresStore, tenant_id: Option<&str>) -> Result<Vec<Connector>> {
+    let client = client(store.pool()).await?;
+    let sql = format!(
+        "SELECT {} FROM connectors WHERE $1::text IS NULL OR tenant_id = $1 ORDER BY id",
+        rows::CONNECTOR_COLUMNS
+    );
+    let found = client.query(&sql, &[&tenant_id]).await.map_err(db("listing connectors"))?;
+    found.iter().map(rows::connector).collect()
+}
+
+pub(crate) async fn list_data_policies(store: &PostgresStore, tenant_id: Option<&str>) -> Result<Vec<DataPolicy>> {
+    let client = client(store.pool()).await?;
+    let sql = format!(
+        "SELECT {} FROM data_policies WHERE $1::text IS NULL OR tenant_id = $1 ORDER BY id",
+        rows::DATA_POLICY_COLUMNS
+    );
+    let found = client.query(&sql, &[&tenant_id]).await.map_err(db("listing data policies"))?;
+    found.iter().map(rows::data_policy).collect()
+}
+
+pub(crate) async fn overview(store: &PostgresStore, tenant_id: Option<&str>) -> Result<Overview> {
+    let client = client(store.pool()).await?;
+    let context = "computing the overview";
+    let params: [&(dyn ToSql + Sync); 1] = [&tenant_id];
+
+    let totals = client
+        .query_one(
+            "SELECT \
+               (SELECT count(*) FROM tenants WHERE $1::text IS NULL OR id = $1) AS tenants, \
+               (SELECT count(*) FROM environments WHERE deleted_at IS NULL AND ($1::text IS NULL OR tenant_id = $1)) \
+                   AS environments, \
+               (SELECT count(*) FROM resources WHERE deleted_at IS NULL AND ($1::text IS NULL OR tenant_id = $1)) \
+                   AS resources, \
+               (SELECT count(DISTINCT o.principal_id) FROM resource_owners o JOIN resources r ON r.id = o.resource_id \
+                 WHERE r.deleted_at IS NULL AND ($1::text IS NULL OR r.tenant_id = $1)) AS makers, \
+               (SELECT count(*) FROM principals WHERE deleted_at IS NULL AND ($1::text IS NULL OR tenant_id = $1)) \
+                   AS principals, \
+               (SELECT count(*) FROM resources r WHERE r.deleted_at IS NULL AND ($1::text IS NULL OR r.tenant_id = $1) \
+                 AND EXISTS (SELECT 1 FROM resource_owners o WHERE o.resource_id = r.id) \
+                 AND NOT EXISTS (SELECT 1 FROM resource_owners o LEFT JOIN principals p ON p.id = o.principal_id \
+                   WHERE o.resource_id = r.id AND (p.id IS NULL OR (p.enabled AND p.deleted_at IS NULL)))) \
+                   AS orphaned, \
+               (SELECT count(*) FROM usage_events WHERE $1::text IS NULL OR tenant_id = $1) AS usage_events",
+            &params,
+        )
+        .await
+        .map_err(db(context))?;
+
+    let active = client
+        .query_one(
+            "WITH newest AS (SELECT max(occurred_at) AS at FROM usage_events WHERE $1::text IS NULL OR tenant_id = $1) \
+             SELECT count(DISTINCT coalesce(e.principal_id, lower(e.principal_upn))) AS active \
+             FROM usage_events e, newest \
+             WHERE ($1::text IS NULL OR e.tenant_id = $1) AND e.kind IN ('launch', 'run', 'session') \
+               AND e.occurred_at > newest.at - interval '30 days' AND e.occurred_at <= newest.at",
+            &params,
+        )
+        .await
+        .map_err(db(context))?;
+
+    let by_kind = client
+        .query(
+            "SELECT kind, count(*) AS n FROM resources \
+             WHERE deleted_at IS NULL AND ($1::text IS NULL OR tenant_id = $1) \
+             GROUP BY kind ORDER BY n DESC, kind",
+            &params,
+        )
+        .await
+        .map_err(db(context))?;
+    let by_kind = by_kind
+        .iter()
+        .map(|row| {
+            let kind: String = row.try_get("kind").map_err(|e| corrupt("resources.kind", e))?;
+            Ok(KindCount {
+                kind: kind.parse().map_err(|e| corrupt("resources.kind", e))?,
+                count: rows::total(row, "n")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+
+    let top = client
+        .query(
+            "SELECT r.environment_id AS id, coalesce(min(e.display_name), r.environment_id) AS display_name, \
+                    count(*) AS n \
+             FROM resources r LEFT JOIN environments e ON e.id = r.environment_id \
+             WHERE r.deleted_at IS NULL AND ($1::text IS NULL OR r.tenant_id = $1) \
+             GROUP BY r.environment_id ORDER BY n DESC, r.environment_id LIMIT 20",
+            &params,
+        )
+        .await
+        .map_err(db(context))?;
+    let top_environments = top
+        .iter()
+        .map(|row| {
+            Ok(EnvironmentCount {
+                id: row.try_get("id").map_err(|e| corrupt("environments.id", e))?,
+                display_name: row.try_get("display_name").map_err(|e| corrupt("environments.display_name", e))?,
+                count: rows::total(row, "n")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+
+    Ok(Overview {
+        tenants: rows::total(&totals, "tenants")?,
+        environments: rows::total(&totals, "environments")?,
+        resources: rows::total(&totals, "resources")?,
+        by_kind,
+        top_environments,
+        makers: rows::total(&totals, "makers")?,
+        principals: rows::total(&totals, "principals")?,
+        orphaned_resources: rows::total(&totals, "orphaned")?,
+        usage_events: rows::total(&totals, "usage_events")?,
+        active_users_30d: rows::total(&active, "active")?,
+    })
+}
+
+pub(crate) async fn get_governance(store: &PostgresStore, resource_id: &str) -> Result<Governance> {
+    let client = client(store.pool()).await?;
+    let found = client
+        .query_opt("SELECT governance FROM resource_governance WHERE resource_id = $1", &[&resource_id])
+        .await
+        .map_err(db(format!("reading governance of resource {resource_id}")))?;
+    let Some(row) = found else { return Ok(Governance::default()) };
+    let value: serde_json::Value =
+        row.try_get("governance").map_err(|e| corrupt(format!("governance of resource {resource_id}"), e))?;
+    serde_json::from_value(value).map_err(|e| corrupt(format!("governance of resource {resource_id}"), e))
+}
+
+pub(crate) async fn set_governance(store: &PostgresStore, resource_id: &str, governance: &Governance) -> Result<()> {
+    let client = client(store.pool()).await?;
+    // One statement checks existence and writes, so a concurrent writer cannot slip between.
+    let written = client
+        .execute(
+            "INSERT INTO resource_governance (resource_id, governance) \
+             SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM resources WHERE id = $1) \
+             ON CONFLICT (resource_id) DO UPDATE SET governance = EXCLUDED.governance, updated_at = now()",
+            &[&resource_id, &tokio_postgres::types::Json(governance)],
+        )
+        .await
+        .map_err(db(format!("writing governance of resource {resource_id}")))?;
+    if written == 0 {
+        return Err(StoreError::NotFound { what: "resource", id: resource_id.to_string() });
+    }
+    Ok(())
+}
+
+pub(crate) async fn daily_usage(
+    store: &PostgresStore,
+    resource_id: &str,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> Result<Vec<DailyUsage>> {
+    let client = client(store.pool()).await?;
+    let found = client
+        .query(
+            "SELECT resource_id, day, uses, unique_users FROM usage_daily \
+             WHERE resource_id = $1 AND day >= $2 AND day <= $3 ORDER BY day",
+            &[&resource_id, &from, &to],
+        )
+        .await
+        .map_err(db(format!("reading daily usage of resource {resource_id}")))?;
+    found.iter().map(rows::daily_usage).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_wildcards_in_the_search_text_match_literally() {
+        assert_eq!(contains_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+    }
+}
