@@ -1,0 +1,177 @@
+//! The behaviour every [`Store`](crate::Store) backend must show, as executable cases.
+//!
+//! A backend runs the whole suite with one line in an integration test:
+//!
+//! ```ignore
+//! async fn make_store() -> Option<std::sync::Arc<dyn steward_store::Store>> { /* fresh, empty, migrated */ }
+//! steward_store::conformance_tests!(make_store);
+//! ```
+//!
+//! Each `case_*` function is self-contained and panics with a message that names the broken rule.
+//!
+//! Semantics the cases pin down (both backends must agree, so they are written here once):
+//! - Lists of resources, environments and principals are ordered and paged by a keyset: the
+//!   resource sort key, then `id` ascending. `Name` sorts by the lowercased display name compared
+//!   bytewise (PostgreSQL: `COLLATE "C"`); the date sorts put missing dates last.
+//!   Environments and principals are ordered by lowercased display name, then id.
+//! - `total` counts every match of the filters, whatever the cursor.
+//! - The owner filter matches a principal id exactly or a UPN of a known principal case-insensitively.
+//! - `q` is a literal, case-insensitive substring (`%` and `_` are not wildcards).
+//! - Deleted resources are hidden from lists, counts and overview figures unless `include_deleted`.
+//! - Makers are distinct owner ids of non-deleted resources; `makers_only` uses the same rule.
+//! - The actor of a usage event is its principal id, else its lowercased UPN; events without
+//!   either count as uses but not as users. A day appears in `daily_usage` only with at least one
+//!   use (launch, run, session).
+//! - Orphaned: a non-deleted resource with at least one owner, every owner a known principal that
+//!   is a leaver. Overview `principals` counts principals not deleted.
+//! - `active_users_30d`: distinct actors of use events in `(newest - 30 days, newest]`, where newest
+//!   is the newest event of any kind in scope.
+
+mod cases_digest;
+mod cases_inventory;
+mod cases_lists;
+mod cases_usage;
+mod fixtures;
+
+pub use cases_digest::*;
+pub use cases_inventory::*;
+pub use cases_lists::*;
+pub use cases_usage::*;
+pub use fixtures::*;
+
+use crate::{IngestTx, Store, UpsertCounts};
+use std::sync::Arc;
+use steward_model::{Connector, DataPolicy, Environment, Principal, Resource, Tenant, UsageEvent};
+
+/// Everything one ingest writes, in the order a sync would write it.
+#[derive(Debug, Clone, Default)]
+pub struct Dataset {
+    pub tenants: Vec<Tenant>,
+    pub environments: Vec<Environment>,
+    pub connectors: Vec<Connector>,
+    pub data_policies: Vec<DataPolicy>,
+    pub principals: Vec<Principal>,
+    pub resources: Vec<Resource>,
+    pub events: Vec<UsageEvent>,
+}
+
+/// Counts of one [`load_into`] call per table, plus new events.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoadCounts {
+    pub tenants: UpsertCounts,
+    pub environments: UpsertCounts,
+    pub connectors: UpsertCounts,
+    pub data_policies: UpsertCounts,
+    pub principals: UpsertCounts,
+    pub resources: UpsertCounts,
+    pub new_events: u64,
+}
+
+/// Write a dataset through an open transaction (without committing).
+pub async fn load_into(tx: &mut dyn IngestTx, data: &Dataset) -> LoadCounts {
+    LoadCounts {
+        tenants: tx.upsert_tenants(data.tenants.clone()).await.unwrap_or_else(|e| panic!("upsert_tenants: {e}")),
+        environments: tx
+            .upsert_environments(data.environments.clone())
+            .await
+            .unwrap_or_else(|e| panic!("upsert_environments: {e}")),
+        connectors: tx
+            .upsert_connectors(data.connectors.clone())
+            .await
+            .unwrap_or_else(|e| panic!("upsert_connectors: {e}")),
+        data_policies: tx
+            .upsert_data_policies(data.data_policies.clone())
+            .await
+            .unwrap_or_else(|e| panic!("upsert_data_policies: {e}")),
+        principals: tx
+            .upsert_principals(data.principals.clone())
+            .await
+            .unwrap_or_else(|e| panic!("upsert_principals: {e}")),
+        resources: tx
+            .upsert_resources(data.resources.clone())
+            .await
+            .unwrap_or_else(|e| panic!("upsert_resources: {e}")),
+        new_events: tx
+            .insert_usage_events(data.events.clone())
+            .await
+            .unwrap_or_else(|e| panic!("insert_usage_events: {e}")),
+    }
+}
+
+/// Write a dataset in one committed transaction.
+pub async fn load(store: &Arc<dyn Store>, data: &Dataset) -> LoadCounts {
+    let mut tx = store.begin_ingest().await.unwrap_or_else(|e| panic!("begin_ingest: {e}"));
+    let counts = load_into(tx.as_mut(), data).await;
+    tx.commit().await.unwrap_or_else(|e| panic!("commit: {e}"));
+    counts
+}
+
+/// The store's digest, panicking with context on error.
+pub async fn digest(store: &Arc<dyn Store>) -> String {
+    store.content_digest().await.unwrap_or_else(|e| panic!("content_digest: {e}"))
+}
+
+/// Generates one `#[tokio::test]` per conformance case for a backend.
+///
+/// `$make` names an `async fn() -> Option<Arc<dyn Store>>` returning a fresh, empty, migrated
+/// store, or `None` when the backend is not available (each test then prints `SKIPPED` and passes).
+/// The calling crate needs `tokio` with the `macros` and `rt-multi-thread` features.
+#[macro_export]
+macro_rules! conformance_tests {
+    ($make:path) => {
+        $crate::conformance_tests!(@single $make;
+            case_migrate_twice_and_unknown_ids,
+            case_upsert_counts_tenants,
+            case_upsert_counts_environments,
+            case_upsert_counts_connectors,
+            case_upsert_counts_data_policies,
+            case_upsert_counts_principals,
+            case_upsert_counts_resources,
+            case_upsert_same_batch_twice_in_one_tx,
+            case_round_trip_resource,
+            case_round_trip_environment,
+            case_round_trip_principal_connector_policy,
+            case_governance_round_trip_and_survives_reingest,
+            case_list_resources_filters,
+            case_list_resources_owner_change,
+            case_list_resources_deleted_hidden,
+            case_list_resources_paging_every_sort,
+            case_list_resources_paging_with_filter,
+            case_list_resources_garbage_cursor,
+            case_list_environments,
+            case_list_principals,
+            case_rollback_explicit,
+            case_rollback_on_drop,
+            case_usage_dedup_and_rollups,
+            case_usage_second_tx_updates_day,
+            case_overview,
+            case_digest_detects_changes,
+            case_digest_matches_definition,
+        );
+        $crate::conformance_tests!(@pair $make;
+            case_digest_independent_of_insertion_order,
+        );
+    };
+    (@single $make:path; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                match $make().await {
+                    Some(store) => $crate::conformance::$case(store).await,
+                    None => eprintln!("SKIPPED: {}: backend not available", stringify!($case)),
+                }
+            }
+        )*
+    };
+    (@pair $make:path; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                match ($make().await, $make().await) {
+                    (Some(first), Some(second)) => $crate::conformance::$case(first, second).await,
+                    _ => eprintln!("SKIPPED: {}: backend not available", stringify!($case)),
+                }
+            }
+        )*
+    };
+}
