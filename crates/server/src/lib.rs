@@ -1,1 +1,53 @@
-//! placeholder
+//! Steward's HTTP server: the JSON API under `/api/v1` and the server-rendered web UI.
+//!
+//! The layout follows crates.io and kanidm: handlers grouped by resource ([`api`] for JSON,
+//! `web` for HTML), query parameters read into typed structs, one error type ([`ApiError`])
+//! with one JSON shape, askama templates with typed contexts, and static assets embedded in
+//! the binary under a content-versioned path so browsers may cache them for a year.
+
+pub mod api;
+mod error;
+mod params;
+mod security;
+mod web;
+
+pub use error::{ApiError, ErrorBody, ErrorDetail, ServerError};
+pub use web::assets::STYLESHEET_PATH;
+
+use axum::Router;
+use std::future::Future;
+use std::sync::Arc;
+use tower_http::trace::TraceLayer;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn steward_store::Store>,
+    /// Serving the synthetic demo tenant: every page says so.
+    pub demo: bool,
+}
+
+/// The whole application: API, web UI, static assets, security headers and request tracing.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(api::routes())
+        .merge(web::routes())
+        .fallback(web::errors::fallback)
+        .layer(axum::middleware::map_response(security::add_headers))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serve on an already-bound listener until `shutdown` resolves (graceful).
+pub async fn serve(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| "an unknown address".into());
+    tracing::info!(%addr, backend = state.store.backend(), demo = state.demo, "serving HTTP");
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|source| ServerError::Serve { addr, source })
+}

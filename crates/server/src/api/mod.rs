@@ -1,0 +1,23 @@
+//! The JSON API under `/api/v1`, plus the health probes. One module per resource.
+
+pub mod environments;
+pub mod health;
+pub mod overview;
+pub mod principals;
+pub mod resources;
+
+use crate::AppState;
+use axum::Router;
+use axum::routing::get;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/api/v1/overview", get(overview::show))
+        .route("/api/v1/environments", get(environments::list))
+        .route("/api/v1/environments/{id}", get(environments::show))
+        .route("/api/v1/resources", get(resources::list))
+        .route("/api/v1/resources/{id}", get(resources::show))
+        .route("/api/v1/principals", get(principals::list))
+}

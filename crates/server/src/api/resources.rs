@@ -1,0 +1,132 @@
+//! Resources: apps, flows, agents and every other low-code artefact.
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::params::{self, Params};
+use axum::Json;
+use axum::extract::{Path, State};
+use serde::{Deserialize, Serialize};
+use steward_model::{Governance, Page, Resource, ResourceKind};
+use steward_store::{ResourceQuery, ResourceSort};
+
+/// Query parameters of `GET /api/v1/resources` and the resource table, as sent.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ResourceListParams {
+    pub tenant: Option<String>,
+    pub kind: Option<String>,
+    pub environment: Option<String>,
+    pub owner: Option<String>,
+    pub q: Option<String>,
+    pub sort: Option<String>,
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+    pub include_deleted: Option<String>,
+}
+
+/// The accepted spellings of `sort`, in the order the UI offers them.
+pub const SORTS: &[(&str, ResourceSort, &str)] = &[
+    ("name", ResourceSort::Name, "Name (A to Z)"),
+    ("-created", ResourceSort::CreatedDesc, "Newest first"),
+    ("-modified", ResourceSort::ModifiedDesc, "Recently modified"),
+];
+
+/// The spelling of a sort order in URLs.
+pub fn sort_param(sort: ResourceSort) -> &'static str {
+    SORTS.iter().find(|(_, s, _)| *s == sort).map(|(text, _, _)| *text).unwrap_or("name")
+}
+
+impl ResourceListParams {
+    pub fn to_query(&self) -> Result<ResourceQuery, ApiError> {
+        Ok(ResourceQuery {
+            tenant: params::text(&self.tenant),
+            kind: params::one_of::<ResourceKind>("kind", &self.kind)?,
+            environment: params::text(&self.environment),
+            owner: params::text(&self.owner),
+            q: params::text(&self.q),
+            include_deleted: params::flag("include_deleted", &self.include_deleted)?,
+            sort: sort(&self.sort)?,
+            limit: params::limit(&self.limit)?,
+            cursor: params::cursor(&self.cursor)?,
+        })
+    }
+}
+
+fn sort(value: &Option<String>) -> Result<ResourceSort, ApiError> {
+    let Some(v) = params::text(value) else { return Ok(ResourceSort::default()) };
+    SORTS.iter().find(|(text, _, _)| *text == v).map(|(_, s, _)| *s).ok_or_else(|| {
+        let accepted: Vec<&str> = SORTS.iter().map(|(text, _, _)| *text).collect();
+        ApiError::invalid(
+            "sort",
+            format!("parameter `sort`: unknown order '{v}'; expected one of: {}", accepted.join(", ")),
+        )
+    })
+}
+
+/// A resource with the governance metadata declared for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourceDetail {
+    pub resource: Resource,
+    pub governance: Governance,
+}
+
+/// `GET /api/v1/resources`
+pub async fn list(
+    State(state): State<AppState>,
+    Params(p): Params<ResourceListParams>,
+) -> Result<Json<Page<Resource>>, ApiError> {
+    let query = p.to_query()?;
+    let page = state.store.list_resources(&query).await.map_err(|e| ApiError::store("listing resources", e))?;
+    Ok(Json(page))
+}
+
+/// `GET /api/v1/resources/{id}`
+pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<ResourceDetail>, ApiError> {
+    find(&state, &id).await.map(Json)
+}
+
+/// One resource with its governance, or a not-found error that says where to look.
+pub async fn find(state: &AppState, id: &str) -> Result<ResourceDetail, ApiError> {
+    let resource = state
+        .store
+        .get_resource(id)
+        .await
+        .map_err(|e| ApiError::store("reading a resource", e))?
+        .ok_or_else(|| ApiError::NotFound { what: "resource", plural: "/api/v1/resources", id: id.into() })?;
+    let governance =
+        state.store.get_governance(id).await.map_err(|e| ApiError::store("reading governance metadata", e))?;
+    Ok(ResourceDetail { resource, governance })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_sort_spelling_parses_and_round_trips() {
+        for (text, order, _) in SORTS {
+            let p = ResourceListParams { sort: Some((*text).into()), ..Default::default() };
+            assert_eq!(p.to_query().ok().map(|q| q.sort), Some(*order));
+            assert_eq!(sort_param(*order), *text);
+        }
+    }
+
+    #[test]
+    fn unknown_sort_lists_the_accepted_orders() {
+        let p = ResourceListParams { sort: Some("size".into()), ..Default::default() };
+        let message = p.to_query().expect_err("the value must be rejected").public_message();
+        assert!(message.contains("`sort`") && message.contains("-modified"), "{message}");
+    }
+
+    #[test]
+    fn empty_form_fields_mean_no_filter() {
+        let p = ResourceListParams {
+            kind: Some(String::new()),
+            environment: Some(String::new()),
+            owner: Some(" ".into()),
+            q: Some(String::new()),
+            sort: Some(String::new()),
+            ..Default::default()
+        };
+        assert_eq!(p.to_query().ok(), Some(ResourceQuery::default()));
+    }
+}

@@ -1,0 +1,89 @@
+//! `GET /environments`: every environment with its size, searchable and paginated.
+
+use crate::AppState;
+use crate::api::environments::EnvironmentListParams;
+use crate::error::ApiError;
+use crate::params;
+use crate::web::links::{self, Href};
+use crate::web::{Layout, Section, format, respond};
+use askama::Template;
+use axum::extract::State;
+use axum::http::Uri;
+use axum::response::Response;
+
+#[derive(Template)]
+#[template(path = "environments.html")]
+pub struct EnvironmentsPage {
+    layout: Layout,
+    tenant: Option<String>,
+    q: String,
+    rows: Vec<EnvironmentRow>,
+    total: String,
+    next_href: Option<String>,
+    first_href: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EnvironmentRow {
+    pub name: String,
+    pub id: String,
+    pub resources_href: String,
+    pub environment_type: String,
+    pub region: String,
+    pub managed: bool,
+    pub dataverse: bool,
+    pub resources: String,
+    pub state: String,
+    pub created: String,
+    pub deleted: bool,
+}
+
+pub async fn list(State(state): State<AppState>, uri: Uri) -> Response {
+    let page = build(&state, &uri).await;
+    respond(&state, page)
+}
+
+async fn build(state: &AppState, uri: &Uri) -> Result<EnvironmentsPage, ApiError> {
+    let p: EnvironmentListParams = params::decode(uri)?;
+    let query = p.to_query()?;
+    let page = state.store.list_environments(&query).await.map_err(|e| ApiError::store("listing environments", e))?;
+    let link = |cursor: Option<&str>| {
+        let limit = query.limit.map(|l| l.to_string());
+        Href::new("/environments")
+            .param("tenant", query.tenant.as_deref())
+            .param("q", query.q.as_deref())
+            .param("include_deleted", query.include_deleted.then_some("true"))
+            .param("limit", limit.as_deref())
+            .param("cursor", cursor)
+            .build()
+    };
+    let rows = page
+        .items
+        .iter()
+        .map(|s| {
+            let e = &s.environment;
+            EnvironmentRow {
+                name: e.display_name.clone(),
+                id: e.id.clone(),
+                resources_href: links::resources_in_environment(&e.id),
+                environment_type: format::humanize(e.environment_type.as_str()),
+                region: e.region.clone().unwrap_or_else(|| "—".into()),
+                managed: e.managed,
+                dataverse: e.has_dataverse,
+                resources: format::count(s.resource_count),
+                state: e.state.clone().unwrap_or_else(|| "—".into()),
+                created: format::date(e.created_at),
+                deleted: e.deleted_at.is_some(),
+            }
+        })
+        .collect();
+    Ok(EnvironmentsPage {
+        layout: Layout::new(state, "Environments", Some(Section::Environments)),
+        tenant: query.tenant.clone(),
+        q: query.q.clone().unwrap_or_default(),
+        rows,
+        total: format::count(page.total),
+        next_href: page.next.as_deref().map(|n| link(Some(n))),
+        first_href: query.cursor.as_ref().map(|_| link(None)),
+    })
+}

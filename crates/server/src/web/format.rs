@@ -1,0 +1,64 @@
+//! How values read on a page.
+
+use steward_model::Timestamp;
+
+pub fn date(value: Option<Timestamp>) -> String {
+    value.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "—".into())
+}
+
+pub fn date_time(value: Option<Timestamp>) -> String {
+    value.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_else(|| "—".into())
+}
+
+/// `1234567` → `1,234,567`: headline figures are read at a glance.
+pub fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `non_critical` → `Non critical`, for enum spellings without a dedicated label.
+pub fn humanize(snake: &str) -> String {
+    let spaced = snake.replace('_', " ");
+    let mut chars = spaced.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Shorten a label that must fit a chart, keeping the whole in a tooltip elsewhere.
+pub fn truncate(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max_chars.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_group_thousands() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(1000), "1,000");
+        assert_eq!(count(1234567), "1,234,567");
+    }
+
+    #[test]
+    fn labels_read_as_words() {
+        assert_eq!(humanize("non_critical"), "Non critical");
+        assert_eq!(truncate("Environment with a very long name", 10), "Environme…");
+        assert_eq!(truncate("short", 10), "short");
+    }
+}

@@ -1,0 +1,75 @@
+//! The server-rendered web UI: one module per page, askama templates with typed contexts
+//! in `templates/`, a shared layout (`base.html`) and partials.
+
+pub mod assets;
+mod charts;
+mod environments;
+pub mod errors;
+mod format;
+mod links;
+mod overview;
+mod resource_table;
+mod resources;
+
+use crate::AppState;
+use crate::error::ApiError;
+use askama::Template;
+use axum::Router;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(overview::show))
+        .route("/environments", get(environments::list))
+        .route("/resources/{id}", get(resources::show))
+        .route("/static/{file}", get(assets::serve))
+}
+
+/// Which part of the site a page belongs to, for the navigation bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Overview,
+    Environments,
+}
+
+/// What the shared layout needs from every page.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub title: String,
+    pub demo: bool,
+    pub stylesheet: &'static str,
+    pub version: &'static str,
+    pub nav: Vec<NavItem>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+impl Layout {
+    pub fn new(state: &AppState, title: impl Into<String>, section: Option<Section>) -> Layout {
+        let item = |href, label, s| NavItem { href, label, current: section == Some(s) };
+        Layout {
+            title: title.into(),
+            demo: state.demo,
+            stylesheet: assets::STYLESHEET_PATH.as_str(),
+            version: env!("CARGO_PKG_VERSION"),
+            nav: vec![
+                item("/", "Overview", Section::Overview),
+                item("/environments", "Environments", Section::Environments),
+            ],
+        }
+    }
+}
+
+/// Render a page, or the error page when building it failed.
+pub fn respond<T: Template>(state: &AppState, page: Result<T, ApiError>) -> Response {
+    match page.and_then(|p| p.render().map_err(|e| ApiError::internal("rendering a page", e))) {
+        Ok(html) => Html(html).into_response(),
+        Err(error) => errors::page(state, error),
+    }
+}

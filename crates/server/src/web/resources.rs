@@ -1,0 +1,277 @@
+//! `GET /resources/{id}`: everything Steward knows about one resource.
+
+use crate::AppState;
+use crate::api::resources::{self as api, ResourceDetail};
+use crate::error::ApiError;
+use crate::web::charts::{ColumnChart, DayValue};
+use crate::web::links;
+use crate::web::resource_table::state_class;
+use crate::web::{Layout, format, respond};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use chrono::{Days, NaiveDate, Utc};
+use std::collections::HashMap;
+use steward_model::{ConnectorTier, Governance, Principal, ShareTarget};
+
+/// The usage chart covers this many days.
+const USAGE_DAYS: u64 = 30;
+/// How far back to look for the latest use when the last 30 days were quiet.
+const LOOKBACK_DAYS: u64 = 365;
+
+#[derive(Template)]
+#[template(path = "resource.html")]
+pub struct ResourcePage {
+    layout: Layout,
+    name: String,
+    kind: &'static str,
+    state: String,
+    state_class: &'static str,
+    description: Option<String>,
+    deleted: Option<String>,
+    quarantined: bool,
+    facts: Vec<Fact>,
+    owners: Vec<OwnerRow>,
+    shared_with_everyone: bool,
+    shared_users: u32,
+    shared_groups: u32,
+    shares: Vec<ShareRow>,
+    connectors: Vec<ConnectorRow>,
+    governance: Vec<Fact>,
+    governance_declared: bool,
+    usage: ColumnChart,
+    usage_window: String,
+    attributes: Vec<Attribute>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Fact {
+    pub label: &'static str,
+    pub value: String,
+    pub href: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct OwnerRow {
+    pub name: String,
+    pub upn: String,
+    pub department: String,
+    pub role: String,
+    pub known: bool,
+    pub leaver: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ShareRow {
+    pub target: String,
+    pub name: String,
+    pub role: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ConnectorRow {
+    pub name: String,
+    pub id: String,
+    pub tier: String,
+    pub tier_class: &'static str,
+}
+
+#[derive(Debug, Clone)]
+pub struct Attribute {
+    pub key: String,
+    pub value: String,
+}
+
+pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let page = build(&state, &id).await;
+    respond(&state, page)
+}
+
+async fn build(state: &AppState, id: &str) -> Result<ResourcePage, ApiError> {
+    let ResourceDetail { resource: r, governance } = api::find(state, id).await?;
+
+    // Owners, sharers and the creator, each looked up once.
+    let mut people: HashMap<String, Option<Principal>> = HashMap::new();
+    let ids = r
+        .owners
+        .iter()
+        .map(|o| o.principal_id.as_str())
+        .chain(r.sharing.iter().map(|s| s.principal_id.as_str()))
+        .chain(r.created_by.as_deref())
+        .filter(|id| !id.is_empty());
+    for pid in ids {
+        if !people.contains_key(pid) {
+            let principal =
+                state.store.get_principal(pid).await.map_err(|e| ApiError::store("reading a principal", e))?;
+            people.insert(pid.to_string(), principal);
+        }
+    }
+    let known = |pid: &str| people.get(pid).and_then(|p| p.as_ref());
+    let name_of = |pid: &str| known(pid).map(|p| p.display_name.clone()).unwrap_or_else(|| pid.to_string());
+
+    let environment = state
+        .store
+        .get_environment(&r.environment_id)
+        .await
+        .map_err(|e| ApiError::store("reading the resource's environment", e))?;
+
+    let mut facts = vec![
+        Fact {
+            label: "Environment",
+            value: environment.map(|e| e.display_name).unwrap_or_else(|| r.environment_id.clone()),
+            href: Some(links::resources_in_environment(&r.environment_id)),
+        },
+        fact("Platform", r.platform.clone()),
+        fact("Id", r.id.clone()),
+        fact("Created", format::date_time(r.created_at)),
+        fact("Modified", format::date_time(r.modified_at)),
+        fact("Published", format::date_time(r.published_at)),
+    ];
+    if let Some(creator) = r.created_by.as_deref() {
+        facts.push(fact("Created by", name_of(creator)));
+    }
+    if let Some(solution) = &r.solution_id {
+        facts.push(fact("Solution", solution.clone()));
+    }
+
+    let owners = r
+        .owners
+        .iter()
+        .map(|o| {
+            let p = known(&o.principal_id);
+            OwnerRow {
+                name: name_of(&o.principal_id),
+                upn: p.and_then(|p| p.upn.clone()).unwrap_or_default(),
+                department: p.and_then(|p| p.department.clone()).unwrap_or_else(|| "—".into()),
+                role: format::humanize(o.role.as_str()),
+                known: p.is_some(),
+                leaver: p.is_some_and(Principal::is_leaver),
+            }
+        })
+        .collect();
+
+    let shares = r
+        .sharing
+        .iter()
+        .map(|s| ShareRow {
+            target: format::humanize(s.target.as_str()),
+            name: if s.target == ShareTarget::Everyone {
+                "Everyone in the tenant".into()
+            } else {
+                name_of(&s.principal_id)
+            },
+            role: format::humanize(s.role.as_str()),
+        })
+        .collect();
+
+    let connectors = r
+        .connection_references
+        .iter()
+        .map(|c| ConnectorRow {
+            name: c.display_name.clone(),
+            id: c.connector_id.clone(),
+            tier: format::humanize(c.tier.as_str()),
+            tier_class: match c.tier {
+                ConnectorTier::Standard => "badge badge-muted",
+                ConnectorTier::Premium => "badge badge-premium",
+                ConnectorTier::Custom => "badge badge-warn",
+            },
+        })
+        .collect();
+
+    let attributes = r
+        .attributes
+        .iter()
+        .map(|(key, value)| Attribute {
+            key: key.clone(),
+            value: match value {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            },
+        })
+        .collect();
+
+    let (usage, usage_window) = usage_chart(state, &r.id).await?;
+
+    Ok(ResourcePage {
+        layout: Layout::new(state, r.display_name.clone(), None),
+        kind: r.kind.label(),
+        state: format::humanize(r.state.as_str()),
+        state_class: state_class(r.state),
+        description: r.description.clone().filter(|d| !d.trim().is_empty()),
+        deleted: r.deleted_at.map(|d| format::date_time(Some(d))),
+        quarantined: r.quarantined,
+        facts,
+        owners,
+        shared_with_everyone: r.shared_with_everyone,
+        shared_users: r.shared_users,
+        shared_groups: r.shared_groups,
+        shares,
+        connectors,
+        governance_declared: !governance.is_empty(),
+        governance: governance_facts(&governance),
+        usage,
+        usage_window,
+        attributes,
+        name: r.display_name,
+    })
+}
+
+fn fact(label: &'static str, value: String) -> Fact {
+    Fact { label, value, href: None }
+}
+
+fn governance_facts(g: &Governance) -> Vec<Fact> {
+    let declared = |v: Option<&str>| v.map(format::humanize).unwrap_or_else(|| "Not declared".into());
+    let text = |v: &Option<String>| v.clone().unwrap_or_else(|| "Not declared".into());
+    vec![
+        fact("Business impact", declared(g.business_impact.map(|v| v.as_str()))),
+        fact(
+            "Criticality",
+            g.criticality.map(|v| format::humanize(v.as_str())).unwrap_or_else(|| "Not computed".into()),
+        ),
+        fact("Support tier", declared(g.support_tier.map(|v| v.as_str()))),
+        fact("Lifecycle stage", declared(g.lifecycle_stage.map(|v| v.as_str()))),
+        fact("Catalog state", declared(g.catalog_state.map(|v| v.as_str()))),
+        fact("Cost centre", text(&g.cost_centre)),
+        fact("Justification", text(&g.justification)),
+        fact("Mitigation plan", text(&g.mitigation_plan)),
+    ]
+}
+
+/// The last 30 days of use. When those were quiet but the resource was used within the
+/// year (a demo tenant frozen in time, an app used seasonally), the chart shows the 30 days
+/// up to the latest use instead of an empty window, and says so.
+async fn usage_chart(state: &AppState, id: &str) -> Result<(ColumnChart, String), ApiError> {
+    let today = Utc::now().date_naive();
+    let since = today.checked_sub_days(Days::new(LOOKBACK_DAYS)).unwrap_or(today);
+    let daily =
+        state.store.daily_usage(id, since, today).await.map_err(|e| ApiError::store("reading daily usage", e))?;
+    let recent_start = window_start(today);
+    let end = match daily.iter().map(|d| d.day).max() {
+        Some(latest) if latest < recent_start => latest,
+        _ => today,
+    };
+    let start = window_start(end);
+    let by_day: HashMap<NaiveDate, (u64, u64)> = daily.iter().map(|d| (d.day, (d.uses, d.unique_users))).collect();
+    let days: Vec<DayValue> = start
+        .iter_days()
+        .take_while(|d| *d <= end)
+        .map(|day| {
+            let (uses, users) = by_day.get(&day).copied().unwrap_or((0, 0));
+            DayValue { day, uses, users }
+        })
+        .collect();
+    let window = if end == today {
+        format!("Last {USAGE_DAYS} days, {start} to {end}")
+    } else {
+        format!(
+            "No use in the last {USAGE_DAYS} days; showing the {USAGE_DAYS} days up to the latest use, {start} to {end}"
+        )
+    };
+    Ok((ColumnChart::daily("chart-usage", "Daily uses", &days), window))
+}
+
+fn window_start(end: NaiveDate) -> NaiveDate {
+    end.checked_sub_days(Days::new(USAGE_DAYS - 1)).unwrap_or(end)
+}
