@@ -96,26 +96,32 @@ fn after_time_desc(filter: &mut Filter, column: &str, cursor: &Cursor, cursor_te
     Ok(())
 }
 
+/// The two queries behind one page of a list: the total, and the page itself (which asks for
+/// one row more than `limit` to learn whether a next page exists).
+struct ListSql {
+    what: &'static str,
+    count_sql: String,
+    count_filter: Filter,
+    page_sql: String,
+    page_filter: Filter,
+    limit: u32,
+}
+
 /// Run the count and the page query on one connection and build the page.
 async fn page<T>(
     store: &PostgresStore,
-    what: &str,
-    count_sql: String,
-    count_filter: &Filter,
-    page_sql: String,
-    page_filter: &Filter,
-    limit: u32,
+    list: ListSql,
     read: impl Fn(&tokio_postgres::Row) -> Result<T>,
     key: impl Fn(&T) -> Cursor,
 ) -> Result<Page<T>> {
     let client = client(store.pool()).await?;
-    let context = format!("listing {what}");
-    let total = client.query_one(&count_sql, &count_filter.refs()).await.map_err(db(&context))?;
+    let context = format!("listing {}", list.what);
+    let total = client.query_one(&list.count_sql, &list.count_filter.refs()).await.map_err(db(&context))?;
     let total = rows::total(&total, "total")?;
-    let found = client.query(&page_sql, &page_filter.refs()).await.map_err(db(&context))?;
+    let found = client.query(&list.page_sql, &list.page_filter.refs()).await.map_err(db(&context))?;
     let mut items = found.iter().map(read).collect::<Result<Vec<T>>>()?;
-    let next = if items.len() > limit as usize {
-        items.truncate(limit as usize);
+    let next = if items.len() > list.limit as usize {
+        items.truncate(list.limit as usize);
         items.last().map(|last| key(last).encode())
     } else {
         None
@@ -168,12 +174,7 @@ pub(crate) async fn list_environments(
     let count_sql = format!("SELECT count(*) AS total FROM environments e WHERE {}", count_filter.sql());
     page(
         store,
-        "environments",
-        count_sql,
-        &count_filter,
-        page_sql,
-        &filter,
-        limit,
+        ListSql { what: "environments", count_sql, count_filter, page_sql, page_filter: filter, limit },
         |row| {
             Ok(EnvironmentSummary {
                 environment: rows::environment(row)?,
@@ -248,14 +249,19 @@ pub(crate) async fn list_resources(store: &PostgresStore, query: &ResourceQuery)
     );
     let count_sql = format!("SELECT count(*) AS total FROM resources r WHERE {}", count_filter.sql());
     let sort = query.sort;
-    page(store, "resources", count_sql, &count_filter, page_sql, &filter, limit, rows::resource, |r: &Resource| {
-        let key = match sort {
-            ResourceSort::Name => Some(name_key(&r.display_name)),
-            ResourceSort::CreatedDesc => time_key(r.created_at),
-            ResourceSort::ModifiedDesc => time_key(r.modified_at),
-        };
-        Cursor { key, id: r.id.clone() }
-    })
+    page(
+        store,
+        ListSql { what: "resources", count_sql, count_filter, page_sql, page_filter: filter, limit },
+        rows::resource,
+        |r: &Resource| {
+            let key = match sort {
+                ResourceSort::Name => Some(name_key(&r.display_name)),
+                ResourceSort::CreatedDesc => time_key(r.created_at),
+                ResourceSort::ModifiedDesc => time_key(r.modified_at),
+            };
+            Cursor { key, id: r.id.clone() }
+        },
+    )
     .await
 }
 
@@ -305,9 +311,12 @@ pub(crate) async fn list_principals(store: &PostgresStore, query: &PrincipalQuer
         n = limit + 1,
     );
     let count_sql = format!("SELECT count(*) AS total FROM principals p WHERE {}", count_filter.sql());
-    page(store, "principals", count_sql, &count_filter, page_sql, &filter, limit, rows::principal, |p: &Principal| {
-        Cursor { key: Some(name_key(&p.display_name)), id: p.id.clone() }
-    })
+    page(
+        store,
+        ListSql { what: "principals", count_sql, count_filter, page_sql, page_filter: filter, limit },
+        rows::principal,
+        |p: &Principal| Cursor { key: Some(name_key(&p.display_name)), id: p.id.clone() },
+    )
     .await
 }
 

@@ -1,0 +1,119 @@
+//! Ingest throughput against the real PostgreSQL. Prints figures, asserts only correctness.
+//!
+//! `STEWARD_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test \
+//!  cargo test -p steward-store-postgres --release -- --ignored --nocapture`
+
+mod common;
+
+use chrono::{Duration, TimeZone, Utc};
+use std::time::Instant;
+use steward_model::{
+    ConnectionReference, ConnectorTier, Owner, Resource, ResourceKind, ResourceState, Share, ShareRole, ShareTarget,
+};
+use steward_store::{Store, UpsertCounts};
+
+const RESOURCES: usize = 50_000;
+const PER_CALL: usize = 5_000;
+
+/// A small deterministic generator, so every run measures the same data.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, below: u64) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (self.0 >> 33) % below
+    }
+}
+
+fn realistic(i: usize, rng: &mut Lcg) -> Resource {
+    let base = Utc.with_ymd_and_hms(2022, 1, 1, 0, 0, 0).single().unwrap_or_default();
+    let created = base + Duration::minutes(rng.next(1_000_000) as i64);
+    let owners = (0..1 + rng.next(2))
+        .map(|_| Owner { principal_id: format!("user-{:05}", rng.next(5000)), role: ShareRole::Owner })
+        .collect();
+    let sharing = (0..rng.next(4))
+        .map(|_| Share {
+            target: ShareTarget::User,
+            principal_id: format!("user-{:05}", rng.next(5000)),
+            role: ShareRole::CanView,
+        })
+        .collect();
+    let connectors = ["shared_sharepointonline", "shared_office365", "shared_sql", "shared_teams", "shared_http"];
+    let connection_references = (0..rng.next(5))
+        .map(|_| {
+            let c = connectors[rng.next(connectors.len() as u64) as usize];
+            ConnectionReference {
+                connector_id: c.into(),
+                display_name: c.trim_start_matches("shared_").into(),
+                tier: if c == "shared_sql" { ConnectorTier::Premium } else { ConnectorTier::Standard },
+            }
+        })
+        .collect();
+    let kind = if i.is_multiple_of(3) { ResourceKind::CloudFlow } else { ResourceKind::CanvasApp };
+    let mut attributes = serde_json::Map::new();
+    attributes.insert("appPlanClassification".into(), serde_json::Value::from("Standard"));
+    attributes.insert("bypassConsent".into(), serde_json::Value::from(false));
+    Resource {
+        id: format!("{:08x}-0000-4000-8000-{:012x}", i, rng.next(1 << 40)),
+        tenant_id: "tenant-1".into(),
+        environment_id: format!("env-{:03}", rng.next(200)),
+        platform: steward_model::POWER_PLATFORM.into(),
+        kind,
+        display_name: format!("Business process {i} for team {}", rng.next(300)),
+        description: (rng.next(2) == 0).then(|| "Tracks requests and approvals".to_string()),
+        state: ResourceState::Active,
+        created_at: Some(created),
+        modified_at: Some(created + Duration::days(rng.next(300) as i64)),
+        published_at: Some(created + Duration::days(1)),
+        created_by: Some(format!("user-{:05}", rng.next(5000))),
+        owners,
+        sharing,
+        shared_users: rng.next(40) as u32,
+        shared_groups: rng.next(3) as u32,
+        shared_with_everyone: rng.next(50) == 0,
+        connection_references,
+        solution_id: None,
+        quarantined: false,
+        attributes,
+        deleted_at: None,
+    }
+}
+
+async fn timed_upsert(store: &dyn Store, items: &[Resource]) -> (UpsertCounts, f64) {
+    let started = Instant::now();
+    let mut tx = store.begin_ingest().await.unwrap_or_else(|e| panic!("begin: {e}"));
+    let mut counts = UpsertCounts::default();
+    for chunk in items.chunks(PER_CALL) {
+        counts += tx.upsert_resources(chunk.to_vec()).await.unwrap_or_else(|e| panic!("upsert: {e}"));
+    }
+    tx.commit().await.unwrap_or_else(|e| panic!("commit: {e}"));
+    (counts, items.len() as f64 / started.elapsed().as_secs_f64())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: run with --release -- --ignored --nocapture"]
+async fn bench_upsert_resources() {
+    let Some(store) = common::fresh_store().await else {
+        eprintln!("SKIPPED: STEWARD_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let mut rng = Lcg(42);
+    let mut items: Vec<Resource> = (0..RESOURCES).map(|i| realistic(i, &mut rng)).collect();
+
+    let (counts, fresh) = timed_upsert(&store, &items).await;
+    assert_eq!(counts.added, RESOURCES as u64);
+    let (counts, same) = timed_upsert(&store, &items).await;
+    assert_eq!(counts.unchanged, RESOURCES as u64);
+    for r in items.iter_mut().step_by(10) {
+        r.display_name.push_str(" (renamed)");
+        r.owners.reverse();
+    }
+    let (counts, tenth) = timed_upsert(&store, &items).await;
+    assert_eq!(counts.changed, (RESOURCES as u64).div_ceil(10));
+
+    println!(
+        "postgres upsert_resources, {RESOURCES} resources in calls of {PER_CALL}: \
+         new {fresh:.0}/s, unchanged {same:.0}/s, 10% changed {tenth:.0}/s"
+    );
+    store.drop_schema().await.unwrap_or_else(|e| panic!("dropping schema: {e}"));
+}
