@@ -163,6 +163,9 @@ CREATE TABLE usage_events (
     occurred_at     timestamptz NOT NULL,
     principal_id    text COLLATE "C",
     principal_upn   text COLLATE "C",
+    -- Who counts as the user: the principal id, else the UPN lowercased (Unicode, in Rust, so
+    -- that every backend folds the same way).
+    actor           text COLLATE "C",
     resource_id     text COLLATE "C",
     environment_id  text COLLATE "C",
     kind            text COLLATE "C" NOT NULL,

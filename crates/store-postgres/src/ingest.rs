@@ -514,6 +514,8 @@ async fn insert_usage_batch(client: &Object, batch: &[UsageEvent]) -> Result<u64
     let occurred = column!(batch, |e| e.occurred_at);
     let principal = column!(batch, |e| e.principal_id.as_deref());
     let upn = column!(batch, |e| e.principal_upn.as_deref());
+    let actor =
+        column!(batch, |e| e.principal_id.clone().or_else(|| e.principal_upn.as_deref().map(str::to_lowercase)));
     let resource = column!(batch, |e| e.resource_id.as_deref());
     let environment = column!(batch, |e| e.environment_id.as_deref());
     let kind = column!(batch, |e| e.kind.as_str());
@@ -522,16 +524,16 @@ async fn insert_usage_batch(client: &Object, batch: &[UsageEvent]) -> Result<u64
     let statement = client
         .prepare_cached(
             "INSERT INTO usage_events (id, tenant_id, occurred_at, principal_id, principal_upn, resource_id, \
-                 environment_id, kind, operation, workload) \
+                 environment_id, kind, operation, workload, actor) \
              SELECT * FROM UNNEST($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], \
-                 $7::text[], $8::text[], $9::text[], $10::text[]) \
+                 $7::text[], $8::text[], $9::text[], $10::text[], $11::text[]) \
              ON CONFLICT (id) DO NOTHING \
              RETURNING resource_id, kind, occurred_at",
         )
         .await
         .map_err(db(&context))?;
-    let params: [&(dyn ToSql + Sync); 10] =
-        [&id, &tenant, &occurred, &principal, &upn, &resource, &environment, &kind, &operation, &workload];
+    let params: [&(dyn ToSql + Sync); 11] =
+        [&id, &tenant, &occurred, &principal, &upn, &resource, &environment, &kind, &operation, &workload, &actor];
     let rows = client.query(&statement, &params).await.map_err(db(&context))?;
     let inserted = rows.len() as u64;
 
@@ -555,7 +557,7 @@ async fn insert_usage_batch(client: &Object, batch: &[UsageEvent]) -> Result<u64
         .prepare_cached(
             "INSERT INTO usage_daily (resource_id, day, uses, unique_users) \
              SELECT e.resource_id, t.day, count(*), \
-                    count(DISTINCT coalesce(e.principal_id, lower(e.principal_upn))) \
+                    count(DISTINCT e.actor) \
              FROM UNNEST($1::text[], $2::date[]) AS t(resource_id, day) \
              JOIN usage_events e ON e.resource_id = t.resource_id \
               AND e.occurred_at >= (t.day::timestamp AT TIME ZONE 'UTC') \

@@ -284,7 +284,7 @@ fn principal_filter(query: &PrincipalQuery) -> Filter {
     }
     if let Some(department) = &query.department {
         let p = filter.param(department.clone());
-        filter.and(format!("p.department = {p}"));
+        filter.and(format!("lower(p.department) = lower({p})"));
     }
     if query.makers_only {
         filter.and(
@@ -378,7 +378,7 @@ pub(crate) async fn overview(store: &PostgresStore, tenant_id: Option<&str>) -> 
     let active = client
         .query_one(
             "WITH newest AS (SELECT max(occurred_at) AS at FROM usage_events WHERE $1::text IS NULL OR tenant_id = $1) \
-             SELECT count(DISTINCT coalesce(e.principal_id, lower(e.principal_upn))) AS active \
+             SELECT count(DISTINCT e.actor) AS active \
              FROM usage_events e, newest \
              WHERE ($1::text IS NULL OR e.tenant_id = $1) AND e.kind IN ('launch', 'run', 'session') \
                AND e.occurred_at > newest.at - interval '30 days' AND e.occurred_at <= newest.at",
