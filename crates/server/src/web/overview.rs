@@ -106,3 +106,77 @@ fn top_environments(o: &Overview, tenant: Option<&str>) -> Vec<BarInput> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::web::resource_table::{FilterForm, ResourceRow, SortHeader};
+    use steward_store::{EnvironmentCount, KindCount};
+
+    const HOSTILE: &str = "<script>alert(1)</script>";
+
+    fn layout() -> Layout {
+        Layout { title: "Overview".into(), demo: true, stylesheet: "/static/steward.css", version: "0", nav: vec![] }
+    }
+
+    fn page() -> OverviewPage {
+        let overview = Overview {
+            environments: 1,
+            resources: 1234,
+            by_kind: vec![KindCount { kind: steward_model::ResourceKind::CanvasApp, count: 1234 }],
+            top_environments: vec![EnvironmentCount { id: "e\"1".into(), display_name: HOSTILE.into(), count: 1234 }],
+            ..Default::default()
+        };
+        let header = |href: &str| SortHeader { href: href.into(), aria_sort: "none", active: false };
+        let table = ResourceTable {
+            filters: FilterForm {
+                action: "/",
+                tenant: None,
+                kinds: vec![],
+                environments: vec![],
+                sorts: vec![],
+                owner: String::new(),
+                q: "\"><script>".into(),
+                include_deleted: false,
+            },
+            rows: vec![ResourceRow {
+                href: "/resources/r1".into(),
+                name: HOSTILE.into(),
+                kind: "Canvas app",
+                environment: HOSTILE.into(),
+                environment_href: "/?environment=e#resources".into(),
+                owner: "Alice".into(),
+                state: "Active".into(),
+                state_class: "badge",
+                created: "2025-01-01".into(),
+                modified: "2025-01-02".into(),
+                deleted: false,
+            }],
+            total: "1".into(),
+            total_is_zero: false,
+            next_href: Some("/?kind=a&cursor=b#resources".into()),
+            first_href: None,
+            clear_href: None,
+            sort_name: header("/?sort=name"),
+            sort_created: header("/?sort=-created"),
+            sort_modified: header("/?sort=-modified"),
+        };
+        OverviewPage {
+            layout: layout(),
+            figures: figures(&overview),
+            by_kind: BarChart::horizontal("k", "Resources by kind", by_kind(&overview, None)),
+            top_environments: BarChart::horizontal("e", "Top", top_environments(&overview, None)),
+            table,
+        }
+    }
+
+    #[test]
+    fn outside_text_is_escaped_everywhere_it_appears() {
+        let html = page().render().unwrap_or_else(|e| panic!("render failed: {e}"));
+        assert!(!html.contains("<script"), "raw script tag in:\n{html}");
+        assert!(html.contains("1,234"), "figures are formatted");
+        assert!(html.contains("Demo data: synthetic tenant"));
+        assert!(html.contains("href=\"/?kind=a&#38;cursor=b#resources\"") || html.contains("&amp;cursor=b"));
+        assert!(html.contains("/?environment=e%221#resources"), "ids in chart links are URL-encoded");
+    }
+}
