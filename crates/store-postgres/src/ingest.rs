@@ -19,27 +19,44 @@ const BATCH: usize = 2000;
 pub(crate) struct PgIngestTx {
     /// `None` once committed or rolled back.
     client: Option<Object>,
+    /// The first write that failed. PostgreSQL has aborted the transaction by then, and would
+    /// answer a later COMMIT with a silent ROLLBACK, so every later call reports this instead.
+    failed: Option<String>,
 }
+
+const CLOSED: &str = "it was already committed or rolled back; start a new one with begin_ingest";
 
 impl PgIngestTx {
     pub(crate) async fn begin(pool: &Pool) -> Result<PgIngestTx> {
         let client = client(pool).await?;
         client.batch_execute("BEGIN").await.map_err(db("starting an ingest transaction"))?;
-        Ok(PgIngestTx { client: Some(client) })
+        Ok(PgIngestTx { client: Some(client), failed: None })
     }
 
     fn client(&self) -> Result<&Object> {
-        self.client.as_ref().ok_or_else(|| {
-            StoreError::Closed("it was already committed or rolled back; start a new one with begin_ingest".into())
-        })
+        if let Some(failed) = &self.failed {
+            return Err(StoreError::Closed(format!(
+                "an earlier write in it failed ({failed}), so nothing of it can be committed; \
+                 roll back and run the import again"
+            )));
+        }
+        self.client.as_ref().ok_or_else(|| StoreError::Closed(CLOSED.into()))
+    }
+
+    /// Remember a failed write so that the transaction refuses to commit.
+    fn note<T>(&mut self, result: Result<T>) -> Result<T> {
+        if let Err(e) = &result
+            && self.failed.is_none()
+        {
+            self.failed = Some(e.to_string());
+        }
+        result
     }
 
     /// Finish with COMMIT or ROLLBACK. A connection whose ending failed is not trusted back
     /// into the pool: it is detached, and closing it makes the server roll back.
     async fn finish(&mut self, sql: &str, context: &str) -> Result<()> {
-        let client = self.client.take().ok_or_else(|| {
-            StoreError::Closed("it was already committed or rolled back; start a new one with begin_ingest".into())
-        })?;
+        let client = self.client.take().ok_or_else(|| StoreError::Closed(CLOSED.into()))?;
         match client.batch_execute(sql).await {
             Ok(()) => Ok(()),
             Err(e) => {
@@ -232,214 +249,246 @@ macro_rules! column {
     };
 }
 
+async fn upsert_tenants(client: &Object, items: Vec<Tenant>) -> Result<UpsertCounts> {
+    let sql = upsert_sql("tenants", TENANT);
+    let mut counts = UpsertCounts::default();
+    for batch in batches(items, |t| &t.id) {
+        let id = column!(batch, |t| t.id.as_str());
+        let name = column!(batch, |t| t.display_name.as_str());
+        let domain = column!(batch, |t| t.domain.as_deref());
+        let hash = hashes(&batch);
+        let params: [&(dyn ToSql + Sync); 4] = [&id, &name, &domain, &hash];
+        counts += run_upsert(client, &sql, &params, batch.len(), "tenants").await?.counts;
+    }
+    Ok(counts)
+}
+
+async fn upsert_environments(client: &Object, items: Vec<Environment>) -> Result<UpsertCounts> {
+    let sql = upsert_sql("environments", ENVIRONMENT);
+    let mut counts = UpsertCounts::default();
+    for batch in batches(items, |e| &e.id) {
+        let id = column!(batch, |e| e.id.as_str());
+        let tenant = column!(batch, |e| e.tenant_id.as_str());
+        let platform = column!(batch, |e| e.platform.as_str());
+        let name = column!(batch, |e| e.display_name.as_str());
+        let description = column!(batch, |e| e.description.as_deref());
+        let kind = column!(batch, |e| e.environment_type.as_str());
+        let region = column!(batch, |e| e.region.as_deref());
+        let managed = column!(batch, |e| e.managed);
+        let dataverse = column!(batch, |e| e.has_dataverse);
+        let dataverse_url = column!(batch, |e| e.dataverse_url.as_deref());
+        let group = column!(batch, |e| e.environment_group.as_deref());
+        let area = column!(batch, |e| e.business_area.as_deref());
+        let state = column!(batch, |e| e.state.as_deref());
+        let created = column!(batch, |e| e.created_at);
+        let modified = column!(batch, |e| e.modified_at);
+        let created_by = column!(batch, |e| e.created_by.as_deref());
+        let capacity = column!(batch, |e| Json(&e.capacity));
+        let addons = column!(batch, |e| Json(&e.addons));
+        let deleted = column!(batch, |e| e.deleted_at);
+        let hash = hashes(&batch);
+        let params: [&(dyn ToSql + Sync); 20] = [
+            &id,
+            &tenant,
+            &platform,
+            &name,
+            &description,
+            &kind,
+            &region,
+            &managed,
+            &dataverse,
+            &dataverse_url,
+            &group,
+            &area,
+            &state,
+            &created,
+            &modified,
+            &created_by,
+            &capacity,
+            &addons,
+            &deleted,
+            &hash,
+        ];
+        counts += run_upsert(client, &sql, &params, batch.len(), "environments").await?.counts;
+    }
+    Ok(counts)
+}
+
+async fn upsert_connectors(client: &Object, items: Vec<Connector>) -> Result<UpsertCounts> {
+    let sql = upsert_sql("connectors", CONNECTOR);
+    let mut counts = UpsertCounts::default();
+    for batch in batches(items, |c| &c.id) {
+        let id = column!(batch, |c| c.id.as_str());
+        let tenant = column!(batch, |c| c.tenant_id.as_str());
+        let platform = column!(batch, |c| c.platform.as_str());
+        let name = column!(batch, |c| c.display_name.as_str());
+        let tier = column!(batch, |c| c.tier.as_str());
+        let publisher = column!(batch, |c| c.publisher.as_deref());
+        let environment = column!(batch, |c| c.environment_id.as_deref());
+        let hash = hashes(&batch);
+        let params: [&(dyn ToSql + Sync); 8] = [&id, &tenant, &platform, &name, &tier, &publisher, &environment, &hash];
+        counts += run_upsert(client, &sql, &params, batch.len(), "connectors").await?.counts;
+    }
+    Ok(counts)
+}
+
+async fn upsert_data_policies(client: &Object, items: Vec<DataPolicy>) -> Result<UpsertCounts> {
+    let sql = upsert_sql("data_policies", DATA_POLICY);
+    let mut counts = UpsertCounts::default();
+    for batch in batches(items, |p| &p.id) {
+        let id = column!(batch, |p| p.id.as_str());
+        let tenant = column!(batch, |p| p.tenant_id.as_str());
+        let platform = column!(batch, |p| p.platform.as_str());
+        let name = column!(batch, |p| p.display_name.as_str());
+        let scope = column!(batch, |p| p.scope.as_str());
+        let environments = column!(batch, |p| Json(&p.environment_ids));
+        let default = column!(batch, |p| p.default_classification.as_deref());
+        let groups = column!(batch, |p| Json(&p.connector_groups));
+        let created = column!(batch, |p| p.created_at);
+        let modified = column!(batch, |p| p.modified_at);
+        let hash = hashes(&batch);
+        let params: [&(dyn ToSql + Sync); 11] =
+            [&id, &tenant, &platform, &name, &scope, &environments, &default, &groups, &created, &modified, &hash];
+        counts += run_upsert(client, &sql, &params, batch.len(), "data policies").await?.counts;
+    }
+    Ok(counts)
+}
+
+async fn upsert_principals(client: &Object, items: Vec<Principal>) -> Result<UpsertCounts> {
+    let sql = upsert_sql("principals", PRINCIPAL);
+    let mut counts = UpsertCounts::default();
+    for batch in batches(items, |p| &p.id) {
+        let id = column!(batch, |p| p.id.as_str());
+        let tenant = column!(batch, |p| p.tenant_id.as_str());
+        let kind = column!(batch, |p| p.kind.as_str());
+        let name = column!(batch, |p| p.display_name.as_str());
+        let upn = column!(batch, |p| p.upn.as_deref());
+        let department = column!(batch, |p| p.department.as_deref());
+        let country = column!(batch, |p| p.country.as_deref());
+        let title = column!(batch, |p| p.job_title.as_deref());
+        let manager = column!(batch, |p| p.manager_id.as_deref());
+        let enabled = column!(batch, |p| p.enabled);
+        let deleted = column!(batch, |p| p.deleted_at);
+        let hash = hashes(&batch);
+        let params: [&(dyn ToSql + Sync); 12] =
+            [&id, &tenant, &kind, &name, &upn, &department, &country, &title, &manager, &enabled, &deleted, &hash];
+        counts += run_upsert(client, &sql, &params, batch.len(), "principals").await?.counts;
+    }
+    Ok(counts)
+}
+
+async fn upsert_resources(client: &Object, items: Vec<Resource>) -> Result<UpsertCounts> {
+    let sql = upsert_sql("resources", RESOURCE);
+    let mut counts = UpsertCounts::default();
+    for batch in batches(items, |r| &r.id) {
+        let id = column!(batch, |r| r.id.as_str());
+        let tenant = column!(batch, |r| r.tenant_id.as_str());
+        let environment = column!(batch, |r| r.environment_id.as_str());
+        let platform = column!(batch, |r| r.platform.as_str());
+        let kind = column!(batch, |r| r.kind.as_str());
+        let name = column!(batch, |r| r.display_name.as_str());
+        let description = column!(batch, |r| r.description.as_deref());
+        let state = column!(batch, |r| r.state.as_str());
+        let created = column!(batch, |r| r.created_at);
+        let modified = column!(batch, |r| r.modified_at);
+        let published = column!(batch, |r| r.published_at);
+        let created_by = column!(batch, |r| r.created_by.as_deref());
+        let owners = column!(batch, |r| Json(&r.owners));
+        let sharing = column!(batch, |r| Json(&r.sharing));
+        let users = column!(batch, |r| i64::from(r.shared_users));
+        let groups = column!(batch, |r| i64::from(r.shared_groups));
+        let everyone = column!(batch, |r| r.shared_with_everyone);
+        let references = column!(batch, |r| Json(&r.connection_references));
+        let solution = column!(batch, |r| r.solution_id.as_deref());
+        let quarantined = column!(batch, |r| r.quarantined);
+        let attributes = column!(batch, |r| Json(&r.attributes));
+        let deleted = column!(batch, |r| r.deleted_at);
+        let hash = hashes(&batch);
+        let params: [&(dyn ToSql + Sync); 23] = [
+            &id,
+            &tenant,
+            &environment,
+            &platform,
+            &kind,
+            &name,
+            &description,
+            &state,
+            &created,
+            &modified,
+            &published,
+            &created_by,
+            &owners,
+            &sharing,
+            &users,
+            &groups,
+            &everyone,
+            &references,
+            &solution,
+            &quarantined,
+            &attributes,
+            &deleted,
+            &hash,
+        ];
+        let written = run_upsert(client, &sql, &params, batch.len(), "resources").await?;
+        let written_rows: Vec<&Resource> = batch.iter().filter(|r| written.written_ids.contains(&r.id)).collect();
+        rewrite_children(client, &written.changed_ids, &written_rows).await?;
+        counts += written.counts;
+    }
+    Ok(counts)
+}
+
+async fn insert_usage_events(client: &Object, items: Vec<UsageEvent>) -> Result<u64> {
+    let mut inserted = 0;
+    // Repeated ids inside one batch are harmless here: DO NOTHING skips the later copy.
+    for batch in items.chunks(BATCH) {
+        inserted += insert_usage_batch(client, batch).await?;
+    }
+    Ok(inserted)
+}
+
 #[async_trait]
 impl IngestTx for PgIngestTx {
     async fn upsert_tenants(&mut self, items: Vec<Tenant>) -> Result<UpsertCounts> {
-        let client = self.client()?;
-        let sql = upsert_sql("tenants", TENANT);
-        let mut counts = UpsertCounts::default();
-        for batch in batches(items, |t| &t.id) {
-            let id = column!(batch, |t| t.id.as_str());
-            let name = column!(batch, |t| t.display_name.as_str());
-            let domain = column!(batch, |t| t.domain.as_deref());
-            let hash = hashes(&batch);
-            let params: [&(dyn ToSql + Sync); 4] = [&id, &name, &domain, &hash];
-            counts += run_upsert(client, &sql, &params, batch.len(), "tenants").await?.counts;
-        }
-        Ok(counts)
+        let result = upsert_tenants(self.client()?, items).await;
+        self.note(result)
     }
 
     async fn upsert_environments(&mut self, items: Vec<Environment>) -> Result<UpsertCounts> {
-        let client = self.client()?;
-        let sql = upsert_sql("environments", ENVIRONMENT);
-        let mut counts = UpsertCounts::default();
-        for batch in batches(items, |e| &e.id) {
-            let id = column!(batch, |e| e.id.as_str());
-            let tenant = column!(batch, |e| e.tenant_id.as_str());
-            let platform = column!(batch, |e| e.platform.as_str());
-            let name = column!(batch, |e| e.display_name.as_str());
-            let description = column!(batch, |e| e.description.as_deref());
-            let kind = column!(batch, |e| e.environment_type.as_str());
-            let region = column!(batch, |e| e.region.as_deref());
-            let managed = column!(batch, |e| e.managed);
-            let dataverse = column!(batch, |e| e.has_dataverse);
-            let dataverse_url = column!(batch, |e| e.dataverse_url.as_deref());
-            let group = column!(batch, |e| e.environment_group.as_deref());
-            let area = column!(batch, |e| e.business_area.as_deref());
-            let state = column!(batch, |e| e.state.as_deref());
-            let created = column!(batch, |e| e.created_at);
-            let modified = column!(batch, |e| e.modified_at);
-            let created_by = column!(batch, |e| e.created_by.as_deref());
-            let capacity = column!(batch, |e| Json(&e.capacity));
-            let addons = column!(batch, |e| Json(&e.addons));
-            let deleted = column!(batch, |e| e.deleted_at);
-            let hash = hashes(&batch);
-            let params: [&(dyn ToSql + Sync); 20] = [
-                &id,
-                &tenant,
-                &platform,
-                &name,
-                &description,
-                &kind,
-                &region,
-                &managed,
-                &dataverse,
-                &dataverse_url,
-                &group,
-                &area,
-                &state,
-                &created,
-                &modified,
-                &created_by,
-                &capacity,
-                &addons,
-                &deleted,
-                &hash,
-            ];
-            counts += run_upsert(client, &sql, &params, batch.len(), "environments").await?.counts;
-        }
-        Ok(counts)
+        let result = upsert_environments(self.client()?, items).await;
+        self.note(result)
     }
 
     async fn upsert_connectors(&mut self, items: Vec<Connector>) -> Result<UpsertCounts> {
-        let client = self.client()?;
-        let sql = upsert_sql("connectors", CONNECTOR);
-        let mut counts = UpsertCounts::default();
-        for batch in batches(items, |c| &c.id) {
-            let id = column!(batch, |c| c.id.as_str());
-            let tenant = column!(batch, |c| c.tenant_id.as_str());
-            let platform = column!(batch, |c| c.platform.as_str());
-            let name = column!(batch, |c| c.display_name.as_str());
-            let tier = column!(batch, |c| c.tier.as_str());
-            let publisher = column!(batch, |c| c.publisher.as_deref());
-            let environment = column!(batch, |c| c.environment_id.as_deref());
-            let hash = hashes(&batch);
-            let params: [&(dyn ToSql + Sync); 8] =
-                [&id, &tenant, &platform, &name, &tier, &publisher, &environment, &hash];
-            counts += run_upsert(client, &sql, &params, batch.len(), "connectors").await?.counts;
-        }
-        Ok(counts)
+        let result = upsert_connectors(self.client()?, items).await;
+        self.note(result)
     }
 
     async fn upsert_data_policies(&mut self, items: Vec<DataPolicy>) -> Result<UpsertCounts> {
-        let client = self.client()?;
-        let sql = upsert_sql("data_policies", DATA_POLICY);
-        let mut counts = UpsertCounts::default();
-        for batch in batches(items, |p| &p.id) {
-            let id = column!(batch, |p| p.id.as_str());
-            let tenant = column!(batch, |p| p.tenant_id.as_str());
-            let platform = column!(batch, |p| p.platform.as_str());
-            let name = column!(batch, |p| p.display_name.as_str());
-            let scope = column!(batch, |p| p.scope.as_str());
-            let environments = column!(batch, |p| Json(&p.environment_ids));
-            let default = column!(batch, |p| p.default_classification.as_deref());
-            let groups = column!(batch, |p| Json(&p.connector_groups));
-            let created = column!(batch, |p| p.created_at);
-            let modified = column!(batch, |p| p.modified_at);
-            let hash = hashes(&batch);
-            let params: [&(dyn ToSql + Sync); 11] =
-                [&id, &tenant, &platform, &name, &scope, &environments, &default, &groups, &created, &modified, &hash];
-            counts += run_upsert(client, &sql, &params, batch.len(), "data policies").await?.counts;
-        }
-        Ok(counts)
+        let result = upsert_data_policies(self.client()?, items).await;
+        self.note(result)
     }
 
     async fn upsert_principals(&mut self, items: Vec<Principal>) -> Result<UpsertCounts> {
-        let client = self.client()?;
-        let sql = upsert_sql("principals", PRINCIPAL);
-        let mut counts = UpsertCounts::default();
-        for batch in batches(items, |p| &p.id) {
-            let id = column!(batch, |p| p.id.as_str());
-            let tenant = column!(batch, |p| p.tenant_id.as_str());
-            let kind = column!(batch, |p| p.kind.as_str());
-            let name = column!(batch, |p| p.display_name.as_str());
-            let upn = column!(batch, |p| p.upn.as_deref());
-            let department = column!(batch, |p| p.department.as_deref());
-            let country = column!(batch, |p| p.country.as_deref());
-            let title = column!(batch, |p| p.job_title.as_deref());
-            let manager = column!(batch, |p| p.manager_id.as_deref());
-            let enabled = column!(batch, |p| p.enabled);
-            let deleted = column!(batch, |p| p.deleted_at);
-            let hash = hashes(&batch);
-            let params: [&(dyn ToSql + Sync); 12] =
-                [&id, &tenant, &kind, &name, &upn, &department, &country, &title, &manager, &enabled, &deleted, &hash];
-            counts += run_upsert(client, &sql, &params, batch.len(), "principals").await?.counts;
-        }
-        Ok(counts)
+        let result = upsert_principals(self.client()?, items).await;
+        self.note(result)
     }
 
     async fn upsert_resources(&mut self, items: Vec<Resource>) -> Result<UpsertCounts> {
-        let client = self.client()?;
-        let sql = upsert_sql("resources", RESOURCE);
-        let mut counts = UpsertCounts::default();
-        for batch in batches(items, |r| &r.id) {
-            let id = column!(batch, |r| r.id.as_str());
-            let tenant = column!(batch, |r| r.tenant_id.as_str());
-            let environment = column!(batch, |r| r.environment_id.as_str());
-            let platform = column!(batch, |r| r.platform.as_str());
-            let kind = column!(batch, |r| r.kind.as_str());
-            let name = column!(batch, |r| r.display_name.as_str());
-            let description = column!(batch, |r| r.description.as_deref());
-            let state = column!(batch, |r| r.state.as_str());
-            let created = column!(batch, |r| r.created_at);
-            let modified = column!(batch, |r| r.modified_at);
-            let published = column!(batch, |r| r.published_at);
-            let created_by = column!(batch, |r| r.created_by.as_deref());
-            let owners = column!(batch, |r| Json(&r.owners));
-            let sharing = column!(batch, |r| Json(&r.sharing));
-            let users = column!(batch, |r| i64::from(r.shared_users));
-            let groups = column!(batch, |r| i64::from(r.shared_groups));
-            let everyone = column!(batch, |r| r.shared_with_everyone);
-            let references = column!(batch, |r| Json(&r.connection_references));
-            let solution = column!(batch, |r| r.solution_id.as_deref());
-            let quarantined = column!(batch, |r| r.quarantined);
-            let attributes = column!(batch, |r| Json(&r.attributes));
-            let deleted = column!(batch, |r| r.deleted_at);
-            let hash = hashes(&batch);
-            let params: [&(dyn ToSql + Sync); 23] = [
-                &id,
-                &tenant,
-                &environment,
-                &platform,
-                &kind,
-                &name,
-                &description,
-                &state,
-                &created,
-                &modified,
-                &published,
-                &created_by,
-                &owners,
-                &sharing,
-                &users,
-                &groups,
-                &everyone,
-                &references,
-                &solution,
-                &quarantined,
-                &attributes,
-                &deleted,
-                &hash,
-            ];
-            let written = run_upsert(client, &sql, &params, batch.len(), "resources").await?;
-            let written_rows: Vec<&Resource> = batch.iter().filter(|r| written.written_ids.contains(&r.id)).collect();
-            rewrite_children(client, &written.changed_ids, &written_rows).await?;
-            counts += written.counts;
-        }
-        Ok(counts)
+        let result = upsert_resources(self.client()?, items).await;
+        self.note(result)
     }
 
     async fn insert_usage_events(&mut self, items: Vec<UsageEvent>) -> Result<u64> {
-        let client = self.client()?;
-        let mut inserted = 0;
-        // Repeated ids inside one batch are harmless here: DO NOTHING skips the later copy.
-        for batch in items.chunks(BATCH) {
-            inserted += insert_usage_batch(client, batch).await?;
-        }
-        Ok(inserted)
+        let result = insert_usage_events(self.client()?, items).await;
+        self.note(result)
     }
 
     async fn commit(mut self: Box<Self>) -> Result<()> {
+        if self.failed.is_some() {
+            let refused = self.client().map(drop);
+            self.finish("ROLLBACK", "rolling back the failed ingest transaction").await?;
+            return refused;
+        }
         self.finish("COMMIT", "committing the ingest transaction").await
     }
 

@@ -116,9 +116,12 @@ async fn page<T>(
 ) -> Result<Page<T>> {
     let client = client(store.pool()).await?;
     let context = format!("listing {}", list.what);
-    let total = client.query_one(&list.count_sql, &list.count_filter.refs()).await.map_err(db(&context))?;
+    // Filter combinations are few, so each connection keeps their statements prepared.
+    let count = client.prepare_cached(&list.count_sql).await.map_err(db(&context))?;
+    let total = client.query_one(&count, &list.count_filter.refs()).await.map_err(db(&context))?;
     let total = rows::total(&total, "total")?;
-    let found = client.query(&list.page_sql, &list.page_filter.refs()).await.map_err(db(&context))?;
+    let select = client.prepare_cached(&list.page_sql).await.map_err(db(&context))?;
+    let found = client.query(&select, &list.page_filter.refs()).await.map_err(db(&context))?;
     let mut items = found.iter().map(read).collect::<Result<Vec<T>>>()?;
     let next = if items.len() > list.limit as usize {
         items.truncate(list.limit as usize);
@@ -189,7 +192,9 @@ pub(crate) async fn list_environments(
 pub(crate) async fn get_environment(store: &PostgresStore, id: &str) -> Result<Option<Environment>> {
     let client = client(store.pool()).await?;
     let sql = format!("SELECT {} FROM environments e WHERE e.id = $1", rows::ENVIRONMENT_COLUMNS);
-    let found = client.query_opt(&sql, &[&id]).await.map_err(db(format!("reading environment {id}")))?;
+    let context = format!("reading environment {id}");
+    let statement = client.prepare_cached(&sql).await.map_err(db(&context))?;
+    let found = client.query_opt(&statement, &[&id]).await.map_err(db(&context))?;
     found.as_ref().map(rows::environment).transpose()
 }
 
@@ -268,7 +273,9 @@ pub(crate) async fn list_resources(store: &PostgresStore, query: &ResourceQuery)
 pub(crate) async fn get_resource(store: &PostgresStore, id: &str) -> Result<Option<Resource>> {
     let client = client(store.pool()).await?;
     let sql = format!("SELECT {} FROM resources r WHERE r.id = $1", rows::RESOURCE_COLUMNS);
-    let found = client.query_opt(&sql, &[&id]).await.map_err(db(format!("reading resource {id}")))?;
+    let context = format!("reading resource {id}");
+    let statement = client.prepare_cached(&sql).await.map_err(db(&context))?;
+    let found = client.query_opt(&statement, &[&id]).await.map_err(db(&context))?;
     found.as_ref().map(rows::resource).transpose()
 }
 
@@ -323,7 +330,9 @@ pub(crate) async fn list_principals(store: &PostgresStore, query: &PrincipalQuer
 pub(crate) async fn get_principal(store: &PostgresStore, id: &str) -> Result<Option<Principal>> {
     let client = client(store.pool()).await?;
     let sql = format!("SELECT {} FROM principals p WHERE p.id = $1", rows::PRINCIPAL_COLUMNS);
-    let found = client.query_opt(&sql, &[&id]).await.map_err(db(format!("reading principal {id}")))?;
+    let context = format!("reading principal {id}");
+    let statement = client.prepare_cached(&sql).await.map_err(db(&context))?;
+    let found = client.query_opt(&statement, &[&id]).await.map_err(db(&context))?;
     found.as_ref().map(rows::principal).transpose()
 }
 

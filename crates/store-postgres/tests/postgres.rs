@@ -201,3 +201,29 @@ async fn repeated_audit_records_count_once_in_rollups() {
     assert_eq!((usage[0].uses, usage[0].unique_users), (3, 2));
     store.drop_schema().await.unwrap_or_else(|e| panic!("dropping schema: {e}"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_write_makes_commit_fail_instead_of_silently_rolling_back() {
+    let _url = need_postgres!();
+    let Some(store) = common::fresh_store().await else { return };
+    let mut tx = store.begin_ingest().await.unwrap_or_else(|e| panic!("begin: {e}"));
+    tx.upsert_tenants(vec![tenant("t1")]).await.unwrap_or_else(|e| panic!("upsert: {e}"));
+    // PostgreSQL text cannot hold NUL, so this write fails inside the server.
+    let bad = Tenant { display_name: "nul\0name".into(), ..tenant("t2") };
+    let err = tx.upsert_tenants(vec![bad]).await.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(err.contains("upserting 1 tenants"), "the error names the operation: {err}");
+
+    let later = tx.upsert_tenants(vec![tenant("t3")]).await.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(later.contains("earlier write") && later.contains("roll back"), "later writes are refused: {later}");
+    match tx.commit().await {
+        Err(StoreError::Closed(reason)) => assert!(reason.contains("earlier write"), "{reason}"),
+        other => panic!("commit after a failed write must fail, got {other:?}"),
+    }
+    assert!(store.list_tenants().await.unwrap_or_else(|e| panic!("list: {e}")).is_empty(), "nothing was committed");
+    // The connection went back to the pool usable.
+    let mut tx = store.begin_ingest().await.unwrap_or_else(|e| panic!("begin: {e}"));
+    tx.upsert_tenants(vec![tenant("t4")]).await.unwrap_or_else(|e| panic!("upsert: {e}"));
+    tx.commit().await.unwrap_or_else(|e| panic!("commit: {e}"));
+    assert_eq!(store.list_tenants().await.unwrap_or_else(|e| panic!("list: {e}")), vec![tenant("t4")]);
+    store.drop_schema().await.unwrap_or_else(|e| panic!("dropping schema: {e}"));
+}
