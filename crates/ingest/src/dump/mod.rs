@@ -1,1 +1,2 @@
-//! placeholder
+//! Import of a tenant dump directory.
+pub mod manifest;
