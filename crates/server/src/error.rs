@@ -32,8 +32,15 @@ pub enum ApiError {
     #[error("no page or endpoint at '{0}'; the API lives under /api/v1")]
     NoRoute(String),
 
-    /// The store did not answer a readiness probe.
-    #[error("the {backend} store is not answering ({reason}); check that the database is reachable")]
+    /// The path exists but not for this method (everything here is read-only so far).
+    #[error("{method} is not supported on '{path}'; use GET")]
+    MethodNotAllowed { method: String, path: String },
+
+    /// The store did not answer a readiness probe. The reason goes to the log only: it may
+    /// name tables, hosts or paths.
+    #[error(
+        "the {backend} store is not answering; the server log has the reason, check that the database is reachable"
+    )]
     Unavailable { backend: &'static str, reason: String },
 
     /// A failure the caller cannot fix; logged, never shown.
@@ -53,7 +60,7 @@ pub struct ErrorBody {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorDetail {
-    /// `invalid_parameter`, `not_found`, `unavailable` or `internal`.
+    /// `invalid_parameter`, `not_found`, `method_not_allowed`, `unavailable` or `internal`.
     pub code: String,
     pub message: String,
 }
@@ -82,6 +89,7 @@ impl ApiError {
         match self {
             ApiError::InvalidParameter { .. } | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound { .. } | ApiError::NoRoute(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -91,6 +99,7 @@ impl ApiError {
         match self {
             ApiError::InvalidParameter { .. } | ApiError::BadRequest(_) => "invalid_parameter",
             ApiError::NotFound { .. } | ApiError::NoRoute(_) => "not_found",
+            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::Unavailable { .. } => "unavailable",
             ApiError::Internal { .. } => "internal",
         }

@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .merge(web::routes())
         .fallback(web::errors::fallback)
+        .method_not_allowed_fallback(web::errors::method_not_allowed)
         .layer(axum::middleware::map_response(security::add_headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

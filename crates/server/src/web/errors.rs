@@ -5,7 +5,7 @@ use crate::error::ApiError;
 use crate::web::Layout;
 use askama::Template;
 use axum::extract::State;
-use axum::http::{StatusCode, Uri};
+use axum::http::{Method, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 
 #[derive(Template)]
@@ -24,6 +24,7 @@ pub fn page(state: &AppState, error: ApiError) -> Response {
         StatusCode::NOT_FOUND => "Not found",
         StatusCode::BAD_REQUEST => "This request cannot be answered",
         StatusCode::SERVICE_UNAVAILABLE => "Temporarily unavailable",
+        StatusCode::METHOD_NOT_ALLOWED => "Not supported",
         _ => "Something went wrong",
     };
     let page = ErrorPage {
@@ -44,5 +45,11 @@ pub fn page(state: &AppState, error: ApiError) -> Response {
 /// Unknown paths: JSON under `/api/`, an HTML page elsewhere.
 pub async fn fallback(State(state): State<AppState>, uri: Uri) -> Response {
     let error = ApiError::NoRoute(uri.path().to_string());
+    if uri.path().starts_with("/api/") { error.into_response() } else { page(&state, error) }
+}
+
+/// A known path with an unsupported method: the same split between JSON and HTML.
+pub async fn method_not_allowed(State(state): State<AppState>, method: Method, uri: Uri) -> Response {
+    let error = ApiError::MethodNotAllowed { method: method.to_string(), path: uri.path().to_string() };
     if uri.path().starts_with("/api/") { error.into_response() } else { page(&state, error) }
 }
