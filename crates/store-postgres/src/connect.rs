@@ -1,12 +1,20 @@
 //! Building the connection pool and confining it to one schema.
 
 use crate::error::{client, db};
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use std::time::Duration;
 use steward_store::{Result, StoreError};
 use tokio_postgres::NoTls;
 
 /// Connections per store: enough for a server's concurrent reads plus one ingest.
 const POOL_SIZE: usize = 16;
+
+/// How long opening a connection may take before the caller hears that the server is unreachable.
+const CREATE_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// How long a caller waits for a free connection when all are busy; beyond this something
+/// holds connections far too long, and an error says so rather than a request hanging.
+const WAIT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Parse the URL and build a pool; when `schema` is given every connection starts with it
 /// as its `search_path` (a startup option, so no connection can ever miss it).
@@ -32,6 +40,9 @@ pub(crate) fn pool(url: &str, schema: Option<&str>) -> Result<Pool> {
     let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
     Pool::builder(manager)
         .max_size(POOL_SIZE)
+        .runtime(Runtime::Tokio1)
+        .create_timeout(Some(CREATE_TIMEOUT))
+        .wait_timeout(Some(WAIT_TIMEOUT))
         .build()
         .map_err(|e| StoreError::Open { url: redact(url), reason: format!("cannot build the connection pool: {e}") })
 }

@@ -117,3 +117,48 @@ async fn bench_upsert_resources() {
     );
     store.drop_schema().await.unwrap_or_else(|e| panic!("dropping schema: {e}"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: run with --release -- --ignored --nocapture"]
+async fn bench_insert_usage_events() {
+    use steward_model::{UsageEvent, UsageKind};
+    const EVENTS: usize = 200_000;
+    const EVENTS_PER_CALL: usize = 10_000;
+    let Some(store) = common::fresh_store().await else {
+        eprintln!("SKIPPED: STEWARD_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let mut rng = Lcg(7);
+    let base = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).single().unwrap_or_default();
+    let kinds = [UsageKind::Launch, UsageKind::Run, UsageKind::Session, UsageKind::Edit];
+    let events: Vec<UsageEvent> = (0..EVENTS)
+        .map(|i| UsageEvent {
+            // One record in ten repeats an earlier id, as the audit feed does.
+            id: format!("audit-{:08}", if i % 10 == 9 { rng.next(i as u64) as usize } else { i }),
+            tenant_id: "tenant-1".into(),
+            occurred_at: base + Duration::seconds(rng.next(60 * 86_400) as i64),
+            principal_id: Some(format!("user-{:05}", rng.next(5000))),
+            principal_upn: None,
+            resource_id: Some(format!("res-{:05}", rng.next(2000))),
+            environment_id: None,
+            kind: kinds[rng.next(kinds.len() as u64) as usize],
+            operation: "LaunchPowerApp".into(),
+            workload: Some("PowerApps".into()),
+        })
+        .collect();
+    let started = Instant::now();
+    let mut tx = store.begin_ingest().await.unwrap_or_else(|e| panic!("begin: {e}"));
+    let mut new = 0;
+    for chunk in events.chunks(EVENTS_PER_CALL) {
+        new += tx.insert_usage_events(chunk.to_vec()).await.unwrap_or_else(|e| panic!("insert: {e}"));
+    }
+    tx.commit().await.unwrap_or_else(|e| panic!("commit: {e}"));
+    let rate = EVENTS as f64 / started.elapsed().as_secs_f64();
+    let distinct: std::collections::HashSet<&str> = events.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(new, distinct.len() as u64);
+    println!(
+        "postgres insert_usage_events, {EVENTS} events ({new} distinct) in calls of {EVENTS_PER_CALL}: {rate:.0}/s \
+         including daily rollups"
+    );
+    store.drop_schema().await.unwrap_or_else(|e| panic!("dropping schema: {e}"));
+}

@@ -1,6 +1,6 @@
 //! The shared store conformance suite against the real PostgreSQL named by
 //! `STEWARD_TEST_POSTGRES_URL`; every case prints SKIPPED when it is not set.
-//! Each store gets a fresh schema; schemas older than an hour are dropped by later runs.
+//! Each store gets a fresh schema; schemas older than ten minutes are dropped by later runs.
 
 mod common;
 

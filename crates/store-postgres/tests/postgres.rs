@@ -227,3 +227,13 @@ async fn a_failed_write_makes_commit_fail_instead_of_silently_rolling_back() {
     assert_eq!(store.list_tenants().await.unwrap_or_else(|e| panic!("list: {e}")), vec![tenant("t4")]);
     store.drop_schema().await.unwrap_or_else(|e| panic!("dropping schema: {e}"));
 }
+
+#[tokio::test]
+async fn an_unreachable_server_is_reported_with_its_url_and_what_to_check() {
+    // Nothing listens on port 1; no PostgreSQL is needed for this test.
+    let err = PostgresStore::connect("postgres://steward:secret@127.0.0.1:1/test").await.err();
+    let text = err.as_ref().map(|e| e.to_string()).unwrap_or_default();
+    assert!(matches!(err, Some(StoreError::Open { .. })), "{text}");
+    assert!(text.contains("127.0.0.1:1") && text.contains("check that PostgreSQL is running"), "{text}");
+    assert!(!text.contains("secret"), "the password must not appear: {text}");
+}

@@ -8,8 +8,9 @@ use steward_store_postgres::PostgresStore;
 /// Prefix of throw-away test schemas; the creation time (unix seconds) follows it.
 const PREFIX: &str = "steward_t_";
 
-/// Schemas older than this are left-overs of earlier runs (conformance cases cannot drop theirs).
-const STALE_AFTER_SECS: u64 = 3600;
+/// Schemas older than this (ten minutes; a whole run takes seconds) are left-overs of earlier
+/// runs: conformance cases get an `Arc<dyn Store>` and cannot drop theirs.
+const STALE_AFTER_SECS: u64 = 600;
 
 pub fn url() -> Option<String> {
     std::env::var("STEWARD_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty())
@@ -33,7 +34,7 @@ pub async fn raw(url: &str, schema: &str) -> tokio_postgres::Client {
     client
 }
 
-/// Drop test schemas left by runs more than an hour old.
+/// Drop test schemas left by earlier runs.
 async fn drop_stale_schemas(url: &str) {
     let Ok((client, connection)) = tokio_postgres::connect(url, tokio_postgres::NoTls).await else { return };
     tokio::spawn(connection);
