@@ -1,8 +1,9 @@
 -- Steward schema, version 1: the whole platform-neutral model.
 --
 -- Every text column uses COLLATE "C" so that ordering and comparison are byte-wise, exactly as
--- in the SQLite store: keyset paging, case folding (ASCII only, like SQLite's NOCASE and LIKE)
--- and the content digest all agree between the two backends.
+-- in the SQLite store, and the case-insensitive keys (`name_key`, `upn_key`, `department_key`)
+-- are lowercased in Rust by ingestion rather than by the database: keyset paging, `q` search and
+-- the content digest then agree between the two backends for every script, not only ASCII.
 --
 -- Each inventory table keeps `content_hash` (steward_store::content_hash of the whole record)
 -- so that an upsert of unchanged data writes nothing, and first_seen/last_seen bookkeeping
@@ -22,6 +23,7 @@ CREATE TABLE environments (
     tenant_id          text COLLATE "C" NOT NULL,
     platform           text COLLATE "C" NOT NULL,
     display_name       text COLLATE "C" NOT NULL,
+    name_key           text COLLATE "C" NOT NULL,
     description        text COLLATE "C",
     environment_type   text COLLATE "C" NOT NULL,
     region             text COLLATE "C",
@@ -42,7 +44,7 @@ CREATE TABLE environments (
     last_seen          timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX environments_tenant ON environments (tenant_id);
-CREATE INDEX environments_name ON environments (lower(display_name), id);
+CREATE INDEX environments_name ON environments (name_key, id);
 
 CREATE TABLE connectors (
     id              text COLLATE "C" PRIMARY KEY,
@@ -80,8 +82,11 @@ CREATE TABLE principals (
     tenant_id     text COLLATE "C" NOT NULL,
     kind          text COLLATE "C" NOT NULL,
     display_name  text COLLATE "C" NOT NULL,
+    name_key      text COLLATE "C" NOT NULL,
     upn           text COLLATE "C",
+    upn_key       text COLLATE "C",
     department    text COLLATE "C",
+    department_key text COLLATE "C",
     country       text COLLATE "C",
     job_title     text COLLATE "C",
     manager_id    text COLLATE "C",
@@ -92,8 +97,8 @@ CREATE TABLE principals (
     last_seen     timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX principals_tenant ON principals (tenant_id);
-CREATE INDEX principals_name ON principals (lower(display_name), id);
-CREATE INDEX principals_upn ON principals (lower(upn));
+CREATE INDEX principals_name ON principals (name_key, id);
+CREATE INDEX principals_upn ON principals (upn_key);
 
 -- Owners, sharing and connection references are kept whole as jsonb (the record as read back);
 -- resource_owners and resource_connectors index them for filters and joins.
@@ -104,6 +109,7 @@ CREATE TABLE resources (
     platform               text COLLATE "C" NOT NULL,
     kind                   text COLLATE "C" NOT NULL,
     display_name           text COLLATE "C" NOT NULL,
+    name_key               text COLLATE "C" NOT NULL,
     description            text COLLATE "C",
     state                  text COLLATE "C" NOT NULL,
     created_at             timestamptz,
@@ -127,7 +133,7 @@ CREATE TABLE resources (
 CREATE INDEX resources_tenant ON resources (tenant_id);
 CREATE INDEX resources_environment ON resources (environment_id);
 CREATE INDEX resources_kind ON resources (kind);
-CREATE INDEX resources_name ON resources (lower(display_name), id);
+CREATE INDEX resources_name ON resources (name_key, id);
 CREATE INDEX resources_created ON resources (created_at DESC NULLS LAST, id);
 CREATE INDEX resources_modified ON resources (modified_at DESC NULLS LAST, id);
 

@@ -163,6 +163,7 @@ const ENVIRONMENT: &[(&str, &str)] = &[
     ("tenant_id", "text"),
     ("platform", "text"),
     ("display_name", "text"),
+    ("name_key", "text"),
     ("description", "text"),
     ("environment_type", "text"),
     ("region", "text"),
@@ -208,8 +209,11 @@ const PRINCIPAL: &[(&str, &str)] = &[
     ("tenant_id", "text"),
     ("kind", "text"),
     ("display_name", "text"),
+    ("name_key", "text"),
     ("upn", "text"),
+    ("upn_key", "text"),
     ("department", "text"),
+    ("department_key", "text"),
     ("country", "text"),
     ("job_title", "text"),
     ("manager_id", "text"),
@@ -224,6 +228,7 @@ const RESOURCE: &[(&str, &str)] = &[
     ("platform", "text"),
     ("kind", "text"),
     ("display_name", "text"),
+    ("name_key", "text"),
     ("description", "text"),
     ("state", "text"),
     ("created_at", "timestamptz"),
@@ -271,6 +276,7 @@ async fn upsert_environments(client: &Object, items: Vec<Environment>) -> Result
         let tenant = column!(batch, |e| e.tenant_id.as_str());
         let platform = column!(batch, |e| e.platform.as_str());
         let name = column!(batch, |e| e.display_name.as_str());
+        let name_key = column!(batch, |e| e.display_name.to_lowercase());
         let description = column!(batch, |e| e.description.as_deref());
         let kind = column!(batch, |e| e.environment_type.as_str());
         let region = column!(batch, |e| e.region.as_deref());
@@ -287,11 +293,12 @@ async fn upsert_environments(client: &Object, items: Vec<Environment>) -> Result
         let addons = column!(batch, |e| Json(&e.addons));
         let deleted = column!(batch, |e| e.deleted_at);
         let hash = hashes(&batch);
-        let params: [&(dyn ToSql + Sync); 20] = [
+        let params: [&(dyn ToSql + Sync); 21] = [
             &id,
             &tenant,
             &platform,
             &name,
+            &name_key,
             &description,
             &kind,
             &region,
@@ -362,16 +369,34 @@ async fn upsert_principals(client: &Object, items: Vec<Principal>) -> Result<Ups
         let tenant = column!(batch, |p| p.tenant_id.as_str());
         let kind = column!(batch, |p| p.kind.as_str());
         let name = column!(batch, |p| p.display_name.as_str());
+        let name_key = column!(batch, |p| p.display_name.to_lowercase());
         let upn = column!(batch, |p| p.upn.as_deref());
+        let upn_key = column!(batch, |p| p.upn.as_deref().map(str::to_lowercase));
         let department = column!(batch, |p| p.department.as_deref());
+        let department_key = column!(batch, |p| p.department.as_deref().map(str::to_lowercase));
         let country = column!(batch, |p| p.country.as_deref());
         let title = column!(batch, |p| p.job_title.as_deref());
         let manager = column!(batch, |p| p.manager_id.as_deref());
         let enabled = column!(batch, |p| p.enabled);
         let deleted = column!(batch, |p| p.deleted_at);
         let hash = hashes(&batch);
-        let params: [&(dyn ToSql + Sync); 12] =
-            [&id, &tenant, &kind, &name, &upn, &department, &country, &title, &manager, &enabled, &deleted, &hash];
+        let params: [&(dyn ToSql + Sync); 15] = [
+            &id,
+            &tenant,
+            &kind,
+            &name,
+            &name_key,
+            &upn,
+            &upn_key,
+            &department,
+            &department_key,
+            &country,
+            &title,
+            &manager,
+            &enabled,
+            &deleted,
+            &hash,
+        ];
         counts += run_upsert(client, &sql, &params, batch.len(), "principals").await?.counts;
     }
     Ok(counts)
@@ -387,6 +412,7 @@ async fn upsert_resources(client: &Object, items: Vec<Resource>) -> Result<Upser
         let platform = column!(batch, |r| r.platform.as_str());
         let kind = column!(batch, |r| r.kind.as_str());
         let name = column!(batch, |r| r.display_name.as_str());
+        let name_key = column!(batch, |r| r.display_name.to_lowercase());
         let description = column!(batch, |r| r.description.as_deref());
         let state = column!(batch, |r| r.state.as_str());
         let created = column!(batch, |r| r.created_at);
@@ -404,13 +430,14 @@ async fn upsert_resources(client: &Object, items: Vec<Resource>) -> Result<Upser
         let attributes = column!(batch, |r| Json(&r.attributes));
         let deleted = column!(batch, |r| r.deleted_at);
         let hash = hashes(&batch);
-        let params: [&(dyn ToSql + Sync); 23] = [
+        let params: [&(dyn ToSql + Sync); 24] = [
             &id,
             &tenant,
             &environment,
             &platform,
             &kind,
             &name,
+            &name_key,
             &description,
             &state,
             &created,

@@ -40,24 +40,10 @@ impl Filter {
     }
 }
 
-/// `%text%` for ILIKE, with the pattern characters in `text` matched literally.
-fn contains_pattern(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
-}
-
-/// The key names sort by: ASCII case folded, exactly as PostgreSQL's `lower()` does under
-/// `COLLATE "C"` (and SQLite's NOCASE), so cursors and ORDER BY agree.
+/// The key names sort and search by: lowercased in Rust, exactly as ingestion stored `name_key`
+/// (and as the SQLite store does), compared byte-wise.
 fn name_key(name: &str) -> String {
-    name.to_ascii_lowercase()
+    name.to_lowercase()
 }
 
 fn time_key(at: Option<Timestamp>) -> Option<String> {
@@ -79,7 +65,7 @@ fn after_name(filter: &mut Filter, alias: &str, cursor: &Cursor, cursor_text: &s
     let key = cursor.key.clone().ok_or_else(|| StoreError::InvalidCursor(cursor_text.to_string()))?;
     let k = filter.param(key);
     let id = filter.param(cursor.id.clone());
-    filter.and(format!("(lower({alias}.display_name), {alias}.id) > ({k}, {id})"));
+    filter.and(format!("({alias}.name_key, {alias}.id) > ({k}, {id})"));
     Ok(())
 }
 
@@ -146,8 +132,8 @@ fn environment_filter(query: &EnvironmentQuery) -> Filter {
         filter.and(format!("e.tenant_id = {p}"));
     }
     if let Some(q) = query.q.as_deref().filter(|q| !q.is_empty()) {
-        let p = filter.param(contains_pattern(q));
-        filter.and(format!("e.display_name ILIKE {p}"));
+        let p = filter.param(name_key(q));
+        filter.and(format!("strpos(e.name_key, {p}) > 0"));
     }
     if !query.include_deleted {
         filter.and("e.deleted_at IS NULL".to_string());
@@ -169,7 +155,7 @@ pub(crate) async fn list_environments(
     let page_sql = format!(
         "SELECT {cols}, (SELECT count(*) FROM resources r WHERE r.environment_id = e.id AND r.deleted_at IS NULL) \
              AS resource_count \
-         FROM environments e WHERE {filter} ORDER BY lower(e.display_name), e.id LIMIT {n}",
+         FROM environments e WHERE {filter} ORDER BY e.name_key, e.id LIMIT {n}",
         cols = rows::ENVIRONMENT_COLUMNS,
         filter = filter.sql(),
         n = limit + 1,
@@ -213,15 +199,16 @@ fn resource_filter(query: &ResourceQuery) -> Filter {
         filter.and(format!("r.environment_id = {p}"));
     }
     if let Some(owner) = &query.owner {
-        let p = filter.param(owner.clone());
+        let id = filter.param(owner.clone());
+        let upn = filter.param(owner.to_lowercase());
         filter.and(format!(
-            "EXISTS (SELECT 1 FROM resource_owners o WHERE o.resource_id = r.id AND (o.principal_id = {p} \
-             OR o.principal_id IN (SELECT p.id FROM principals p WHERE lower(p.upn) = lower({p}))))"
+            "EXISTS (SELECT 1 FROM resource_owners o WHERE o.resource_id = r.id AND (o.principal_id = {id} \
+             OR o.principal_id IN (SELECT p.id FROM principals p WHERE p.upn_key = {upn})))"
         ));
     }
     if let Some(q) = query.q.as_deref().filter(|q| !q.is_empty()) {
-        let p = filter.param(contains_pattern(q));
-        filter.and(format!("r.display_name ILIKE {p}"));
+        let p = filter.param(name_key(q));
+        filter.and(format!("strpos(r.name_key, {p}) > 0"));
     }
     if !query.include_deleted {
         filter.and("r.deleted_at IS NULL".to_string());
@@ -242,7 +229,7 @@ pub(crate) async fn list_resources(store: &PostgresStore, query: &ResourceQuery)
         }
     }
     let order = match query.sort {
-        ResourceSort::Name => "lower(r.display_name), r.id",
+        ResourceSort::Name => "r.name_key, r.id",
         ResourceSort::CreatedDesc => "r.created_at DESC NULLS LAST, r.id",
         ResourceSort::ModifiedDesc => "r.modified_at DESC NULLS LAST, r.id",
     };
@@ -286,12 +273,12 @@ fn principal_filter(query: &PrincipalQuery) -> Filter {
         filter.and(format!("p.tenant_id = {p}"));
     }
     if let Some(q) = query.q.as_deref().filter(|q| !q.is_empty()) {
-        let p = filter.param(contains_pattern(q));
-        filter.and(format!("(p.display_name ILIKE {p} OR p.upn ILIKE {p})"));
+        let p = filter.param(name_key(q));
+        filter.and(format!("(strpos(p.name_key, {p}) > 0 OR strpos(p.upn_key, {p}) > 0)"));
     }
     if let Some(department) = &query.department {
-        let p = filter.param(department.clone());
-        filter.and(format!("lower(p.department) = lower({p})"));
+        let p = filter.param(department.to_lowercase());
+        filter.and(format!("p.department_key = {p}"));
     }
     if query.makers_only {
         filter.and(
@@ -312,7 +299,7 @@ pub(crate) async fn list_principals(store: &PostgresStore, query: &PrincipalQuer
         after_name(&mut filter, "p", cursor, text)?;
     }
     let page_sql = format!(
-        "SELECT {cols} FROM principals p WHERE {filter} ORDER BY lower(p.display_name), p.id LIMIT {n}",
+        "SELECT {cols} FROM principals p WHERE {filter} ORDER BY p.name_key, p.id LIMIT {n}",
         cols = rows::PRINCIPAL_COLUMNS,
         filter = filter.sql(),
         n = limit + 1,
@@ -505,7 +492,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn like_wildcards_in_the_search_text_match_literally() {
-        assert_eq!(contains_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+    fn name_keys_fold_case_beyond_ascii() {
+        assert_eq!(name_key("Élan VITAL"), "élan vital");
     }
 }

@@ -237,3 +237,28 @@ async fn an_unreachable_server_is_reported_with_its_url_and_what_to_check() {
     assert!(text.contains("127.0.0.1:1") && text.contains("check that PostgreSQL is running"), "{text}");
     assert!(!text.contains("secret"), "the password must not appear: {text}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_fold_case_beyond_ascii_in_search_and_order() {
+    let _url = need_postgres!();
+    let Some(store) = common::fresh_store().await else { return };
+    let named = |id: &str, name: &str| Resource { display_name: name.into(), ..resource(id, &["alice"]) };
+    let mut tx = store.begin_ingest().await.unwrap_or_else(|e| panic!("begin: {e}"));
+    tx.upsert_resources(vec![named("r1", "Élan"), named("r2", "éclair"), named("r3", "Zeta"), named("r4", "alpha")])
+        .await
+        .unwrap_or_else(|e| panic!("upsert: {e}"));
+    tx.commit().await.unwrap_or_else(|e| panic!("commit: {e}"));
+
+    let list = |query: ResourceQuery| {
+        let store = &store;
+        async move {
+            let page = store.list_resources(&query).await.unwrap_or_else(|e| panic!("list: {e}"));
+            page.items.into_iter().map(|r| r.display_name).collect::<Vec<_>>()
+        }
+    };
+    // Lowercased keys compared byte-wise: ASCII letters before 'é' (0xC3 0xA9).
+    assert_eq!(list(ResourceQuery::default()).await, vec!["alpha", "Zeta", "éclair", "Élan"]);
+    assert_eq!(list(ResourceQuery { q: Some("ÉCLAIR".into()), ..Default::default() }).await, vec!["éclair"]);
+    assert_eq!(list(ResourceQuery { q: Some("élan".into()), ..Default::default() }).await, vec!["Élan"]);
+    store.drop_schema().await.unwrap_or_else(|e| panic!("dropping schema: {e}"));
+}
