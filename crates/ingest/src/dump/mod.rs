@@ -1,2 +1,151 @@
-//! Import of a tenant dump directory.
+//! Import of a tenant dump: the directory `steward generate` writes (and the layout a real
+//! export can be arranged in), read page by page into a [`Store`] through one transaction.
+//!
+//! Parsing runs on a blocking thread and feeds the database writer through a bounded channel,
+//! so the two overlap and memory stays at a few batches whatever the size of the tenant. Any
+//! error rolls the transaction back: the database is exactly as it was before the import.
+
 pub mod manifest;
+mod reader;
+
+use crate::{IngestError, Progress};
+use reader::Batch;
+use serde::Serialize;
+use std::path::Path;
+use steward_store::{IngestTx, Store, UpsertCounts};
+use tokio::sync::mpsc;
+
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// Items per store call.
+    pub batch_size: usize,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions { batch_size: 5_000 }
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct ImportReport {
+    pub tenants: UpsertCounts,
+    pub environments: UpsertCounts,
+    pub connectors: UpsertCounts,
+    pub data_policies: UpsertCounts,
+    pub principals: UpsertCounts,
+    pub resources: UpsertCounts,
+    pub usage_events_read: u64,
+    pub usage_events_new: u64,
+    pub files: u64,
+}
+
+/// Batches in flight between the reader and the writer.
+const CHANNEL_DEPTH: usize = 4;
+
+/// Import the tenant dump in `dir` into `store`, all or nothing.
+pub async fn import_dir(
+    store: &dyn Store,
+    dir: &Path,
+    opts: &ImportOptions,
+    progress: &dyn Progress,
+) -> Result<ImportReport, IngestError> {
+    let manifest = manifest::read(dir)?;
+    let mut tx = store.begin_ingest().await.map_err(|e| IngestError::store("starting the import transaction", e))?;
+    let (sender, mut receiver) = mpsc::channel(CHANNEL_DEPTH);
+    let reader_manifest = manifest.clone();
+    let reader_dir = dir.to_path_buf();
+    let batch_size = opts.batch_size;
+    // Dropping the handle detaches the thread; it stops at its next send once the receiver is gone.
+    let _reader = tokio::task::spawn_blocking(move || reader::run(reader_dir, reader_manifest, batch_size, sender));
+
+    let mut report = ImportReport::default();
+    let outcome = write_batches(tx.as_mut(), &mut receiver, &manifest, progress, &mut report).await;
+    drop(receiver);
+    progress.finish();
+    match outcome {
+        Ok(()) => {
+            tx.commit().await.map_err(|e| IngestError::store("committing the import", e))?;
+            Ok(report)
+        }
+        Err(e) => {
+            if let Err(rollback) = tx.rollback().await {
+                tracing::warn!(error = %rollback, "rolling back the failed import also failed");
+            }
+            Err(e)
+        }
+    }
+}
+
+async fn write_batches(
+    tx: &mut dyn IngestTx,
+    receiver: &mut mpsc::Receiver<Result<Batch, IngestError>>,
+    manifest: &manifest::Manifest,
+    progress: &dyn Progress,
+    report: &mut ImportReport,
+) -> Result<(), IngestError> {
+    let counts = &manifest.counts;
+    let mut stage = "";
+    let mut enter = |name: &'static str, total: u64| {
+        if stage != name {
+            stage = name;
+            progress.stage(name, Some(total));
+        }
+    };
+    while let Some(message) = receiver.recv().await {
+        match message? {
+            Batch::Tenants(items) => {
+                report.tenants += tx.upsert_tenants(items).await.map_err(|e| IngestError::store("writing the tenant", e))?;
+            }
+            Batch::Environments(items) => {
+                enter("environments", counts.environments);
+                let n = items.len() as u64;
+                report.environments +=
+                    tx.upsert_environments(items).await.map_err(|e| IngestError::store("writing environments", e))?;
+                progress.advance(n);
+            }
+            Batch::Connectors(items) => {
+                enter("connectors", counts.connectors);
+                let n = items.len() as u64;
+                report.connectors +=
+                    tx.upsert_connectors(items).await.map_err(|e| IngestError::store("writing connectors", e))?;
+                progress.advance(n);
+            }
+            Batch::DataPolicies(items) => {
+                enter("data policies", counts.data_policies);
+                let n = items.len() as u64;
+                report.data_policies +=
+                    tx.upsert_data_policies(items).await.map_err(|e| IngestError::store("writing data policies", e))?;
+                progress.advance(n);
+            }
+            Batch::Principals(items) => {
+                enter("users", counts.principals);
+                let n = items.len() as u64;
+                report.principals +=
+                    tx.upsert_principals(items).await.map_err(|e| IngestError::store("writing users", e))?;
+                progress.advance(n);
+            }
+            Batch::Resources(items) => {
+                enter("resources", counts.resources);
+                let n = items.len() as u64;
+                report.resources +=
+                    tx.upsert_resources(items).await.map_err(|e| IngestError::store("writing resources", e))?;
+                progress.advance(n);
+            }
+            Batch::Usage(items) => {
+                enter("audit records", counts.audit_records);
+                let n = items.len() as u64;
+                report.usage_events_read += n;
+                report.usage_events_new +=
+                    tx.insert_usage_events(items).await.map_err(|e| IngestError::store("writing usage events", e))?;
+                progress.advance(n);
+            }
+            Batch::Done { files } => {
+                report.files = files;
+                return Ok(());
+            }
+        }
+    }
+    Err(IngestError::Reader("the reader ended without finishing the dump".to_string()))
+}
