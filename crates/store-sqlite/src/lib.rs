@@ -1,1 +1,212 @@
-//! placeholder
+//! Steward's embedded default store: one SQLite file.
+//!
+//! - **One writer thread** owns the only write connection; writes queue in a channel and an
+//!   ingest transaction ([`IngestTx`]) holds that thread until it commits, rolls back or is
+//!   dropped. A write outside the transaction (such as [`Store::set_governance`]) issued while an
+//!   ingest transaction is open waits for it, so never await one while holding an open
+//!   transaction in the same task.
+//! - **Readers** take a pooled connection on the blocking thread pool. In WAL mode they read the
+//!   last committed state while an ingest transaction is open, each call in one read transaction
+//!   so that a page and its `total` agree.
+//! - **Migrations** are numbered SQL files under `migrations/`, embedded in the binary.
+//! - **Digest**: see [`digest`] for the definition every backend shares.
+
+pub mod digest;
+
+mod connection;
+mod convert;
+mod ingest;
+mod location;
+mod migrate;
+mod overview;
+mod read;
+mod write;
+mod writer;
+
+pub use migrate::LATEST_VERSION;
+
+use async_trait::async_trait;
+use connection::Role;
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use steward_model::{Connector, DailyUsage, DataPolicy, Environment, Governance, Page, Principal, Resource, Tenant};
+use steward_store::{
+    EnvironmentQuery, EnvironmentSummary, IngestTx, Overview, PrincipalQuery, ResourceQuery, Result, Store, StoreError,
+};
+
+/// Idle read connections kept for reuse; more are opened under load and closed afterwards.
+const IDLE_READERS: usize = 4;
+
+/// A [`Store`] in one SQLite file.
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: writer::Writer,
+    readers: Arc<Readers>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// Open (creating when absent) the database at `sqlite://PATH`, `sqlite:PATH` or a bare path.
+    /// Call [`Store::migrate`] before use.
+    pub fn open(url_or_path: &str) -> Result<SqliteStore> {
+        let path = location::database_file(url_or_path)?;
+        let conn = connection::open(&path, Role::Writer)?;
+        let writer = writer::Writer::spawn(conn)?;
+        Ok(SqliteStore {
+            readers: Arc::new(Readers { path: path.clone(), idle: Mutex::new(Vec::new()) }),
+            path,
+            writer,
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version recorded in the database (0 when never migrated).
+    pub async fn schema_version(&self) -> Result<u32> {
+        self.read(migrate::current_version).await
+    }
+
+    /// Run `f` on a pooled read connection inside one read transaction, off the async threads.
+    async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let readers = self.readers.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = readers.take()?;
+            conn.execute_batch("BEGIN").map_err(|e| StoreError::backend("starting a read transaction", e))?;
+            let result = f(&conn);
+            // Ending a read-only transaction cannot lose anything; a failure here only means
+            // the connection is unusable, so it is not returned to the pool.
+            if conn.execute_batch("COMMIT").is_ok() {
+                readers.give_back(conn);
+            }
+            result
+        })
+        .await
+        .map_err(|e| StoreError::backend("running a database read", e))?
+    }
+}
+
+struct Readers {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl Readers {
+    fn take(&self) -> Result<Connection> {
+        let idle = self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).pop();
+        match idle {
+            Some(conn) => Ok(conn),
+            None => connection::open(&self.path, Role::Reader),
+        }
+    }
+
+    fn give_back(&self, conn: Connection) {
+        let mut idle = self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if idle.len() < IDLE_READERS {
+            idle.push(conn);
+        }
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        self.writer.run(migrate::migrate).await
+    }
+
+    async fn begin_ingest(&self) -> Result<Box<dyn IngestTx>> {
+        let session = self.writer.begin_session().await?;
+        Ok(Box::new(ingest::SqliteIngestTx::new(session)))
+    }
+
+    async fn list_tenants(&self) -> Result<Vec<Tenant>> {
+        self.read(read::list_tenants).await
+    }
+
+    async fn list_environments(&self, query: &EnvironmentQuery) -> Result<Page<EnvironmentSummary>> {
+        let query = query.clone();
+        self.read(move |conn| read::list_environments(conn, &query)).await
+    }
+
+    async fn get_environment(&self, id: &str) -> Result<Option<Environment>> {
+        let id = id.to_string();
+        self.read(move |conn| read::get_environment(conn, &id)).await
+    }
+
+    async fn list_resources(&self, query: &ResourceQuery) -> Result<Page<Resource>> {
+        let query = query.clone();
+        self.read(move |conn| read::list_resources(conn, &query)).await
+    }
+
+    async fn get_resource(&self, id: &str) -> Result<Option<Resource>> {
+        let id = id.to_string();
+        self.read(move |conn| read::get_resource(conn, &id)).await
+    }
+
+    async fn list_principals(&self, query: &PrincipalQuery) -> Result<Page<Principal>> {
+        let query = query.clone();
+        self.read(move |conn| read::list_principals(conn, &query)).await
+    }
+
+    async fn get_principal(&self, id: &str) -> Result<Option<Principal>> {
+        let id = id.to_string();
+        self.read(move |conn| read::get_principal(conn, &id)).await
+    }
+
+    async fn list_connectors(&self, tenant_id: Option<&str>) -> Result<Vec<Connector>> {
+        let tenant = tenant_id.map(str::to_string);
+        self.read(move |conn| read::list_connectors(conn, tenant.as_deref())).await
+    }
+
+    async fn list_data_policies(&self, tenant_id: Option<&str>) -> Result<Vec<DataPolicy>> {
+        let tenant = tenant_id.map(str::to_string);
+        self.read(move |conn| read::list_data_policies(conn, tenant.as_deref())).await
+    }
+
+    async fn overview(&self, tenant_id: Option<&str>) -> Result<Overview> {
+        let tenant = tenant_id.map(str::to_string);
+        self.read(move |conn| overview::overview(conn, tenant.as_deref())).await
+    }
+
+    async fn get_governance(&self, resource_id: &str) -> Result<Governance> {
+        let id = resource_id.to_string();
+        self.read(move |conn| read::get_governance(conn, &id)).await
+    }
+
+    async fn set_governance(&self, resource_id: &str, governance: &Governance) -> Result<()> {
+        let (id, governance) = (resource_id.to_string(), governance.clone());
+        self.writer
+            .run(move |conn| read::set_governance(conn, &id, &governance, chrono::Utc::now().timestamp_millis()))
+            .await
+    }
+
+    async fn daily_usage(
+        &self,
+        resource_id: &str,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<Vec<DailyUsage>> {
+        let id = resource_id.to_string();
+        self.read(move |conn| read::daily_usage(conn, &id, from, to)).await
+    }
+
+    async fn content_digest(&self) -> Result<String> {
+        self.read(digest::content_digest).await
+    }
+}

@@ -1,0 +1,132 @@
+//! [`IngestTx`] over an ingest session on the writer thread.
+
+use crate::write::{self, ResourceRow};
+use crate::writer::{Session, SessionMsg, closed};
+use async_trait::async_trait;
+use rusqlite::Connection;
+use std::sync::mpsc;
+use steward_model::{Connector, DataPolicy, Environment, Principal, Resource, Tenant, UsageEvent};
+use steward_store::{IngestTx, Result, StoreError, UpsertCounts};
+use tokio::sync::oneshot;
+
+/// Resources per message to the writer thread. Small enough that preparing the next chunk
+/// (hashing, JSON) overlaps with writing this one; large enough that channel hops do not matter.
+const RESOURCE_CHUNK: usize = 256;
+
+/// An open ingest transaction. Dropping it without commit drops the channel, and the writer
+/// thread rolls back.
+pub struct SqliteIngestTx {
+    session: Option<mpsc::Sender<SessionMsg>>,
+}
+
+impl SqliteIngestTx {
+    pub fn new(session: mpsc::Sender<SessionMsg>) -> Self {
+        SqliteIngestTx { session: Some(session) }
+    }
+
+    fn sender(&self) -> Result<&mpsc::Sender<SessionMsg>> {
+        self.session.as_ref().ok_or_else(|| StoreError::Closed("the transaction was already finished".into()))
+    }
+
+    /// Queue `f` on the writer thread; the answer arrives on the returned receiver.
+    fn send<T, F>(&self, f: F) -> Result<oneshot::Receiver<Result<T>>>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection, i64) -> Result<T> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let op = Box::new(move |conn: &Connection, session: &mut Session| {
+            let result = match &session.failed {
+                Some(reason) => Err(StoreError::Closed(format!(
+                    "an earlier write in this transaction failed ({reason}); roll back and run the import again"
+                ))),
+                None => f(conn, chrono::Utc::now().timestamp_millis()),
+            };
+            if let Err(e) = &result
+                && session.failed.is_none()
+            {
+                session.failed = Some(e.to_string());
+            }
+            let _ = reply.send(result);
+        });
+        self.sender()?.send(SessionMsg::Op(op)).map_err(|_| closed())?;
+        Ok(answer)
+    }
+
+    async fn run<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection, i64) -> Result<T> + Send + 'static,
+    {
+        self.send(f)?.await.map_err(|_| closed())?
+    }
+
+    async fn finish(&mut self, commit: bool) -> Result<()> {
+        let session =
+            self.session.take().ok_or_else(|| StoreError::Closed("the transaction was already finished".into()))?;
+        let (reply, answer) = oneshot::channel();
+        let msg = if commit { SessionMsg::Commit(reply) } else { SessionMsg::Rollback(reply) };
+        session.send(msg).map_err(|_| closed())?;
+        answer.await.map_err(|_| closed())?
+    }
+}
+
+#[async_trait]
+impl IngestTx for SqliteIngestTx {
+    async fn upsert_tenants(&mut self, items: Vec<Tenant>) -> Result<UpsertCounts> {
+        self.run(move |conn, now| write::tenants(conn, &items, now)).await
+    }
+
+    async fn upsert_environments(&mut self, items: Vec<Environment>) -> Result<UpsertCounts> {
+        self.run(move |conn, now| write::environments(conn, &items, now)).await
+    }
+
+    async fn upsert_connectors(&mut self, items: Vec<Connector>) -> Result<UpsertCounts> {
+        self.run(move |conn, now| write::connectors(conn, &items, now)).await
+    }
+
+    async fn upsert_data_policies(&mut self, items: Vec<DataPolicy>) -> Result<UpsertCounts> {
+        self.run(move |conn, now| write::data_policies(conn, &items, now)).await
+    }
+
+    async fn upsert_principals(&mut self, items: Vec<Principal>) -> Result<UpsertCounts> {
+        self.run(move |conn, now| write::principals(conn, &items, now)).await
+    }
+
+    async fn upsert_resources(&mut self, items: Vec<Resource>) -> Result<UpsertCounts> {
+        // Prepare and send chunk by chunk without waiting, so the writer thread writes one chunk
+        // while this task hashes and encodes the next; then collect the answers in order.
+        let mut answers = Vec::with_capacity(items.len() / RESOURCE_CHUNK + 1);
+        let mut items = items.into_iter().peekable();
+        while items.peek().is_some() {
+            let rows: Vec<ResourceRow> = items.by_ref().take(RESOURCE_CHUNK).map(ResourceRow::new).collect();
+            answers.push(self.send(move |conn, now| write::resources(conn, &rows, now))?);
+        }
+        let mut counts = UpsertCounts::default();
+        let mut first_error = None;
+        for answer in answers {
+            match answer.await.map_err(|_| closed())? {
+                Ok(c) => counts += c,
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(counts),
+        }
+    }
+
+    async fn insert_usage_events(&mut self, items: Vec<UsageEvent>) -> Result<u64> {
+        self.run(move |conn, _| write::usage_events(conn, &items)).await
+    }
+
+    async fn commit(mut self: Box<Self>) -> Result<()> {
+        self.finish(true).await
+    }
+
+    async fn rollback(mut self: Box<Self>) -> Result<()> {
+        self.finish(false).await
+    }
+}

@@ -1,0 +1,499 @@
+//! Inventory reads: gets, filtered lists with keyset paging, governance and daily usage.
+
+use crate::convert::{
+    col, corrupt, count, date_to_number, day_from_number, enum_col, json_col, opt_enum_col, opt_timestamp,
+};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+use steward_model::{
+    Connector, DailyUsage, DataPolicy, Environment, Governance, Page, Principal, Resource, Tenant, Timestamp,
+};
+use steward_store::{
+    Cursor, EnvironmentQuery, EnvironmentSummary, PrincipalQuery, ResourceQuery, ResourceSort, StoreError, clamp_limit,
+};
+
+pub(crate) fn db(context: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
+    move |e| StoreError::backend(context, e)
+}
+
+/// Run a query and convert every row with `convert`.
+pub(crate) fn collect<T>(
+    conn: &Connection,
+    sql: &str,
+    args: &[Value],
+    context: &'static str,
+    convert: impl Fn(&Row<'_>) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql).map_err(db(context))?;
+    let mut rows = stmt.query(params_from_iter(args.iter())).map_err(db(context))?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(db(context))? {
+        out.push(convert(row)?);
+    }
+    Ok(out)
+}
+
+pub(crate) fn scalar(conn: &Connection, sql: &str, args: &[Value], context: &'static str) -> Result<i64, StoreError> {
+    conn.prepare_cached(sql)
+        .and_then(|mut s| s.query_row(params_from_iter(args.iter()), |r| r.get::<_, Option<i64>>(0)))
+        .map(|v| v.unwrap_or(0))
+        .map_err(db(context))
+}
+
+fn text(s: &str) -> Value {
+    Value::Text(s.to_string())
+}
+
+fn rfc3339(t: &Timestamp) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+// ---- tenants, connectors, data policies -------------------------------------------------------
+
+pub fn list_tenants(conn: &Connection) -> Result<Vec<Tenant>, StoreError> {
+    collect(conn, "SELECT id, display_name, domain FROM tenants ORDER BY id", &[], "listing tenants", |r| {
+        Ok(Tenant {
+            id: col(r, 0, "tenants.id")?,
+            display_name: col(r, 1, "tenants.display_name")?,
+            domain: col(r, 2, "tenants.domain")?,
+        })
+    })
+}
+
+pub fn list_connectors(conn: &Connection, tenant: Option<&str>) -> Result<Vec<Connector>, StoreError> {
+    let (filter, args) = match tenant {
+        Some(t) => ("WHERE tenant_id = ?1", vec![text(t)]),
+        None => ("", vec![]),
+    };
+    let sql = format!(
+        "SELECT id, tenant_id, platform, display_name, tier, publisher, environment_id FROM connectors {filter} ORDER BY id"
+    );
+    collect(conn, &sql, &args, "listing connectors", |r| {
+        Ok(Connector {
+            id: col(r, 0, "connectors.id")?,
+            tenant_id: col(r, 1, "connectors.tenant_id")?,
+            platform: col(r, 2, "connectors.platform")?,
+            display_name: col(r, 3, "connectors.display_name")?,
+            tier: enum_col(r, 4, "connectors.tier")?,
+            publisher: col(r, 5, "connectors.publisher")?,
+            environment_id: col(r, 6, "connectors.environment_id")?,
+        })
+    })
+}
+
+pub fn list_data_policies(conn: &Connection, tenant: Option<&str>) -> Result<Vec<DataPolicy>, StoreError> {
+    let (filter, args) = match tenant {
+        Some(t) => ("WHERE tenant_id = ?1", vec![text(t)]),
+        None => ("", vec![]),
+    };
+    let sql = format!(
+        "SELECT id, tenant_id, platform, display_name, scope, default_classification, connector_groups, created_at, \
+         modified_at FROM data_policies {filter} ORDER BY id"
+    );
+    let mut policies = collect(conn, &sql, &args, "listing data policies", |r| {
+        Ok(DataPolicy {
+            id: col(r, 0, "data_policies.id")?,
+            tenant_id: col(r, 1, "data_policies.tenant_id")?,
+            platform: col(r, 2, "data_policies.platform")?,
+            display_name: col(r, 3, "data_policies.display_name")?,
+            scope: enum_col(r, 4, "data_policies.scope")?,
+            environment_ids: Vec::new(),
+            default_classification: col(r, 5, "data_policies.default_classification")?,
+            connector_groups: json_col(r, 6, "data_policies.connector_groups")?,
+            created_at: opt_timestamp(col(r, 7, "data_policies.created_at")?, "data_policies.created_at")?,
+            modified_at: opt_timestamp(col(r, 8, "data_policies.modified_at")?, "data_policies.modified_at")?,
+        })
+    })?;
+    let mut stmt = conn
+        .prepare_cached("SELECT environment_id FROM data_policy_environments WHERE policy_id = ?1 ORDER BY position")
+        .map_err(db("reading data policy environments"))?;
+    for policy in &mut policies {
+        let mut rows = stmt.query([&policy.id]).map_err(db("reading data policy environments"))?;
+        while let Some(row) = rows.next().map_err(db("reading data policy environments"))? {
+            policy.environment_ids.push(col(row, 0, "data_policy_environments.environment_id")?);
+        }
+    }
+    Ok(policies)
+}
+
+// ---- environments ------------------------------------------------------------------------------
+
+const ENVIRONMENT_COLUMNS: &str = "e.id, e.tenant_id, e.platform, e.display_name, e.description, e.environment_type, \
+    e.region, e.managed, e.has_dataverse, e.dataverse_url, e.environment_group, e.business_area, e.state, \
+    e.created_at, e.modified_at, e.created_by, e.capacity, e.addons, e.deleted_at, e.name_key";
+
+fn environment_row(r: &Row<'_>) -> Result<Environment, StoreError> {
+    Ok(Environment {
+        id: col(r, 0, "environments.id")?,
+        tenant_id: col(r, 1, "environments.tenant_id")?,
+        platform: col(r, 2, "environments.platform")?,
+        display_name: col(r, 3, "environments.display_name")?,
+        description: col(r, 4, "environments.description")?,
+        environment_type: enum_col(r, 5, "environments.environment_type")?,
+        region: col(r, 6, "environments.region")?,
+        managed: col(r, 7, "environments.managed")?,
+        has_dataverse: col(r, 8, "environments.has_dataverse")?,
+        dataverse_url: col(r, 9, "environments.dataverse_url")?,
+        environment_group: col(r, 10, "environments.environment_group")?,
+        business_area: col(r, 11, "environments.business_area")?,
+        state: col(r, 12, "environments.state")?,
+        created_at: opt_timestamp(col(r, 13, "environments.created_at")?, "environments.created_at")?,
+        modified_at: opt_timestamp(col(r, 14, "environments.modified_at")?, "environments.modified_at")?,
+        created_by: col(r, 15, "environments.created_by")?,
+        capacity: json_col(r, 16, "environments.capacity")?,
+        addons: json_col(r, 17, "environments.addons")?,
+        deleted_at: opt_timestamp(col(r, 18, "environments.deleted_at")?, "environments.deleted_at")?,
+    })
+}
+
+pub fn get_environment(conn: &Connection, id: &str) -> Result<Option<Environment>, StoreError> {
+    let sql = format!("SELECT {ENVIRONMENT_COLUMNS} FROM environments e WHERE e.id = ?1");
+    Ok(collect(conn, &sql, &[text(id)], "reading an environment", environment_row)?.pop())
+}
+
+/// A name-ordered cursor: the key must be present.
+fn name_cursor(text: &str) -> Result<(String, String), StoreError> {
+    let cursor = Cursor::decode(text)?;
+    let key = cursor.key.ok_or_else(|| StoreError::InvalidCursor(text.to_string()))?;
+    Ok((key, cursor.id))
+}
+
+pub fn list_environments(conn: &Connection, query: &EnvironmentQuery) -> Result<Page<EnvironmentSummary>, StoreError> {
+    let limit = clamp_limit(query.limit);
+    let mut filters = Vec::new();
+    let mut args = Vec::new();
+    if !query.include_deleted {
+        filters.push("e.deleted_at IS NULL".to_string());
+    }
+    if let Some(t) = &query.tenant {
+        args.push(text(t));
+        filters.push(format!("e.tenant_id = ?{}", args.len()));
+    }
+    if let Some(q) = query.q.as_deref().filter(|q| !q.is_empty()) {
+        args.push(Value::Text(q.to_lowercase()));
+        filters.push(format!("instr(e.name_key, ?{}) > 0", args.len()));
+    }
+    let total = scalar(
+        conn,
+        &format!("SELECT count(*) FROM environments e WHERE {}", where_clause(&filters)),
+        &args,
+        "counting environments",
+    )?;
+    if let Some(c) = &query.cursor {
+        let (key, id) = name_cursor(c)?;
+        args.push(Value::Text(key));
+        args.push(Value::Text(id));
+        filters.push(format!("(e.name_key, e.id) > (?{}, ?{})", args.len() - 1, args.len()));
+    }
+    let sql = format!(
+        "SELECT {ENVIRONMENT_COLUMNS}, (SELECT count(*) FROM resources r WHERE r.environment_id = e.id AND r.deleted_at IS NULL) \
+         FROM environments e WHERE {} ORDER BY e.name_key, e.id LIMIT {}",
+        where_clause(&filters),
+        limit + 1
+    );
+    let mut rows = collect(conn, &sql, &args, "listing environments", |r| {
+        let name_key: String = col(r, 19, "environments.name_key")?;
+        let resource_count: i64 = col(r, 20, "resource count")?;
+        Ok((EnvironmentSummary { environment: environment_row(r)?, resource_count: count(resource_count) }, name_key))
+    })?;
+    let next = page_end(&mut rows, limit)
+        .map(|(s, key)| Cursor { key: Some(key.clone()), id: s.environment.id.clone() }.encode());
+    Ok(Page { items: rows.into_iter().map(|(s, _)| s).collect(), total: count(total), next })
+}
+
+fn where_clause(filters: &[String]) -> String {
+    if filters.is_empty() { "1 = 1".to_string() } else { filters.join(" AND ") }
+}
+
+/// Trim the look-ahead row and return the last kept row when another page follows.
+fn page_end<T>(rows: &mut Vec<T>, limit: u32) -> Option<&T> {
+    if rows.len() > limit as usize {
+        rows.truncate(limit as usize);
+        rows.last()
+    } else {
+        None
+    }
+}
+
+// ---- principals --------------------------------------------------------------------------------
+
+const PRINCIPAL_COLUMNS: &str = "p.id, p.tenant_id, p.kind, p.display_name, p.upn, p.department, p.country, \
+    p.job_title, p.manager_id, p.enabled, p.deleted_at, p.name_key";
+
+fn principal_row(r: &Row<'_>) -> Result<Principal, StoreError> {
+    Ok(Principal {
+        id: col(r, 0, "principals.id")?,
+        tenant_id: col(r, 1, "principals.tenant_id")?,
+        kind: enum_col(r, 2, "principals.kind")?,
+        display_name: col(r, 3, "principals.display_name")?,
+        upn: col(r, 4, "principals.upn")?,
+        department: col(r, 5, "principals.department")?,
+        country: col(r, 6, "principals.country")?,
+        job_title: col(r, 7, "principals.job_title")?,
+        manager_id: col(r, 8, "principals.manager_id")?,
+        enabled: col(r, 9, "principals.enabled")?,
+        deleted_at: opt_timestamp(col(r, 10, "principals.deleted_at")?, "principals.deleted_at")?,
+    })
+}
+
+pub fn get_principal(conn: &Connection, id: &str) -> Result<Option<Principal>, StoreError> {
+    let sql = format!("SELECT {PRINCIPAL_COLUMNS} FROM principals p WHERE p.id = ?1");
+    Ok(collect(conn, &sql, &[text(id)], "reading a principal", principal_row)?.pop())
+}
+
+pub fn list_principals(conn: &Connection, query: &PrincipalQuery) -> Result<Page<Principal>, StoreError> {
+    let limit = clamp_limit(query.limit);
+    let mut filters = Vec::new();
+    let mut args = Vec::new();
+    if let Some(t) = &query.tenant {
+        args.push(text(t));
+        filters.push(format!("p.tenant_id = ?{}", args.len()));
+    }
+    if let Some(q) = query.q.as_deref().filter(|q| !q.is_empty()) {
+        args.push(Value::Text(q.to_lowercase()));
+        let n = args.len();
+        filters.push(format!("(instr(p.name_key, ?{n}) > 0 OR instr(coalesce(p.upn_key, ''), ?{n}) > 0)"));
+    }
+    if let Some(d) = &query.department {
+        args.push(Value::Text(d.to_lowercase()));
+        filters.push(format!("p.department_key = ?{}", args.len()));
+    }
+    if query.makers_only {
+        filters.push(
+            "EXISTS (SELECT 1 FROM resource_owners o JOIN resources r ON r.rid = o.rid \
+             WHERE o.principal_id = p.id AND r.deleted_at IS NULL)"
+                .to_string(),
+        );
+    }
+    let total = scalar(
+        conn,
+        &format!("SELECT count(*) FROM principals p WHERE {}", where_clause(&filters)),
+        &args,
+        "counting principals",
+    )?;
+    if let Some(c) = &query.cursor {
+        let (key, id) = name_cursor(c)?;
+        args.push(Value::Text(key));
+        args.push(Value::Text(id));
+        filters.push(format!("(p.name_key, p.id) > (?{}, ?{})", args.len() - 1, args.len()));
+    }
+    let sql = format!(
+        "SELECT {PRINCIPAL_COLUMNS} FROM principals p WHERE {} ORDER BY p.name_key, p.id LIMIT {}",
+        where_clause(&filters),
+        limit + 1
+    );
+    let mut rows = collect(conn, &sql, &args, "listing principals", |r| {
+        Ok((principal_row(r)?, col::<String>(r, 11, "principals.name_key")?))
+    })?;
+    let next = page_end(&mut rows, limit).map(|(p, key)| Cursor { key: Some(key.clone()), id: p.id.clone() }.encode());
+    Ok(Page { items: rows.into_iter().map(|(p, _)| p).collect(), total: count(total), next })
+}
+
+// ---- resources ---------------------------------------------------------------------------------
+
+const RESOURCE_COLUMNS: &str = "r.id, r.tenant_id, r.environment_id, r.platform, r.kind, r.display_name, \
+    r.description, r.state, r.created_at, r.modified_at, r.published_at, r.created_by, r.owners, r.sharing, \
+    r.shared_users, r.shared_groups, r.shared_with_everyone, r.connection_references, r.solution_id, \
+    r.quarantined, r.attributes, r.deleted_at, r.name_key";
+
+fn small_count(r: &Row<'_>, idx: usize, what: &str) -> Result<u32, StoreError> {
+    let n: i64 = col(r, idx, what)?;
+    u32::try_from(n).map_err(|_| corrupt(what, format!("{n} is out of range")))
+}
+
+fn resource_row(r: &Row<'_>) -> Result<Resource, StoreError> {
+    Ok(Resource {
+        id: col(r, 0, "resources.id")?,
+        tenant_id: col(r, 1, "resources.tenant_id")?,
+        environment_id: col(r, 2, "resources.environment_id")?,
+        platform: col(r, 3, "resources.platform")?,
+        kind: enum_col(r, 4, "resources.kind")?,
+        display_name: col(r, 5, "resources.display_name")?,
+        description: col(r, 6, "resources.description")?,
+        state: enum_col(r, 7, "resources.state")?,
+        created_at: opt_timestamp(col(r, 8, "resources.created_at")?, "resources.created_at")?,
+        modified_at: opt_timestamp(col(r, 9, "resources.modified_at")?, "resources.modified_at")?,
+        published_at: opt_timestamp(col(r, 10, "resources.published_at")?, "resources.published_at")?,
+        created_by: col(r, 11, "resources.created_by")?,
+        owners: json_col(r, 12, "resources.owners")?,
+        sharing: json_col(r, 13, "resources.sharing")?,
+        shared_users: small_count(r, 14, "resources.shared_users")?,
+        shared_groups: small_count(r, 15, "resources.shared_groups")?,
+        shared_with_everyone: col(r, 16, "resources.shared_with_everyone")?,
+        connection_references: json_col(r, 17, "resources.connection_references")?,
+        solution_id: col(r, 18, "resources.solution_id")?,
+        quarantined: col(r, 19, "resources.quarantined")?,
+        attributes: json_col(r, 20, "resources.attributes")?,
+        deleted_at: opt_timestamp(col(r, 21, "resources.deleted_at")?, "resources.deleted_at")?,
+    })
+}
+
+pub fn get_resource(conn: &Connection, id: &str) -> Result<Option<Resource>, StoreError> {
+    let sql = format!("SELECT {RESOURCE_COLUMNS} FROM resources r WHERE r.id = ?1");
+    Ok(collect(conn, &sql, &[text(id)], "reading a resource", resource_row)?.pop())
+}
+
+/// The indexed sort column of a resource order (see the resources table for why dates are negated).
+fn sort_column(sort: ResourceSort) -> &'static str {
+    match sort {
+        ResourceSort::Name => "r.name_key",
+        ResourceSort::CreatedDesc => "r.created_sort",
+        ResourceSort::ModifiedDesc => "r.modified_sort",
+    }
+}
+
+/// The sort column value a cursor stands for.
+fn resource_cursor(text: &str, sort: ResourceSort) -> Result<(Value, String), StoreError> {
+    let cursor = Cursor::decode(text)?;
+    let invalid = || StoreError::InvalidCursor(text.to_string());
+    let key = match (sort, cursor.key) {
+        (ResourceSort::Name, Some(key)) => Value::Text(key),
+        (ResourceSort::Name, None) => return Err(invalid()),
+        (_, None) => Value::Integer(i64::MAX),
+        (_, Some(key)) => {
+            let t = chrono::DateTime::parse_from_rfc3339(&key).map_err(|_| invalid())?;
+            Value::Integer(-t.timestamp_millis())
+        }
+    };
+    Ok((key, cursor.id))
+}
+
+fn resource_cursor_key(r: &Resource, name_key: &str, sort: ResourceSort) -> Option<String> {
+    match sort {
+        ResourceSort::Name => Some(name_key.to_string()),
+        ResourceSort::CreatedDesc => r.created_at.as_ref().map(rfc3339),
+        ResourceSort::ModifiedDesc => r.modified_at.as_ref().map(rfc3339),
+    }
+}
+
+pub fn list_resources(conn: &Connection, query: &ResourceQuery) -> Result<Page<Resource>, StoreError> {
+    let limit = clamp_limit(query.limit);
+    let mut filters = Vec::new();
+    let mut args = Vec::new();
+    if !query.include_deleted {
+        filters.push("r.deleted_at IS NULL".to_string());
+    }
+    if let Some(t) = &query.tenant {
+        args.push(text(t));
+        filters.push(format!("r.tenant_id = ?{}", args.len()));
+    }
+    if let Some(k) = query.kind {
+        args.push(text(k.as_str()));
+        filters.push(format!("r.kind = ?{}", args.len()));
+    }
+    if let Some(e) = &query.environment {
+        args.push(text(e));
+        filters.push(format!("r.environment_id = ?{}", args.len()));
+    }
+    if let Some(owner) = &query.owner {
+        args.push(text(owner));
+        args.push(Value::Text(owner.to_lowercase()));
+        let (id, upn) = (args.len() - 1, args.len());
+        filters.push(format!(
+            "r.rid IN (SELECT o.rid FROM resource_owners o WHERE o.principal_id = ?{id} \
+             UNION SELECT o.rid FROM principals p JOIN resource_owners o ON o.principal_id = p.id WHERE p.upn_key = ?{upn})"
+        ));
+    }
+    if let Some(q) = query.q.as_deref().filter(|q| !q.is_empty()) {
+        args.push(Value::Text(q.to_lowercase()));
+        filters.push(format!("instr(r.name_key, ?{}) > 0", args.len()));
+    }
+    let total = scalar(
+        conn,
+        &format!("SELECT count(*) FROM resources r WHERE {}", where_clause(&filters)),
+        &args,
+        "counting resources",
+    )?;
+    let column = sort_column(query.sort);
+    if let Some(c) = &query.cursor {
+        let (key, id) = resource_cursor(c, query.sort)?;
+        args.push(key);
+        args.push(Value::Text(id));
+        filters.push(format!("({column}, r.id) > (?{}, ?{})", args.len() - 1, args.len()));
+    }
+    let sql = format!(
+        "SELECT {RESOURCE_COLUMNS} FROM resources r WHERE {} ORDER BY {column}, r.id LIMIT {}",
+        where_clause(&filters),
+        limit + 1
+    );
+    let mut rows = collect(conn, &sql, &args, "listing resources", |r| {
+        Ok((resource_row(r)?, col::<String>(r, 22, "resources.name_key")?))
+    })?;
+    let next = page_end(&mut rows, limit)
+        .map(|(r, name_key)| Cursor { key: resource_cursor_key(r, name_key, query.sort), id: r.id.clone() }.encode());
+    Ok(Page { items: rows.into_iter().map(|(r, _)| r).collect(), total: count(total), next })
+}
+
+// ---- governance and usage ----------------------------------------------------------------------
+
+pub fn get_governance(conn: &Connection, resource_id: &str) -> Result<Governance, StoreError> {
+    let sql = "SELECT business_impact, criticality, support_tier, lifecycle_stage, cost_centre, catalog_state, \
+               justification, mitigation_plan FROM resource_governance WHERE resource_id = ?1";
+    let found = collect(conn, sql, &[text(resource_id)], "reading governance", |r| {
+        Ok(Governance {
+            business_impact: opt_enum_col(r, 0, "resource_governance.business_impact")?,
+            criticality: opt_enum_col(r, 1, "resource_governance.criticality")?,
+            support_tier: opt_enum_col(r, 2, "resource_governance.support_tier")?,
+            lifecycle_stage: opt_enum_col(r, 3, "resource_governance.lifecycle_stage")?,
+            cost_centre: col(r, 4, "resource_governance.cost_centre")?,
+            catalog_state: opt_enum_col(r, 5, "resource_governance.catalog_state")?,
+            justification: col(r, 6, "resource_governance.justification")?,
+            mitigation_plan: col(r, 7, "resource_governance.mitigation_plan")?,
+        })
+    })?;
+    Ok(found.into_iter().next().unwrap_or_default())
+}
+
+pub fn set_governance(conn: &Connection, resource_id: &str, g: &Governance, now: i64) -> Result<(), StoreError> {
+    let exists: Option<i64> = conn
+        .prepare_cached("SELECT 1 FROM resources WHERE id = ?1")
+        .and_then(|mut s| s.query_row([resource_id], |r| r.get(0)).optional())
+        .map_err(db("checking that the resource exists"))?;
+    if exists.is_none() {
+        return Err(StoreError::NotFound { what: "resource", id: resource_id.to_string() });
+    }
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO resource_governance (resource_id, business_impact, criticality, support_tier, \
+         lifecycle_stage, cost_centre, catalog_state, justification, mitigation_plan, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            resource_id,
+            g.business_impact.map(|v| v.as_str()),
+            g.criticality.map(|v| v.as_str()),
+            g.support_tier.map(|v| v.as_str()),
+            g.lifecycle_stage.map(|v| v.as_str()),
+            g.cost_centre,
+            g.catalog_state.map(|v| v.as_str()),
+            g.justification,
+            g.mitigation_plan,
+            now,
+        ])
+    })
+    .map_err(db("writing governance"))?;
+    Ok(())
+}
+
+pub fn daily_usage(
+    conn: &Connection,
+    resource_id: &str,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> Result<Vec<DailyUsage>, StoreError> {
+    let args = [text(resource_id), Value::Integer(date_to_number(from)), Value::Integer(date_to_number(to))];
+    collect(
+        conn,
+        "SELECT day, uses, unique_users FROM usage_daily WHERE resource_id = ?1 AND day BETWEEN ?2 AND ?3 ORDER BY day",
+        &args,
+        "reading daily usage",
+        |r| {
+            Ok(DailyUsage {
+                resource_id: resource_id.to_string(),
+                day: day_from_number(col(r, 0, "usage_daily.day")?)?,
+                uses: count(col(r, 1, "usage_daily.uses")?),
+                unique_users: count(col(r, 2, "usage_daily.unique_users")?),
+            })
+        },
+    )
+}

@@ -1,0 +1,447 @@
+//! Writes of one ingest session, run on the writer thread inside the open transaction.
+//!
+//! Every upsert first compares the stored `content_hash`: an unchanged record only has its
+//! `last_seen` refreshed, and child rows are rewritten only for added or changed records.
+
+use crate::convert::{day_number, desc_sort_key, millis, to_json};
+use rusqlite::types::ToSql;
+use rusqlite::{Connection, OptionalExtension, params};
+use steward_model::{Connector, DataPolicy, Environment, Principal, Resource, Tenant, UsageEvent};
+use steward_store::{StoreError, UpsertCounts, content_hash};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Added,
+    Changed,
+    Unchanged,
+}
+
+fn tally(counts: &mut UpsertCounts, outcome: Outcome) {
+    match outcome {
+        Outcome::Added => counts.added += 1,
+        Outcome::Changed => counts.changed += 1,
+        Outcome::Unchanged => counts.unchanged += 1,
+    }
+}
+
+fn db(context: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
+    move |e| StoreError::backend(context, e)
+}
+
+/// Upsert one row of a simple table whose columns start with `id` and end with `content_hash`,
+/// followed by `first_seen` and `last_seen`.
+fn upsert_row(
+    conn: &Connection,
+    table: &'static str,
+    columns: &[&str],
+    values: &[&dyn ToSql],
+    id: &str,
+    hash: &str,
+    now: i64,
+) -> Result<Outcome, StoreError> {
+    let stored: Option<String> = conn
+        .prepare_cached(&format!("SELECT content_hash FROM {table} WHERE id = ?1"))
+        .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())
+        .map_err(db("reading a stored content hash"))?;
+    if stored.as_deref() == Some(hash) {
+        conn.prepare_cached(&format!("UPDATE {table} SET last_seen = ?2 WHERE id = ?1"))
+            .and_then(|mut s| s.execute(params![id, now]))
+            .map_err(db("refreshing last_seen"))?;
+        return Ok(Outcome::Unchanged);
+    }
+    let placeholders: Vec<String> = (1..=columns.len() + 1).map(|i| format!("?{i}")).collect();
+    let updates: Vec<String> = columns[1..].iter().map(|c| format!("{c} = excluded.{c}")).collect();
+    let sql = format!(
+        "INSERT INTO {table} ({cols}, first_seen, last_seen) VALUES ({vals}, ?{now_idx}) \
+         ON CONFLICT (id) DO UPDATE SET {updates}, last_seen = excluded.last_seen",
+        cols = columns.join(", "),
+        vals = placeholders.join(", "),
+        now_idx = columns.len() + 1,
+        updates = updates.join(", "),
+    );
+    let mut all: Vec<&dyn ToSql> = values.to_vec();
+    all.push(&now);
+    conn.prepare_cached(&sql)
+        .and_then(|mut s| s.execute(all.as_slice()))
+        .map_err(|e| StoreError::backend(format!("writing {table} row '{id}'"), e))?;
+    Ok(if stored.is_some() { Outcome::Changed } else { Outcome::Added })
+}
+
+pub fn tenants(conn: &Connection, items: &[Tenant], now: i64) -> Result<UpsertCounts, StoreError> {
+    let mut counts = UpsertCounts::default();
+    for t in items {
+        let hash = content_hash(t);
+        let values: [&dyn ToSql; 4] = [&t.id, &t.display_name, &t.domain, &hash];
+        let cols = ["id", "display_name", "domain", "content_hash"];
+        tally(&mut counts, upsert_row(conn, "tenants", &cols, &values, &t.id, &hash, now)?);
+    }
+    Ok(counts)
+}
+
+pub fn environments(conn: &Connection, items: &[Environment], now: i64) -> Result<UpsertCounts, StoreError> {
+    let mut counts = UpsertCounts::default();
+    let cols = [
+        "id",
+        "tenant_id",
+        "platform",
+        "display_name",
+        "name_key",
+        "description",
+        "environment_type",
+        "region",
+        "managed",
+        "has_dataverse",
+        "dataverse_url",
+        "environment_group",
+        "business_area",
+        "state",
+        "created_at",
+        "modified_at",
+        "created_by",
+        "capacity",
+        "addons",
+        "deleted_at",
+        "content_hash",
+    ];
+    for e in items {
+        let hash = content_hash(e);
+        let values: [&dyn ToSql; 21] = [
+            &e.id,
+            &e.tenant_id,
+            &e.platform,
+            &e.display_name,
+            &e.display_name.to_lowercase(),
+            &e.description,
+            &e.environment_type.as_str(),
+            &e.region,
+            &e.managed,
+            &e.has_dataverse,
+            &e.dataverse_url,
+            &e.environment_group,
+            &e.business_area,
+            &e.state,
+            &millis(&e.created_at),
+            &millis(&e.modified_at),
+            &e.created_by,
+            &to_json(&e.capacity),
+            &to_json(&e.addons),
+            &millis(&e.deleted_at),
+            &hash,
+        ];
+        tally(&mut counts, upsert_row(conn, "environments", &cols, &values, &e.id, &hash, now)?);
+    }
+    Ok(counts)
+}
+
+pub fn connectors(conn: &Connection, items: &[Connector], now: i64) -> Result<UpsertCounts, StoreError> {
+    let mut counts = UpsertCounts::default();
+    let cols = ["id", "tenant_id", "platform", "display_name", "tier", "publisher", "environment_id", "content_hash"];
+    for c in items {
+        let hash = content_hash(c);
+        let values: [&dyn ToSql; 8] = [
+            &c.id,
+            &c.tenant_id,
+            &c.platform,
+            &c.display_name,
+            &c.tier.as_str(),
+            &c.publisher,
+            &c.environment_id,
+            &hash,
+        ];
+        tally(&mut counts, upsert_row(conn, "connectors", &cols, &values, &c.id, &hash, now)?);
+    }
+    Ok(counts)
+}
+
+pub fn data_policies(conn: &Connection, items: &[DataPolicy], now: i64) -> Result<UpsertCounts, StoreError> {
+    let mut counts = UpsertCounts::default();
+    let cols = [
+        "id",
+        "tenant_id",
+        "platform",
+        "display_name",
+        "scope",
+        "default_classification",
+        "connector_groups",
+        "created_at",
+        "modified_at",
+        "content_hash",
+    ];
+    for p in items {
+        let hash = content_hash(p);
+        let values: [&dyn ToSql; 10] = [
+            &p.id,
+            &p.tenant_id,
+            &p.platform,
+            &p.display_name,
+            &p.scope.as_str(),
+            &p.default_classification,
+            &to_json(&p.connector_groups),
+            &millis(&p.created_at),
+            &millis(&p.modified_at),
+            &hash,
+        ];
+        let outcome = upsert_row(conn, "data_policies", &cols, &values, &p.id, &hash, now)?;
+        if outcome != Outcome::Unchanged {
+            conn.prepare_cached("DELETE FROM data_policy_environments WHERE policy_id = ?1")
+                .and_then(|mut s| s.execute([&p.id]))
+                .map_err(db("replacing the environments of a data policy"))?;
+            let mut insert = conn
+                .prepare_cached(
+                    "INSERT INTO data_policy_environments (policy_id, position, environment_id) VALUES (?1, ?2, ?3)",
+                )
+                .map_err(db("replacing the environments of a data policy"))?;
+            for (position, env) in p.environment_ids.iter().enumerate() {
+                insert.execute(params![p.id, position as i64, env]).map_err(db("writing a data policy environment"))?;
+            }
+        }
+        tally(&mut counts, outcome);
+    }
+    Ok(counts)
+}
+
+pub fn principals(conn: &Connection, items: &[Principal], now: i64) -> Result<UpsertCounts, StoreError> {
+    let mut counts = UpsertCounts::default();
+    let cols = [
+        "id",
+        "tenant_id",
+        "kind",
+        "display_name",
+        "name_key",
+        "upn",
+        "upn_key",
+        "department",
+        "department_key",
+        "country",
+        "job_title",
+        "manager_id",
+        "enabled",
+        "deleted_at",
+        "content_hash",
+    ];
+    for p in items {
+        let hash = content_hash(p);
+        let values: [&dyn ToSql; 15] = [
+            &p.id,
+            &p.tenant_id,
+            &p.kind.as_str(),
+            &p.display_name,
+            &p.display_name.to_lowercase(),
+            &p.upn,
+            &p.upn.as_ref().map(|u| u.to_lowercase()),
+            &p.department,
+            &p.department.as_ref().map(|d| d.to_lowercase()),
+            &p.country,
+            &p.job_title,
+            &p.manager_id,
+            &p.enabled,
+            &millis(&p.deleted_at),
+            &hash,
+        ];
+        tally(&mut counts, upsert_row(conn, "principals", &cols, &values, &p.id, &hash, now)?);
+    }
+    Ok(counts)
+}
+
+/// A resource turned into column values, ready for the writer thread. Built by the caller so that
+/// hashing and JSON encoding run on another core than the SQL.
+#[derive(Debug)]
+pub struct ResourceRow {
+    hash: String,
+    name_key: String,
+    owners_json: String,
+    sharing_json: String,
+    connection_references_json: String,
+    attributes_json: String,
+    resource: Resource,
+}
+
+impl ResourceRow {
+    pub fn new(resource: Resource) -> ResourceRow {
+        ResourceRow {
+            hash: content_hash(&resource),
+            name_key: resource.display_name.to_lowercase(),
+            owners_json: to_json(&resource.owners),
+            sharing_json: to_json(&resource.sharing),
+            connection_references_json: to_json(&resource.connection_references),
+            attributes_json: to_json(&resource.attributes),
+            resource,
+        }
+    }
+}
+
+const RESOURCE_COLUMNS: &str = "id, tenant_id, environment_id, platform, kind, display_name, name_key, description, \
+    state, created_at, modified_at, published_at, created_sort, modified_sort, created_by, owners, sharing, \
+    shared_users, shared_groups, shared_with_everyone, connection_references, solution_id, quarantined, attributes, \
+    deleted_at, content_hash";
+
+pub fn resources(conn: &Connection, rows: &[ResourceRow], now: i64) -> Result<UpsertCounts, StoreError> {
+    let mut counts = UpsertCounts::default();
+    let mut find = conn
+        .prepare_cached("SELECT rid, content_hash FROM resources WHERE id = ?1")
+        .map_err(db("preparing the resource lookup"))?;
+    let mut insert = conn
+        .prepare_cached(&format!(
+            "INSERT INTO resources ({RESOURCE_COLUMNS}, first_seen, last_changed) VALUES \
+             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, \
+              ?23, ?24, ?25, ?26, ?27, ?27)"
+        ))
+        .map_err(db("preparing the resource insert"))?;
+    let mut update = conn
+        .prepare_cached(&format!(
+            "UPDATE resources SET ({RESOURCE_COLUMNS}, last_changed) = \
+             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, \
+              ?23, ?24, ?25, ?26, ?27) WHERE rid = ?28"
+        ))
+        .map_err(db("preparing the resource update"))?;
+    let mut insert_seen = conn
+        .prepare_cached("INSERT INTO resource_seen (rid, last_seen) VALUES (?1, ?2)")
+        .map_err(db("preparing the last-seen insert"))?;
+    let mut update_seen = conn
+        .prepare_cached("UPDATE resource_seen SET last_seen = ?2 WHERE rid = ?1")
+        .map_err(db("preparing the last-seen update"))?;
+    let mut delete_owners =
+        conn.prepare_cached("DELETE FROM resource_owners WHERE rid = ?1").map_err(db("preparing the owner delete"))?;
+    let mut delete_connectors = conn
+        .prepare_cached("DELETE FROM resource_connectors WHERE rid = ?1")
+        .map_err(db("preparing the connector delete"))?;
+    let mut insert_owner = conn
+        .prepare_cached("INSERT OR IGNORE INTO resource_owners (rid, principal_id, role) VALUES (?1, ?2, ?3)")
+        .map_err(db("preparing the owner insert"))?;
+    let mut insert_connector = conn
+        .prepare_cached("INSERT OR IGNORE INTO resource_connectors (rid, connector_id) VALUES (?1, ?2)")
+        .map_err(db("preparing the connector insert"))?;
+
+    for row in rows {
+        let r = &row.resource;
+        let stored: Option<(i64, String)> = find
+            .query_row([&r.id], |q| Ok((q.get(0)?, q.get(1)?)))
+            .optional()
+            .map_err(db("looking up a stored resource"))?;
+        let outcome = match &stored {
+            Some((rid, hash)) if *hash == row.hash => {
+                update_seen.execute(params![rid, now]).map_err(db("refreshing a resource's last_seen"))?;
+                Outcome::Unchanged
+            }
+            _ => {
+                let values = params![
+                    r.id,
+                    r.tenant_id,
+                    r.environment_id,
+                    r.platform,
+                    r.kind.as_str(),
+                    r.display_name,
+                    row.name_key,
+                    r.description,
+                    r.state.as_str(),
+                    millis(&r.created_at),
+                    millis(&r.modified_at),
+                    millis(&r.published_at),
+                    desc_sort_key(&r.created_at),
+                    desc_sort_key(&r.modified_at),
+                    r.created_by,
+                    row.owners_json,
+                    row.sharing_json,
+                    r.shared_users,
+                    r.shared_groups,
+                    r.shared_with_everyone,
+                    row.connection_references_json,
+                    r.solution_id,
+                    r.quarantined,
+                    row.attributes_json,
+                    millis(&r.deleted_at),
+                    row.hash,
+                    now,
+                ];
+                let write_failed = |e| StoreError::backend(format!("writing resource '{}'", r.id), e);
+                let (rid, outcome) = match &stored {
+                    Some((rid, _)) => {
+                        let mut all: Vec<&dyn ToSql> = values.to_vec();
+                        all.push(rid);
+                        update.execute(all.as_slice()).map_err(write_failed)?;
+                        delete_owners.execute([rid]).map_err(db("replacing resource owners"))?;
+                        delete_connectors.execute([rid]).map_err(db("replacing resource connectors"))?;
+                        update_seen.execute(params![rid, now]).map_err(db("refreshing a resource's last_seen"))?;
+                        (*rid, Outcome::Changed)
+                    }
+                    None => {
+                        insert.execute(values).map_err(write_failed)?;
+                        let rid = conn.last_insert_rowid();
+                        insert_seen.execute(params![rid, now]).map_err(db("recording a resource's last_seen"))?;
+                        (rid, Outcome::Added)
+                    }
+                };
+                for owner in &r.owners {
+                    insert_owner
+                        .execute(params![rid, owner.principal_id, owner.role.as_str()])
+                        .map_err(db("writing a resource owner"))?;
+                }
+                for reference in &r.connection_references {
+                    insert_connector
+                        .execute(params![rid, reference.connector_id])
+                        .map_err(db("writing a resource connector"))?;
+                }
+                outcome
+            }
+        };
+        tally(&mut counts, outcome);
+    }
+    Ok(counts)
+}
+
+/// Insert events not stored yet and bring their resource-days up to date. Returns how many were new.
+pub fn usage_events(conn: &Connection, items: &[UsageEvent]) -> Result<u64, StoreError> {
+    let mut insert = conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO usage_events (id, tenant_id, occurred_at, principal_id, principal_upn, actor, \
+             resource_id, environment_id, kind, is_use, operation, workload) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )
+        .map_err(db("preparing the usage event insert"))?;
+    let mut add_use = conn
+        .prepare_cached(
+            "INSERT INTO usage_daily (resource_id, day, uses, unique_users) VALUES (?1, ?2, 1, 0) \
+             ON CONFLICT (resource_id, day) DO UPDATE SET uses = uses + 1",
+        )
+        .map_err(db("preparing the daily usage update"))?;
+    let mut add_actor = conn
+        .prepare_cached("INSERT OR IGNORE INTO usage_daily_actors (resource_id, day, actor) VALUES (?1, ?2, ?3)")
+        .map_err(db("preparing the daily actor insert"))?;
+    let mut add_user = conn
+        .prepare_cached("UPDATE usage_daily SET unique_users = unique_users + 1 WHERE resource_id = ?1 AND day = ?2")
+        .map_err(db("preparing the daily user update"))?;
+    let mut new = 0;
+    for e in items {
+        let actor = e.principal_id.clone().or_else(|| e.principal_upn.as_ref().map(|u| u.to_lowercase()));
+        let is_use = e.kind.is_use();
+        let inserted = insert
+            .execute(params![
+                e.id,
+                e.tenant_id,
+                e.occurred_at.timestamp_millis(),
+                e.principal_id,
+                e.principal_upn,
+                actor,
+                e.resource_id,
+                e.environment_id,
+                e.kind.as_str(),
+                is_use,
+                e.operation,
+                e.workload,
+            ])
+            .map_err(|err| StoreError::backend(format!("writing usage event '{}'", e.id), err))?;
+        if inserted == 0 {
+            continue;
+        }
+        new += 1;
+        let (Some(resource), true) = (&e.resource_id, is_use) else { continue };
+        let day = day_number(&e.occurred_at);
+        add_use.execute(params![resource, day]).map_err(db("updating daily usage"))?;
+        if let Some(actor) = actor
+            && add_actor.execute(params![resource, day, actor]).map_err(db("recording a daily user"))? == 1
+        {
+            add_user.execute(params![resource, day]).map_err(db("updating daily unique users"))?;
+        }
+    }
+    Ok(new)
+}
