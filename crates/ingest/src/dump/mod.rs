@@ -6,7 +6,7 @@
 //! error rolls the transaction back: the database is exactly as it was before the import.
 
 pub mod manifest;
-mod reader;
+pub(crate) mod reader;
 
 use crate::{IngestError, Progress};
 use reader::Batch;

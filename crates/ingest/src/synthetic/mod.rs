@@ -397,19 +397,4 @@ pub fn stream_tenant(opts: &GenerateOptions) -> impl Iterator<Item = TenantItem>
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::NoProgress;
-
-    #[test]
-    fn small_generates_and_reports_what_it_wrote() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-        let out = dir.path().join("t");
-        let report = generate(&GenerateOptions::new(Preset::Small, 7), &out, &NoProgress)
-            .unwrap_or_else(|e| panic!("generate: {e}"));
-        eprintln!("{report:?}");
-        assert_eq!(report.environments, 5);
-        assert_eq!(report.resources, 300);
-        assert!(out.join("manifest.json").is_file());
-    }
-}
+mod tests;

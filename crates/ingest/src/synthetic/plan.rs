@@ -300,8 +300,10 @@ impl Plan {
         guid(self.seed, tag::USER_ID, u, 0)
     }
 
+    /// About 5% of users have left; one fairly prolific maker always has, so that every
+    /// tenant, even the smallest, has orphaned resources to find.
     pub fn is_leaver(&self, u: u64) -> bool {
-        u != 0 && mix(self.seed, tag::LEAVER, u, 0) % 100 < LEAVER_PERCENT
+        u != 0 && (mix(self.seed, tag::LEAVER, u, 0) % 100 < LEAVER_PERCENT || u == self.maker_user(3))
     }
 
     fn user_names(&self, u: u64) -> (&'static str, &'static str) {
@@ -438,7 +440,7 @@ impl Plan {
     /// The owner (user index): a few makers own many resources.
     pub fn owner_of(&self, g: u64) -> u64 {
         let u = unit(self.seed, tag::OWNER, g, 0);
-        self.maker_user(((self.makers as f64) * u.powf(2.5)) as u64)
+        self.maker_user(((self.makers as f64) * u.powf(1.5)) as u64)
     }
 
     /// Day index (from the window start) on which a resource created inside the window was
