@@ -5,7 +5,9 @@ use thiserror::Error;
 /// input concerned and what to do about it.
 #[derive(Debug, Error)]
 pub enum IngestError {
-    #[error("cannot read {path}: {source}; check that the path exists and is a complete tenant dump written by `steward generate`")]
+    #[error(
+        "cannot read {path}: {source}; check that the path exists and is a complete tenant dump written by `steward generate`"
+    )]
     Read {
         path: PathBuf,
         #[source]

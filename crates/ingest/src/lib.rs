@@ -7,8 +7,8 @@
 //! - [`synthetic`]: a deterministic synthetic tenant written in those exact wire formats.
 //! - [`dump`]: imports such a directory ("tenant dump") into a store in one transaction.
 
-mod error;
 pub mod dump;
+mod error;
 pub mod powerplatform;
 pub mod progress;
 pub mod synthetic;

@@ -169,11 +169,13 @@ async fn a_missing_manifest_or_unknown_version_fails_before_writing() {
     let err = import(&f.store, &f.dump, 5_000).await.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(err.contains("manifest.json") && err.contains("steward generate"), "{err}");
 
-    std::fs::write(&manifest_path, original.replace("\"version\": 1", "\"version\": 99")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&manifest_path, original.replace("\"version\": 1", "\"version\": 99"))
+        .unwrap_or_else(|e| panic!("{e}"));
     let err = import(&f.store, &f.dump, 5_000).await.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(err.contains("version 99") && err.contains("manifest.json"), "{err}");
 
     assert_eq!(f.store.content_digest().await.unwrap_or_else(|e| panic!("{e}")), empty);
-    let missing = import(&f.store, &f.dump.join("nowhere"), 5_000).await.err().map(|e| e.to_string()).unwrap_or_default();
+    let missing =
+        import(&f.store, &f.dump.join("nowhere"), 5_000).await.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(missing.contains("nowhere"), "{missing}");
 }

@@ -67,7 +67,10 @@ fn documented_app_list_item_normalises() {
     // Five references, four distinct connectors (SharePoint twice).
     let mut ids: Vec<_> = r.connection_references.iter().map(|c| c.connector_id.as_str()).collect();
     ids.sort();
-    assert_eq!(ids, ["shared_logicflows", "shared_office365groups", "shared_office365users", "shared_sharepointonline"]);
+    assert_eq!(
+        ids,
+        ["shared_logicflows", "shared_office365groups", "shared_office365users", "shared_sharepointonline"]
+    );
     assert!(r.connection_references.iter().all(|c| c.tier == ConnectorTier::Standard));
     assert!(!r.uses_premium());
     assert_eq!(r.attributes.get("appType").and_then(|v| v.as_str()), Some("ClassicCanvasApp"));
@@ -95,10 +98,13 @@ fn maker_flow_item_with_custom_connector_normalises() {
     let r = normalize::flow(f, TENANT);
     assert_eq!(r.display_name, "Contoso Invoicing Flow");
     let tiers: Vec<_> = r.connection_references.iter().map(|c| (c.connector_id.as_str(), c.tier)).collect();
-    assert_eq!(tiers, [
-        ("shared_contoso-20invoicing-5fdd00e4805bfffb8f-5fbaee43593a7efda0", ConnectorTier::Custom),
-        ("shared_flowpush", ConnectorTier::Standard),
-    ]);
+    assert_eq!(
+        tiers,
+        [
+            ("shared_contoso-20invoicing-5fdd00e4805bfffb8f-5fbaee43593a7efda0", ConnectorTier::Custom),
+            ("shared_flowpush", ConnectorTier::Standard),
+        ]
+    );
     assert!(r.uses_premium(), "custom connectors need premium licences");
     assert_eq!(r.attributes.get("triggerType").and_then(|v| v.as_str()), Some("Request"));
     assert_eq!(r.attributes.get("triggerKind").and_then(|v| v.as_str()), Some("Button"));
@@ -138,7 +144,10 @@ fn legacy_launch_record_and_unknown_operations_are_read() {
         "Workload":"PowerApps","UserKey":"U1","UserId":"u@x","AppName":"APP-1",
         "AdditionalInfo":"{\"environmentName\":\"Default-T\"}","SomethingNew":[1,2]}"#;
     let e = normalize::audit_record(serde_json::from_str(legacy).unwrap_or_else(|e| panic!("{e}")), TENANT);
-    assert_eq!((e.kind, e.resource_id.as_deref(), e.environment_id.as_deref()), (UsageKind::Launch, Some("app-1"), Some("default-t")));
+    assert_eq!(
+        (e.kind, e.resource_id.as_deref(), e.environment_id.as_deref()),
+        (UsageKind::Launch, Some("app-1"), Some("default-t"))
+    );
     assert_eq!(e.id, "a1");
     let unknown = r#"{"CreationTime":"2026-05-19T13:17:34Z","Id":"B2","Operation":"SomethingElse","Workload":"PowerApps",
         "AdditionalInfo":{"environmentName":"E"}}"#;

@@ -65,7 +65,9 @@ pub fn read(dir: &Path) -> Result<Manifest, IngestError> {
     if format != FORMAT {
         return Err(IngestError::Manifest {
             path,
-            problem: format!("format is '{format}', expected '{FORMAT}'; this directory was not written by `steward generate`"),
+            problem: format!(
+                "format is '{format}', expected '{FORMAT}'; this directory was not written by `steward generate`"
+            ),
         });
     }
     let version = head.get("version").and_then(|v| v.as_u64()).unwrap_or(0);

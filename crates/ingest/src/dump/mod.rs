@@ -96,7 +96,8 @@ async fn write_batches(
     while let Some(message) = receiver.recv().await {
         match message? {
             Batch::Tenants(items) => {
-                report.tenants += tx.upsert_tenants(items).await.map_err(|e| IngestError::store("writing the tenant", e))?;
+                report.tenants +=
+                    tx.upsert_tenants(items).await.map_err(|e| IngestError::store("writing the tenant", e))?;
             }
             Batch::Environments(items) => {
                 enter("environments", counts.environments);

@@ -23,7 +23,9 @@ pub(crate) enum Batch {
     Resources(Vec<Resource>),
     Usage(Vec<UsageEvent>),
     /// Everything was read; `files` is how many files.
-    Done { files: u64 },
+    Done {
+        files: u64,
+    },
 }
 
 /// Why reading stopped early.
@@ -40,7 +42,8 @@ impl From<IngestError> for Stop {
 }
 
 pub(crate) fn run(dir: PathBuf, manifest: Manifest, batch_size: usize, out: Sender<Result<Batch, IngestError>>) {
-    let mut reader = Reader { dir, tenant_id: manifest.tenant.id.clone(), batch_size: batch_size.max(1), out, files: 0 };
+    let mut reader =
+        Reader { dir, tenant_id: manifest.tenant.id.clone(), batch_size: batch_size.max(1), out, files: 0 };
     match reader.read_all(&manifest) {
         Ok(()) => {}
         Err(Stop::Failed(e)) => {

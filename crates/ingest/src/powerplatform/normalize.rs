@@ -71,7 +71,11 @@ pub fn environment(env: bap::Environment, tenant_id: &str, business_area: Option
         capacity: p
             .capacity
             .into_iter()
-            .map(|c| Capacity { capacity_type: c.capacity_type, actual_mb: c.actual_consumption, rated_mb: c.rated_consumption })
+            .map(|c| Capacity {
+                capacity_type: c.capacity_type,
+                actual_mb: c.actual_consumption,
+                rated_mb: c.rated_consumption,
+            })
             .collect(),
         addons: p
             .addons
@@ -220,8 +224,11 @@ pub fn app(app: powerapps::App, tenant_id: &str) -> Resource {
         if role == ShareRole::Owner {
             continue;
         }
-        let principal_id =
-            if target == ShareTarget::Everyone { String::new() } else { principal.id.unwrap_or_default().to_ascii_lowercase() };
+        let principal_id = if target == ShareTarget::Everyone {
+            String::new()
+        } else {
+            principal.id.unwrap_or_default().to_ascii_lowercase()
+        };
         sharing.push(Share { target, principal_id, role });
     }
     let mut attributes = Map::new();

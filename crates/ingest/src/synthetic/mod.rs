@@ -128,7 +128,11 @@ const USER_PAGE: usize = 999;
 const USER_SELECT: &str = "id,displayName,userPrincipalName,mail,department,country,jobTitle,accountEnabled";
 
 /// Write a synthetic tenant into `out_dir`, which must be empty or not exist yet.
-pub fn generate(opts: &GenerateOptions, out_dir: &Path, progress: &dyn Progress) -> Result<GenerateReport, IngestError> {
+pub fn generate(
+    opts: &GenerateOptions,
+    out_dir: &Path,
+    progress: &dyn Progress,
+) -> Result<GenerateReport, IngestError> {
     prepare_output(out_dir)?;
     let plan = Plan::new(opts);
     let mut sink = Sink::new(out_dir);
@@ -136,7 +140,9 @@ pub fn generate(opts: &GenerateOptions, out_dir: &Path, progress: &dyn Progress)
 
     progress.stage("environments", Some(plan.envs.len() as u64));
     let mut pager = Pager::new(layout::ENVIRONMENTS.to_string(), ENVIRONMENT_PAGE, Envelope::List, |page| {
-        format!("https://api.bap.microsoft.com/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments?api-version=2020-10-01&$expand=properties.capacity,properties.addons&$skiptoken={page}")
+        format!(
+            "https://api.bap.microsoft.com/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments?api-version=2020-10-01&$expand=properties.capacity,properties.addons&$skiptoken={page}"
+        )
     });
     for env in &plan.envs {
         pager.push(&mut sink, plan.wire_environment(env))?;
@@ -156,7 +162,9 @@ pub fn generate(opts: &GenerateOptions, out_dir: &Path, progress: &dyn Progress)
     let list = bap::PolicyList {
         value: policies
             .iter()
-            .map(|p| bap::PolicyEnvelope { policy_definition: bap::PolicyDefinition { connector_groups: None, ..p.clone() } })
+            .map(|p| bap::PolicyEnvelope {
+                policy_definition: bap::PolicyDefinition { connector_groups: None, ..p.clone() },
+            })
             .collect(),
     };
     sink.write_json(layout::POLICIES, &list)?;
@@ -169,7 +177,9 @@ pub fn generate(opts: &GenerateOptions, out_dir: &Path, progress: &dyn Progress)
     counts.data_policies = policies.len() as u64;
 
     let mut pager = Pager::new(layout::CONNECTORS.to_string(), CONNECTOR_PAGE, Envelope::List, |page| {
-        format!("https://api.powerapps.com/providers/Microsoft.PowerApps/apis?api-version=2019-05-01&showApisWithToS=true&$skiptoken={page}")
+        format!(
+            "https://api.powerapps.com/providers/Microsoft.PowerApps/apis?api-version=2019-05-01&showApisWithToS=true&$skiptoken={page}"
+        )
     });
     for api in plan.wire_connectors() {
         pager.push(&mut sink, api)?;
@@ -186,12 +196,12 @@ pub fn generate(opts: &GenerateOptions, out_dir: &Path, progress: &dyn Progress)
         layout::USERS.to_string(),
         USER_PAGE,
         Envelope::OData {
-            context: format!(
-                "https://graph.microsoft.com/v1.0/$metadata#users({USER_SELECT},manager(id))"
-            ),
+            context: format!("https://graph.microsoft.com/v1.0/$metadata#users({USER_SELECT},manager(id))"),
         },
         |page| {
-            format!("https://graph.microsoft.com/v1.0/users?$select={USER_SELECT}&$expand=manager($select=id)&$top=999&$skiptoken={page}")
+            format!(
+                "https://graph.microsoft.com/v1.0/users?$select={USER_SELECT}&$expand=manager($select=id)&$top=999&$skiptoken={page}"
+            )
         },
     );
     for u in 0..plan.users {
@@ -262,11 +272,19 @@ fn write_environment_resources(
     let name = env.name.clone();
     let mut apps = Pager::new(format!("{}/{name}/apps", layout::APPS_ROOT), RESOURCE_PAGE, Envelope::List, {
         let name = name.clone();
-        move |page| format!("https://api.powerapps.com/providers/Microsoft.PowerApps/scopes/admin/environments/{name}/apps?api-version=2016-11-01&$top=250&$skiptoken={page}")
+        move |page| {
+            format!(
+                "https://api.powerapps.com/providers/Microsoft.PowerApps/scopes/admin/environments/{name}/apps?api-version=2016-11-01&$top=250&$skiptoken={page}"
+            )
+        }
     });
     let mut flows = Pager::new(format!("{}/{name}/flows", layout::FLOWS_ROOT), RESOURCE_PAGE, Envelope::List, {
         let name = name.clone();
-        move |page| format!("https://api.flow.microsoft.com/providers/Microsoft.ProcessSimple/scopes/admin/environments/{name}/v2/flows?api-version=2016-11-01&$top=250&$skiptoken={page}")
+        move |page| {
+            format!(
+                "https://api.flow.microsoft.com/providers/Microsoft.ProcessSimple/scopes/admin/environments/{name}/v2/flows?api-version=2016-11-01&$top=250&$skiptoken={page}"
+            )
+        }
     });
     let dataverse = env.has_dataverse.then(|| {
         let api = env.instance_api_url();

@@ -248,15 +248,19 @@ impl Plan {
                 EnvironmentType::Sandbox => r.random_bool(0.3),
                 _ => false,
             };
-            let business_area =
-                if e > 0 && r.random_bool(0.7) { Some(BUSINESS_AREAS[r.random_range(0..BUSINESS_AREAS.len())]) } else { None };
+            let business_area = if e > 0 && r.random_bool(0.7) {
+                Some(BUSINESS_AREAS[r.random_range(0..BUSINESS_AREAS.len())])
+            } else {
+                None
+            };
             let group = if e > 0 && groups > 0 && (e == 1 || r.random_bool(0.4)) {
                 Some(guid(seed, tag::GROUP_ID, r.random_range(0..groups) as u64, 0))
             } else {
                 None
             };
             let creator = self.maker_user(r.random_range(0..self.makers));
-            let name = if e == 0 { format!("Default-{}", self.tenant.id) } else { guid(seed, tag::ENV_ID, e as u64, 0) };
+            let name =
+                if e == 0 { format!("Default-{}", self.tenant.id) } else { guid(seed, tag::ENV_ID, e as u64, 0) };
             let display_name = match kind {
                 EnvironmentType::Default => format!("{} (default)", self.tenant.display_name),
                 EnvironmentType::Developer => format!("{}'s Environment", self.user_display_name(creator)),
@@ -264,10 +268,13 @@ impl Plan {
                 _ => format!("{} {} {}", business_area.unwrap_or("Shared"), kind_label(kind), e),
             };
             let age_days = if e == 0 { 6 * 365 } else { r.random_range(120..5 * 365) };
-            let created = day_start(self.window_start) - Duration::days(age_days) + Duration::seconds(r.random_range(0..86_400));
+            let created =
+                day_start(self.window_start) - Duration::days(age_days) + Duration::seconds(r.random_range(0..86_400));
             let custom_connectors = match (e, kind) {
                 (0, _) => r.random_range(2..5),
-                (_, EnvironmentType::Production | EnvironmentType::Sandbox) if r.random_bool(0.3) => r.random_range(1..3),
+                (_, EnvironmentType::Production | EnvironmentType::Sandbox) if r.random_bool(0.3) => {
+                    r.random_range(1..3)
+                }
                 _ => 0,
             };
             let new = if self.usage_days == 0 { 0 } else { (count as f64 * NEW_SHARE).floor() as u64 };
@@ -471,7 +478,9 @@ impl Plan {
                 let base = pattern.replace("{}", &subject.to_ascii_lowercase());
                 if kind == ResourceKind::DesktopFlow { format!("{base} (desktop)") } else { base }
             }
-            ResourceKind::Agent => format!("{subject} {}", AGENT_SUFFIXES[pick(self.seed, tag::NAME, g, 2, AGENT_SUFFIXES.len())]),
+            ResourceKind::Agent => {
+                format!("{subject} {}", AGENT_SUFFIXES[pick(self.seed, tag::NAME, g, 2, AGENT_SUFFIXES.len())])
+            }
             _ => format!("{subject} {}", APP_SUFFIXES[pick(self.seed, tag::NAME, g, 3, APP_SUFFIXES.len())]),
         }
     }
@@ -495,7 +504,8 @@ impl Plan {
     }
 
     pub fn custom_connector_name(&self, env: &EnvPlan, c: u64) -> (String, &'static str) {
-        let display = CUSTOM_CONNECTOR_NAMES[pick(self.seed, tag::CUSTOM_CONNECTOR, env.index as u64, c, CUSTOM_CONNECTOR_NAMES.len())];
+        let display = CUSTOM_CONNECTOR_NAMES
+            [pick(self.seed, tag::CUSTOM_CONNECTOR, env.index as u64, c, CUSTOM_CONNECTOR_NAMES.len())];
         let h = mix(self.seed, tag::CUSTOM_CONNECTOR, env.index as u64, c + 100);
         let slug = display.to_ascii_lowercase().replace(' ', "-20");
         (format!("shared_{slug}-5f{:014x}-5f{:014x}", h >> 8, h.rotate_left(17) >> 8), display)
@@ -536,7 +546,9 @@ impl Plan {
             ResourceKind::CanvasApp | ResourceKind::ModelDrivenApp => {
                 WireResource::App(Box::new(self.app(env, kind, id, name, owner, created, modified, &mut r)))
             }
-            ResourceKind::CloudFlow => WireResource::Flow(Box::new(self.flow(env, id, name, owner, created, modified, &mut r))),
+            ResourceKind::CloudFlow => {
+                WireResource::Flow(Box::new(self.flow(env, id, name, owner, created, modified, &mut r)))
+            }
             ResourceKind::DesktopFlow => {
                 let statecode = match r.random_range(0..100) {
                     0..10 => 0,
@@ -702,7 +714,10 @@ impl Plan {
             connection_references.insert(
                 cname.clone(),
                 flow::FlowConnectionReference {
-                    connection_name: Some(format!("{:032x}", u128::from(r.random::<u64>()) << 64 | u128::from(r.random::<u64>()))),
+                    connection_name: Some(format!(
+                        "{:032x}",
+                        u128::from(r.random::<u64>()) << 64 | u128::from(r.random::<u64>())
+                    )),
                     source: Some(if r.random_bool(0.8) { "Embedded" } else { "Invoker" }.to_string()),
                     id: format!("/providers/Microsoft.PowerApps/apis/{cname}"),
                     display_name: display.to_string(),
@@ -916,34 +931,55 @@ impl Plan {
         let business: Vec<_> = STANDARD_CONNECTORS[..12].iter().map(connector).collect();
         let non_business: Vec<_> = STANDARD_CONNECTORS[12..].iter().map(connector).collect();
         let premium: Vec<_> = PREMIUM_CONNECTORS.iter().map(connector).collect();
-        let production: Vec<_> = self.envs.iter().filter(|e| e.kind == EnvironmentType::Production).map(env_ref).collect();
+        let production: Vec<_> =
+            self.envs.iter().filter(|e| e.kind == EnvironmentType::Production).map(env_ref).collect();
         let mut protected: Vec<_> = vec![env_ref(&self.envs[0])];
         protected.extend(production.iter().cloned());
         let created = day_start(self.window_start) - Duration::days(400);
         let mut policies = vec![
-            ("Tenant baseline", "AllEnvironments", Vec::new(), vec![
-                group("Confidential", business.clone()),
-                group("General", non_business.clone()),
-                group("Blocked", Vec::new()),
-            ]),
-            ("Production business data", "OnlyEnvironments", production, vec![
-                group("Confidential", business.iter().cloned().chain(premium[..6].iter().cloned()).collect()),
-                group("General", Vec::new()),
-                group("Blocked", non_business.clone()),
-            ]),
-            ("Developer and trial lockdown", "ExceptEnvironments", protected, vec![
-                group("Confidential", business.clone()),
-                group("General", non_business),
-                group("Blocked", premium[6..].to_vec()),
-            ]),
+            (
+                "Tenant baseline",
+                "AllEnvironments",
+                Vec::new(),
+                vec![
+                    group("Confidential", business.clone()),
+                    group("General", non_business.clone()),
+                    group("Blocked", Vec::new()),
+                ],
+            ),
+            (
+                "Production business data",
+                "OnlyEnvironments",
+                production,
+                vec![
+                    group("Confidential", business.iter().cloned().chain(premium[..6].iter().cloned()).collect()),
+                    group("General", Vec::new()),
+                    group("Blocked", non_business.clone()),
+                ],
+            ),
+            (
+                "Developer and trial lockdown",
+                "ExceptEnvironments",
+                protected,
+                vec![
+                    group("Confidential", business.clone()),
+                    group("General", non_business),
+                    group("Blocked", premium[6..].to_vec()),
+                ],
+            ),
         ];
         let finance: Vec<_> = self.envs.iter().filter(|e| e.business_area == Some("Finance")).map(env_ref).collect();
         if !finance.is_empty() {
-            policies.push(("Finance", "OnlyEnvironments", finance, vec![
-                group("Confidential", business.iter().cloned().chain(premium[..2].iter().cloned()).collect()),
-                group("General", Vec::new()),
-                group("Blocked", premium[2..].to_vec()),
-            ]));
+            policies.push((
+                "Finance",
+                "OnlyEnvironments",
+                finance,
+                vec![
+                    group("Confidential", business.iter().cloned().chain(premium[..2].iter().cloned()).collect()),
+                    group("General", Vec::new()),
+                    group("Blocked", premium[2..].to_vec()),
+                ],
+            ));
         }
         policies
             .into_iter()

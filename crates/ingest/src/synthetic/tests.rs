@@ -107,17 +107,17 @@ fn small_preset_has_the_documented_size_and_shapes() {
         .map(|e| normalize::environment(e, &tenant, None))
         .collect();
     let types: HashSet<_> = envs.iter().map(|e| e.environment_type).collect();
-    for t in [EnvironmentType::Default, EnvironmentType::Production, EnvironmentType::Sandbox, EnvironmentType::Developer] {
+    for t in
+        [EnvironmentType::Default, EnvironmentType::Production, EnvironmentType::Sandbox, EnvironmentType::Developer]
+    {
         assert!(types.contains(&t), "missing {t}");
     }
     assert!(envs.iter().any(|e| e.managed));
     assert!(envs.iter().any(|e| !e.has_dataverse));
     assert!(envs.iter().any(|e| e.environment_group.is_some()));
 
-    let users: Vec<_> = odata_pages::<graph::User>(&out.join("graph/users"))
-        .into_iter()
-        .map(|u| normalize::user(u, &tenant))
-        .collect();
+    let users: Vec<_> =
+        odata_pages::<graph::User>(&out.join("graph/users")).into_iter().map(|u| normalize::user(u, &tenant)).collect();
     assert_eq!(users.len(), 150);
     let leavers: HashSet<_> = users.iter().filter(|u| !u.enabled).map(|u| u.id.clone()).collect();
     assert!((2..=20).contains(&leavers.len()), "{} leavers", leavers.len());
@@ -126,26 +126,47 @@ fn small_preset_has_the_documented_size_and_shapes() {
     assert_eq!(users.iter().filter(|u| u.manager_id.is_none()).count(), 1, "one person at the top");
 
     let mut resources = Vec::new();
-    for env_dir in files_under(&out.join("powerapps/environments")).iter().filter_map(|p| p.parent().map(Path::to_path_buf)).collect::<std::collections::BTreeSet<_>>() {
+    for env_dir in files_under(&out.join("powerapps/environments"))
+        .iter()
+        .filter_map(|p| p.parent().map(Path::to_path_buf))
+        .collect::<std::collections::BTreeSet<_>>()
+    {
         resources.extend(pages::<powerapps::App>(&env_dir).into_iter().map(|a| normalize::app(a, &tenant)));
     }
-    for env_dir in files_under(&out.join("flow/environments")).iter().filter_map(|p| p.parent().map(Path::to_path_buf)).collect::<std::collections::BTreeSet<_>>() {
+    for env_dir in files_under(&out.join("flow/environments"))
+        .iter()
+        .filter_map(|p| p.parent().map(Path::to_path_buf))
+        .collect::<std::collections::BTreeSet<_>>()
+    {
         resources.extend(pages::<flow::Flow>(&env_dir).into_iter().map(|f| normalize::flow(f, &tenant)));
     }
     for env in &envs {
         let name = env.id.clone();
         let dv = out.join("dataverse");
         let dir_name = std::fs::read_dir(&dv)
-            .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).find(|n| n.to_ascii_lowercase() == name))
+            .map(|rd| {
+                rd.filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .find(|n| n.to_ascii_lowercase() == name)
+            })
             .ok()
             .flatten();
         if let Some(d) = dir_name {
-            resources.extend(odata_pages::<dataverse::Bot>(&dv.join(&d).join("bots")).into_iter().map(|b| normalize::bot(b, &tenant, &name)));
-            resources.extend(odata_pages::<dataverse::Workflow>(&dv.join(&d).join("workflows")).into_iter().map(|w| normalize::desktop_flow(w, &tenant, &name)));
+            resources.extend(
+                odata_pages::<dataverse::Bot>(&dv.join(&d).join("bots"))
+                    .into_iter()
+                    .map(|b| normalize::bot(b, &tenant, &name)),
+            );
+            resources.extend(
+                odata_pages::<dataverse::Workflow>(&dv.join(&d).join("workflows"))
+                    .into_iter()
+                    .map(|w| normalize::desktop_flow(w, &tenant, &name)),
+            );
         }
     }
     assert_eq!(resources.len(), 300);
-    let default_id = envs.iter().find(|e| e.environment_type == EnvironmentType::Default).map(|e| e.id.clone()).unwrap_or_default();
+    let default_id =
+        envs.iter().find(|e| e.environment_type == EnvironmentType::Default).map(|e| e.id.clone()).unwrap_or_default();
     let in_default = resources.iter().filter(|r| r.environment_id == default_id).count();
     assert!((160..=200).contains(&in_default), "{in_default} in the default environment");
     let kinds: BTreeMap<_, usize> = resources.iter().fold(BTreeMap::new(), |mut m, r| {
@@ -164,7 +185,8 @@ fn small_preset_has_the_documented_size_and_shapes() {
     assert!(resources.iter().any(|r| r.state == ResourceState::Stopped));
     let tiers: HashSet<_> = resources.iter().flat_map(|r| r.connection_references.iter().map(|c| c.tier)).collect();
     assert!(tiers.contains(&ConnectorTier::Premium) && tiers.contains(&ConnectorTier::Custom), "{tiers:?}");
-    let stopped = resources.iter().filter(|r| r.kind == ResourceKind::CloudFlow && r.state == ResourceState::Stopped).count();
+    let stopped =
+        resources.iter().filter(|r| r.kind == ResourceKind::CloudFlow && r.state == ResourceState::Stopped).count();
     assert!(stopped * 100 / flows.max(1) <= 25, "{stopped} of {flows} flows stopped");
 
     // Audit: both Power Apps forms, flows, unknown operations, duplicates by Id.
@@ -195,7 +217,10 @@ fn small_preset_has_the_documented_size_and_shapes() {
     assert!(duplicates > 0);
     let legacy = by_form.get(&("PowerApps".to_string(), UsageKind::Launch)).copied().unwrap_or(0);
     let modern = by_form.get(&("PowerPlatform".to_string(), UsageKind::Launch)).copied().unwrap_or(0);
-    assert!(legacy > 0 && modern > 0 && legacy.abs_diff(modern) * 10 < legacy + modern, "{legacy} legacy vs {modern} new");
+    assert!(
+        legacy > 0 && modern > 0 && legacy.abs_diff(modern) * 10 < legacy + modern,
+        "{legacy} legacy vs {modern} new"
+    );
     assert!(by_form.contains_key(&("MicrosoftFlow".to_string(), UsageKind::Edit)));
     assert!(by_form.contains_key(&("MicrosoftFlow".to_string(), UsageKind::Create)));
     assert!(by_form.keys().any(|(_, k)| *k == UsageKind::Other));
@@ -259,7 +284,10 @@ fn mutated_pages_give_errors_not_panics() {
     generated(&opts, &out);
     let app_page = files_under(&out.join("powerapps/environments")).into_iter().next().unwrap_or_default();
     let flow_page = files_under(&out.join("flow/environments")).into_iter().next().unwrap_or_default();
-    let blob = files_under(&out.join("audit/Audit.General")).into_iter().find(|p| p.parent() != Some(&out.join("audit/Audit.General"))).unwrap_or_default();
+    let blob = files_under(&out.join("audit/Audit.General"))
+        .into_iter()
+        .find(|p| p.parent() != Some(&out.join("audit/Audit.General")))
+        .unwrap_or_default();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
     let mut errors = 0;
     for (path, which) in [(&app_page, 0), (&flow_page, 1), (&blob, 2)] {
@@ -276,11 +304,11 @@ fn mutated_pages_give_errors_not_panics() {
             }
             let outcome = match which {
                 0 => parse_bytes::<ListPage<powerapps::App>>(path, &bytes)
-                    .map(|p| p.value.into_iter().map(|a| normalize::app(a, "t")).count()),
+                    .map(|p| p.value.into_iter().map(|a| normalize::app(a, "t")).collect::<Vec<_>>().len()),
                 1 => parse_bytes::<ListPage<flow::Flow>>(path, &bytes)
-                    .map(|p| p.value.into_iter().map(|f| normalize::flow(f, "t")).count()),
+                    .map(|p| p.value.into_iter().map(|f| normalize::flow(f, "t")).collect::<Vec<_>>().len()),
                 _ => parse_bytes::<Vec<audit::AuditRecord>>(path, &bytes)
-                    .map(|v| v.into_iter().map(|r| normalize::audit_record(r, "t")).count()),
+                    .map(|v| v.into_iter().map(|r| normalize::audit_record(r, "t")).collect::<Vec<_>>().len()),
             };
             if let Err(e) = outcome {
                 errors += 1;

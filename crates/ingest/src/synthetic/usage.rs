@@ -43,7 +43,10 @@ impl Plan {
         let content_id = self.content_id(day, blob);
         ContentItem {
             content_type: "Audit.General".to_string(),
-            content_uri: format!("https://manage.office.com/api/v1.0/{}/activity/feed/audit/{content_id}", self.tenant.id),
+            content_uri: format!(
+                "https://manage.office.com/api/v1.0/{}/activity/feed/audit/{content_id}",
+                self.tenant.id
+            ),
             content_id,
             content_created: created.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
             content_expiration: expires.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
@@ -135,12 +138,26 @@ impl Plan {
     }
 
     fn client_ip(r: &mut ChaCha8Rng) -> String {
-        format!("{}.{}.{}.{}", [20, 40, 52, 104, 167][r.random_range(0..5)], r.random::<u8>(), r.random::<u8>(), r.random_range(1..255))
+        format!(
+            "{}.{}.{}.{}",
+            [20, 40, 52, 104, 167][r.random_range(0..5)],
+            r.random::<u8>(),
+            r.random::<u8>(),
+            r.random_range(1..255)
+        )
     }
 
     /// A Power Apps record in the legacy (`PowerApps`, RecordType 45) or new
     /// (`PowerPlatform`, RecordType 256, `PropertyCollection`) form.
-    fn app_record(&self, g: u64, user: u64, when: Timestamp, operation: &str, legacy: bool, r: &mut ChaCha8Rng) -> AuditRecord {
+    fn app_record(
+        &self,
+        g: u64,
+        user: u64,
+        when: Timestamp,
+        operation: &str,
+        legacy: bool,
+        r: &mut ChaCha8Rng,
+    ) -> AuditRecord {
         let env = self.env_of(g);
         let id = Self::record_id(r);
         let app_id = self.resource_id(g);
@@ -214,9 +231,13 @@ impl Plan {
         let env = self.env_of(g);
         let flow_id = self.resource_id(g);
         let connectors = match self.resource(g) {
-            WireResource::Flow(f) => {
-                f.properties.connection_references.values().map(|c| c.display_name.as_str()).collect::<Vec<_>>().join(", ")
-            }
+            WireResource::Flow(f) => f
+                .properties
+                .connection_references
+                .values()
+                .map(|c| c.display_name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
             _ => String::new(),
         };
         let upn = self.user_upn(user);
@@ -247,4 +268,3 @@ impl Plan {
         }
     }
 }
-

@@ -81,7 +81,15 @@ pub(crate) struct Pager<T> {
 
 impl<T: Serialize> Pager<T> {
     pub fn new(dir: String, page_size: usize, envelope: Envelope, link: impl Fn(u32) -> String + 'static) -> Self {
-        Pager { dir, page_size, envelope, link: Box::new(link), items: Vec::with_capacity(page_size), page: 0, total: 0 }
+        Pager {
+            dir,
+            page_size,
+            envelope,
+            link: Box::new(link),
+            items: Vec::with_capacity(page_size),
+            page: 0,
+            total: 0,
+        }
     }
 
     pub fn push(&mut self, sink: &mut Sink, item: T) -> Result<(), IngestError> {
