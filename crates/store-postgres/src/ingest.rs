@@ -7,7 +7,7 @@
 use crate::error::{client, db};
 use async_trait::async_trait;
 use deadpool_postgres::{Object, Pool};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use steward_model::{Connector, DataPolicy, Environment, Principal, Resource, Tenant, UsageEvent};
 use steward_store::{IngestTx, Result, StoreError, UpsertCounts, content_hash};
 use tokio_postgres::types::{Json, ToSql};
@@ -152,8 +152,36 @@ async fn run_upsert(
     Ok(written)
 }
 
-fn hashes<T: serde::Serialize>(items: &[T]) -> Vec<String> {
-    items.iter().map(content_hash).collect()
+/// Drop the rows whose stored content hash already equals theirs, before anything is sent:
+/// a re-sync of mostly unchanged data then costs one small read per batch instead of shipping
+/// every record and locking every row. Returns the rows left, their hashes, and how many were
+/// dropped. The upsert keeps its own hash guard, so a concurrent writer cannot make this wrong.
+async fn changed_only<T: serde::Serialize>(
+    client: &Object,
+    table: &str,
+    batch: Vec<T>,
+    id: impl Fn(&T) -> &str,
+) -> Result<(Vec<T>, Vec<String>, u64)> {
+    let context = format!("reading stored content hashes of {table}");
+    let ids: Vec<&str> = batch.iter().map(&id).collect();
+    let sql = format!("SELECT id, content_hash FROM {table} WHERE id = ANY($1::text[])");
+    let statement = client.prepare_cached(&sql).await.map_err(db(&context))?;
+    let rows = client.query(&statement, &[&ids]).await.map_err(db(&context))?;
+    let mut stored: HashMap<String, String> = HashMap::with_capacity(rows.len());
+    for row in rows {
+        stored.insert(row.try_get(0).map_err(db(&context))?, row.try_get(1).map_err(db(&context))?);
+    }
+    let (mut kept, mut hashes, mut skipped) = (Vec::with_capacity(batch.len()), Vec::with_capacity(batch.len()), 0);
+    for item in batch {
+        let hash = content_hash(&item);
+        if stored.get(id(&item)) == Some(&hash) {
+            skipped += 1;
+        } else {
+            kept.push(item);
+            hashes.push(hash);
+        }
+    }
+    Ok((kept, hashes, skipped))
 }
 
 const TENANT: &[(&str, &str)] = &[("id", "text"), ("display_name", "text"), ("domain", "text")];
@@ -258,10 +286,14 @@ async fn upsert_tenants(client: &Object, items: Vec<Tenant>) -> Result<UpsertCou
     let sql = upsert_sql("tenants", TENANT);
     let mut counts = UpsertCounts::default();
     for batch in batches(items, |t| &t.id) {
+        let (batch, hash, skipped) = changed_only(client, "tenants", batch, |t| &t.id).await?;
+        counts.unchanged += skipped;
+        if batch.is_empty() {
+            continue;
+        }
         let id = column!(batch, |t| t.id.as_str());
         let name = column!(batch, |t| t.display_name.as_str());
         let domain = column!(batch, |t| t.domain.as_deref());
-        let hash = hashes(&batch);
         let params: [&(dyn ToSql + Sync); 4] = [&id, &name, &domain, &hash];
         counts += run_upsert(client, &sql, &params, batch.len(), "tenants").await?.counts;
     }
@@ -272,6 +304,11 @@ async fn upsert_environments(client: &Object, items: Vec<Environment>) -> Result
     let sql = upsert_sql("environments", ENVIRONMENT);
     let mut counts = UpsertCounts::default();
     for batch in batches(items, |e| &e.id) {
+        let (batch, hash, skipped) = changed_only(client, "environments", batch, |e| &e.id).await?;
+        counts.unchanged += skipped;
+        if batch.is_empty() {
+            continue;
+        }
         let id = column!(batch, |e| e.id.as_str());
         let tenant = column!(batch, |e| e.tenant_id.as_str());
         let platform = column!(batch, |e| e.platform.as_str());
@@ -292,7 +329,6 @@ async fn upsert_environments(client: &Object, items: Vec<Environment>) -> Result
         let capacity = column!(batch, |e| Json(&e.capacity));
         let addons = column!(batch, |e| Json(&e.addons));
         let deleted = column!(batch, |e| e.deleted_at);
-        let hash = hashes(&batch);
         let params: [&(dyn ToSql + Sync); 21] = [
             &id,
             &tenant,
@@ -325,6 +361,11 @@ async fn upsert_connectors(client: &Object, items: Vec<Connector>) -> Result<Ups
     let sql = upsert_sql("connectors", CONNECTOR);
     let mut counts = UpsertCounts::default();
     for batch in batches(items, |c| &c.id) {
+        let (batch, hash, skipped) = changed_only(client, "connectors", batch, |c| &c.id).await?;
+        counts.unchanged += skipped;
+        if batch.is_empty() {
+            continue;
+        }
         let id = column!(batch, |c| c.id.as_str());
         let tenant = column!(batch, |c| c.tenant_id.as_str());
         let platform = column!(batch, |c| c.platform.as_str());
@@ -332,7 +373,6 @@ async fn upsert_connectors(client: &Object, items: Vec<Connector>) -> Result<Ups
         let tier = column!(batch, |c| c.tier.as_str());
         let publisher = column!(batch, |c| c.publisher.as_deref());
         let environment = column!(batch, |c| c.environment_id.as_deref());
-        let hash = hashes(&batch);
         let params: [&(dyn ToSql + Sync); 8] = [&id, &tenant, &platform, &name, &tier, &publisher, &environment, &hash];
         counts += run_upsert(client, &sql, &params, batch.len(), "connectors").await?.counts;
     }
@@ -343,6 +383,11 @@ async fn upsert_data_policies(client: &Object, items: Vec<DataPolicy>) -> Result
     let sql = upsert_sql("data_policies", DATA_POLICY);
     let mut counts = UpsertCounts::default();
     for batch in batches(items, |p| &p.id) {
+        let (batch, hash, skipped) = changed_only(client, "data_policies", batch, |p| &p.id).await?;
+        counts.unchanged += skipped;
+        if batch.is_empty() {
+            continue;
+        }
         let id = column!(batch, |p| p.id.as_str());
         let tenant = column!(batch, |p| p.tenant_id.as_str());
         let platform = column!(batch, |p| p.platform.as_str());
@@ -353,7 +398,6 @@ async fn upsert_data_policies(client: &Object, items: Vec<DataPolicy>) -> Result
         let groups = column!(batch, |p| Json(&p.connector_groups));
         let created = column!(batch, |p| p.created_at);
         let modified = column!(batch, |p| p.modified_at);
-        let hash = hashes(&batch);
         let params: [&(dyn ToSql + Sync); 11] =
             [&id, &tenant, &platform, &name, &scope, &environments, &default, &groups, &created, &modified, &hash];
         counts += run_upsert(client, &sql, &params, batch.len(), "data policies").await?.counts;
@@ -365,6 +409,11 @@ async fn upsert_principals(client: &Object, items: Vec<Principal>) -> Result<Ups
     let sql = upsert_sql("principals", PRINCIPAL);
     let mut counts = UpsertCounts::default();
     for batch in batches(items, |p| &p.id) {
+        let (batch, hash, skipped) = changed_only(client, "principals", batch, |p| &p.id).await?;
+        counts.unchanged += skipped;
+        if batch.is_empty() {
+            continue;
+        }
         let id = column!(batch, |p| p.id.as_str());
         let tenant = column!(batch, |p| p.tenant_id.as_str());
         let kind = column!(batch, |p| p.kind.as_str());
@@ -379,7 +428,6 @@ async fn upsert_principals(client: &Object, items: Vec<Principal>) -> Result<Ups
         let manager = column!(batch, |p| p.manager_id.as_deref());
         let enabled = column!(batch, |p| p.enabled);
         let deleted = column!(batch, |p| p.deleted_at);
-        let hash = hashes(&batch);
         let params: [&(dyn ToSql + Sync); 15] = [
             &id,
             &tenant,
@@ -406,6 +454,11 @@ async fn upsert_resources(client: &Object, items: Vec<Resource>) -> Result<Upser
     let sql = upsert_sql("resources", RESOURCE);
     let mut counts = UpsertCounts::default();
     for batch in batches(items, |r| &r.id) {
+        let (batch, hash, skipped) = changed_only(client, "resources", batch, |r| &r.id).await?;
+        counts.unchanged += skipped;
+        if batch.is_empty() {
+            continue;
+        }
         let id = column!(batch, |r| r.id.as_str());
         let tenant = column!(batch, |r| r.tenant_id.as_str());
         let environment = column!(batch, |r| r.environment_id.as_str());
@@ -429,7 +482,6 @@ async fn upsert_resources(client: &Object, items: Vec<Resource>) -> Result<Upser
         let quarantined = column!(batch, |r| r.quarantined);
         let attributes = column!(batch, |r| Json(&r.attributes));
         let deleted = column!(batch, |r| r.deleted_at);
-        let hash = hashes(&batch);
         let params: [&(dyn ToSql + Sync); 24] = [
             &id,
             &tenant,
