@@ -1,8 +1,10 @@
 //! The ingest transaction: batched, prepared `INSERT … SELECT FROM UNNEST(…)` upserts.
 //!
-//! Each batch is one statement. `ON CONFLICT … DO UPDATE … WHERE content_hash IS DISTINCT FROM`
-//! skips unchanged rows entirely, and `RETURNING (xmax = 0)` tells a fresh insert (no previous
-//! row version) from an update, so added / changed / unchanged are exact without a pre-select.
+//! Per batch: one small read of the stored content hashes drops rows that did not change (the
+//! common case of a re-sync) before they are serialised and sent; one statement then writes the
+//! rest. `ON CONFLICT … DO UPDATE … WHERE content_hash IS DISTINCT FROM` still guards against a
+//! concurrent writer, and `RETURNING (xmax = 0)` tells a fresh insert (no previous row version)
+//! from an update, so added / changed / unchanged are exact.
 
 use crate::error::{client, db};
 use async_trait::async_trait;
