@@ -16,6 +16,7 @@ pub struct Config {
     pub server: ServerConfig,
     /// Sources are read by `steward sync` (a later command); accepted here so one file serves all.
     #[serde(default)]
+    #[expect(dead_code, reason = "read by `steward sync`, which the connector issue adds")]
     pub sources: Vec<toml::Value>,
 }
 

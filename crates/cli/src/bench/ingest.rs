@@ -53,6 +53,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     };
     println!("bench ingest: preset {}, seed {}, batch size {}", args.preset, args.seed, args.batch_size);
     for backend in &args.backends {
+        let mut postgres: Option<Arc<steward_store_postgres::PostgresStore>> = None;
         let store: Arc<dyn Store> = match backend {
             Backend::Sqlite => {
                 let path = scratch.path().join("bench.db");
@@ -64,7 +65,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 match steward_store_postgres::PostgresStore::connect_with_schema(&args.postgres_url, &schema).await {
                     Ok(s) => {
                         s.migrate().await?;
-                        Arc::new(s)
+                        let s = Arc::new(s);
+                        postgres = Some(s.clone());
+                        s
                     }
                     Err(err) => {
                         println!("postgres: SKIPPED ({err}); set --postgres-url or STEWARD_BENCH_POSTGRES_URL");
@@ -86,11 +89,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             figures.records as f64 / figures.total_time.as_secs_f64().max(1e-9),
             peak.map(rss::mib).unwrap_or_else(|| "unknown".into()),
         );
-        if *backend == Backend::Postgres {
-            let schema = format!("steward_bench_{}", std::process::id());
-            if let Err(err) = steward_store_postgres::drop_schema(&args.postgres_url, &schema).await {
-                println!("postgres: could not drop scratch schema {schema}: {err}");
-            }
+        if let Some(pg) = postgres
+            && let Err(err) = pg.drop_schema().await
+        {
+            println!("postgres: could not drop the scratch schema: {err}");
         }
     }
     if args.from_files {

@@ -53,7 +53,13 @@ async fn truncated_file_names_itself_and_leaves_the_database_as_it_was() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     let name = page.file_name().unwrap().to_string_lossy();
     assert!(stderr.contains(name.as_ref()), "error names the file: {stderr}");
-    assert!(stderr.contains("line"), "error gives the position: {stderr}");
+    // Compiler-style position: path:line:column.
+    let position = stderr.split(name.as_ref()).nth(1).unwrap_or("");
+    let mut parts = position.trim_start_matches(':').split(':');
+    let line = parts.next().and_then(|l| l.parse::<u64>().ok());
+    let column = parts.next().and_then(|c| c.parse::<u64>().ok());
+    assert!(line.is_some() && column.is_some(), "error gives line and column after the file: {stderr}");
+    assert!(stderr.contains("truncated"), "error says what is wrong: {stderr}");
 
     let after = steward_store_sqlite::SqliteStore::open(&db).unwrap().content_digest().await.unwrap();
     assert_eq!(before, after, "a failed import must leave the database exactly as it was");

@@ -27,7 +27,13 @@ pub fn run_ok(cmd: &mut Command) -> Output {
 }
 
 pub fn generate_small(dir: &Path, usage_days: u32) {
-    run_ok(steward().args(["generate", "--preset", "small", "--seed", "7", "--usage-days"]).arg(usage_days.to_string()).arg("--out").arg(dir));
+    run_ok(
+        steward()
+            .args(["generate", "--preset", "small", "--seed", "7", "--usage-days"])
+            .arg(usage_days.to_string())
+            .arg("--out")
+            .arg(dir),
+    );
 }
 
 /// A server started as a child process; killed when dropped.
