@@ -149,7 +149,7 @@ async fn ingest(store: &Arc<dyn Store>, n: usize, seed: u64, change_every: Optio
         let batch: Vec<Resource> = (0..BATCH.min(n - done))
             .map(|i| {
                 let mut r = realistic_resource(&mut rng, ids.guid(), &environments, &principals);
-                if change_every.is_some_and(|k| (done + i) as u64 % k == 0) {
+                if change_every.is_some_and(|k| ((done + i) as u64).is_multiple_of(k)) {
                     r.display_name.push_str(" v2");
                 }
                 r
