@@ -106,6 +106,8 @@ pub struct ColumnChart {
     pub max_label: String,
     pub first_day: String,
     pub last_day: String,
+    /// False when every day is zero: the page says so instead of drawing a flat line.
+    pub has_use: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -173,6 +175,7 @@ impl ColumnChart {
             max_label: format::count(max),
             first_day: day_label(days.first()),
             last_day: day_label(days.last()),
+            has_use: total_uses > 0,
         }
     }
 
@@ -240,5 +243,7 @@ mod tests {
         assert_eq!(chart.description, "15 uses in 3 days, at most 10 on one day");
         assert_eq!(chart.first_day, "01 Mar");
         assert!(chart.columns[1].tooltip.contains("2025-03-02: 10 uses"));
+        assert!(chart.has_use);
+        assert!(!ColumnChart::daily("u", "t", &[day(1, 0)]).has_use);
     }
 }

@@ -189,3 +189,17 @@ async fn security_headers_on_every_kind_of_response() {
         assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
     }
 }
+
+#[tokio::test]
+async fn a_resource_without_use_says_so_instead_of_drawing_an_empty_chart() {
+    let app = spawn_app().await;
+    let (status, html) = app.html("/resources/r-02").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("No recorded use in this window."));
+    assert_eq!(count(&html, "<rect class=\"column\""), 0);
+    let r02 = app.estate.resources.iter().find(|r| r.id == "r-02").expect("fixture has r-02");
+    let owner =
+        r02.primary_owner().and_then(|id| app.estate.principals.iter().find(|p| p.id == id)).expect("known owner");
+    assert!(html.contains(&owner.display_name), "owner name shown");
+    assert!(html.contains(owner.department.as_deref().unwrap_or("?")), "owner department shown");
+}
