@@ -147,29 +147,32 @@ CREATE INDEX resources_by_modified ON resources (modified_sort, id);
 CREATE INDEX resources_by_environment ON resources (environment_id, deleted_at);
 CREATE INDEX resources_by_kind ON resources (kind, deleted_at);
 
--- When each resource was last seen by an ingest. Kept apart from `resources` so that
--- re-importing an unchanged resource rewrites 16 bytes, not the whole row.
+-- When each resource was last seen by an ingest, for rows seen again after being written: the
+-- last sighting is max(last_seen here, resources.last_changed). Kept apart from `resources` so
+-- that re-importing an unchanged resource rewrites a 16-byte row, not the whole resource.
+-- The child tables below have no foreign keys on purpose: only the writer thread writes them,
+-- and a foreign key costs a probe of `resources` for every child row of a bulk import.
 CREATE TABLE resource_seen (
-    rid        INTEGER PRIMARY KEY REFERENCES resources (rid),
+    rid        INTEGER PRIMARY KEY,
     last_seen  INTEGER NOT NULL
 );
 
--- Owners again (the `owners` JSON keeps their order and roles), for the owner filter and makers.
+-- Owners again (the `owners` JSON keeps their order and roles), keyed for the owner filter and
+-- makers. Rows of a changed resource are found through its previous `owners` JSON, which saves
+-- a second index on every import.
 CREATE TABLE resource_owners (
-    rid           INTEGER NOT NULL REFERENCES resources (rid),
     principal_id  TEXT NOT NULL,
+    rid           INTEGER NOT NULL,
     role          TEXT NOT NULL,
-    PRIMARY KEY (rid, principal_id)
+    PRIMARY KEY (principal_id, rid)
 ) WITHOUT ROWID;
-CREATE INDEX resource_owners_by_principal ON resource_owners (principal_id, rid);
 
--- Connectors a resource uses, for connector filters and premium-use reports.
+-- Connectors a resource uses, for connector filters and premium-use reports; maintained like owners.
 CREATE TABLE resource_connectors (
-    rid           INTEGER NOT NULL REFERENCES resources (rid),
     connector_id  TEXT NOT NULL,
-    PRIMARY KEY (rid, connector_id)
+    rid           INTEGER NOT NULL,
+    PRIMARY KEY (connector_id, rid)
 ) WITHOUT ROWID;
-CREATE INDEX resource_connectors_by_connector ON resource_connectors (connector_id, rid);
 
 -- Declared and computed governance. Ingestion never writes this table.
 CREATE TABLE resource_governance (

@@ -3,10 +3,12 @@
 //! Every upsert first compares the stored `content_hash`: an unchanged record only has its
 //! `last_seen` refreshed, and child rows are rewritten only for added or changed records.
 
-use crate::convert::{day_number, desc_sort_key, millis, to_json};
+use crate::convert::{corrupt, day_number, desc_sort_key, millis, to_json};
 use rusqlite::types::ToSql;
 use rusqlite::{Connection, OptionalExtension, params};
-use steward_model::{Connector, DataPolicy, Environment, Principal, Resource, Tenant, UsageEvent};
+use steward_model::{
+    ConnectionReference, Connector, DataPolicy, Environment, Owner, Principal, Resource, Tenant, UsageEvent,
+};
 use steward_store::{StoreError, UpsertCounts, content_hash};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -275,114 +277,191 @@ const RESOURCE_COLUMNS: &str = "id, tenant_id, environment_id, platform, kind, d
     shared_users, shared_groups, shared_with_everyone, connection_references, solution_id, quarantined, attributes, \
     deleted_at, content_hash";
 
+const RESOURCE_VALUES: &str = "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, \
+    ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27";
+
+/// The prepared statements of a resource upsert, taken from the connection's statement cache.
+struct ResourceStatements<'c> {
+    find: rusqlite::CachedStatement<'c>,
+    find_children: rusqlite::CachedStatement<'c>,
+    insert: rusqlite::CachedStatement<'c>,
+    update: rusqlite::CachedStatement<'c>,
+    seen: rusqlite::CachedStatement<'c>,
+    insert_owner: rusqlite::CachedStatement<'c>,
+    delete_owner: rusqlite::CachedStatement<'c>,
+    insert_connector: rusqlite::CachedStatement<'c>,
+    delete_connector: rusqlite::CachedStatement<'c>,
+}
+
+impl<'c> ResourceStatements<'c> {
+    fn prepare(conn: &'c Connection) -> Result<Self, StoreError> {
+        let p = |sql: &str| conn.prepare_cached(sql).map_err(db("preparing the resource upsert statements"));
+        Ok(ResourceStatements {
+            find: p("SELECT rid, content_hash FROM resources WHERE id = ?1")?,
+            find_children: p("SELECT owners, connection_references FROM resources WHERE rid = ?1")?,
+            insert: p(&format!(
+                "INSERT INTO resources ({RESOURCE_COLUMNS}, first_seen, last_changed) VALUES ({RESOURCE_VALUES}, ?27) \
+                 ON CONFLICT (id) DO NOTHING"
+            ))?,
+            update: p(&format!(
+                "UPDATE resources SET ({RESOURCE_COLUMNS}, last_changed) = ({RESOURCE_VALUES}) WHERE rid = ?28"
+            ))?,
+            seen: p("INSERT OR REPLACE INTO resource_seen (rid, last_seen) VALUES (?1, ?2)")?,
+            insert_owner: p("INSERT OR IGNORE INTO resource_owners (principal_id, rid, role) VALUES (?1, ?2, ?3)")?,
+            delete_owner: p("DELETE FROM resource_owners WHERE principal_id = ?1 AND rid = ?2")?,
+            insert_connector: p("INSERT OR IGNORE INTO resource_connectors (connector_id, rid) VALUES (?1, ?2)")?,
+            delete_connector: p("DELETE FROM resource_connectors WHERE connector_id = ?1 AND rid = ?2")?,
+        })
+    }
+
+    fn find(&mut self, id: &str) -> Result<Option<(i64, String)>, StoreError> {
+        self.find.query_row([id], |q| Ok((q.get(0)?, q.get(1)?))).optional().map_err(db("looking up a stored resource"))
+    }
+
+    /// Insert when the id is new; `None` when it is already stored.
+    fn try_insert(&mut self, conn: &Connection, row: &ResourceRow, now: i64) -> Result<Option<i64>, StoreError> {
+        let inserted = row
+            .with_values(now, |values| self.insert.execute(values))
+            .map_err(|e| StoreError::backend(format!("writing resource '{}'", row.resource.id), e))?;
+        if inserted == 0 {
+            return Ok(None);
+        }
+        let rid = conn.last_insert_rowid();
+        self.write_children(row, rid)?;
+        Ok(Some(rid))
+    }
+
+    fn update(&mut self, row: &ResourceRow, rid: i64, now: i64) -> Result<(), StoreError> {
+        // The previous owners and connectors say which child rows to remove.
+        let (owners, references): (String, String) = self
+            .find_children
+            .query_row([rid], |q| Ok((q.get(0)?, q.get(1)?)))
+            .map_err(db("reading a resource's previous owners"))?;
+        let owners: Vec<Owner> =
+            serde_json::from_str(&owners).map_err(|e| corrupt("resources.owners", e.to_string()))?;
+        let references: Vec<ConnectionReference> =
+            serde_json::from_str(&references).map_err(|e| corrupt("resources.connection_references", e.to_string()))?;
+        for owner in &owners {
+            self.delete_owner.execute(params![owner.principal_id, rid]).map_err(db("replacing resource owners"))?;
+        }
+        for reference in &references {
+            self.delete_connector
+                .execute(params![reference.connector_id, rid])
+                .map_err(db("replacing resource connectors"))?;
+        }
+        row.with_values(now, |values| {
+            let mut all: Vec<&dyn ToSql> = values.to_vec();
+            all.push(&rid);
+            self.update.execute(all.as_slice())
+        })
+        .map_err(|e| StoreError::backend(format!("writing resource '{}'", row.resource.id), e))?;
+        self.write_children(row, rid)
+    }
+
+    fn write_children(&mut self, row: &ResourceRow, rid: i64) -> Result<(), StoreError> {
+        for owner in &row.resource.owners {
+            self.insert_owner
+                .execute(params![owner.principal_id, rid, owner.role.as_str()])
+                .map_err(db("writing a resource owner"))?;
+        }
+        for reference in &row.resource.connection_references {
+            self.insert_connector
+                .execute(params![reference.connector_id, rid])
+                .map_err(db("writing a resource connector"))?;
+        }
+        Ok(())
+    }
+
+    /// Add, change or only mark as seen one resource already known to be stored as `stored`.
+    fn upsert_known(
+        &mut self,
+        row: &ResourceRow,
+        stored: Option<(i64, String)>,
+        conn: &Connection,
+        now: i64,
+    ) -> Result<Outcome, StoreError> {
+        match stored {
+            None => match self.try_insert(conn, row, now)? {
+                Some(_) => Ok(Outcome::Added),
+                None => Err(StoreError::backend(
+                    format!("writing resource '{}'", row.resource.id),
+                    rusqlite::Error::QueryReturnedNoRows,
+                )),
+            },
+            Some((rid, hash)) if hash == row.hash => {
+                self.seen.execute(params![rid, now]).map_err(db("refreshing a resource's last_seen"))?;
+                Ok(Outcome::Unchanged)
+            }
+            Some((rid, _)) => {
+                self.update(row, rid, now)?;
+                Ok(Outcome::Changed)
+            }
+        }
+    }
+}
+
+impl ResourceRow {
+    /// Call `f` with the 27 column values of the insert and update statements.
+    fn with_values<T>(&self, now: i64, f: impl FnOnce(&[&dyn ToSql]) -> T) -> T {
+        let r = &self.resource;
+        let (created, modified, published, deleted) =
+            (millis(&r.created_at), millis(&r.modified_at), millis(&r.published_at), millis(&r.deleted_at));
+        let (created_sort, modified_sort) = (desc_sort_key(&r.created_at), desc_sort_key(&r.modified_at));
+        f(&[
+            &r.id,
+            &r.tenant_id,
+            &r.environment_id,
+            &r.platform,
+            &r.kind.as_str(),
+            &r.display_name,
+            &self.name_key,
+            &r.description,
+            &r.state.as_str(),
+            &created,
+            &modified,
+            &published,
+            &created_sort,
+            &modified_sort,
+            &r.created_by,
+            &self.owners_json,
+            &self.sharing_json,
+            &r.shared_users,
+            &r.shared_groups,
+            &r.shared_with_everyone,
+            &self.connection_references_json,
+            &r.solution_id,
+            &r.quarantined,
+            &self.attributes_json,
+            &deleted,
+            &self.hash,
+            &now,
+        ])
+    }
+}
+
 pub fn resources(conn: &Connection, rows: &[ResourceRow], now: i64) -> Result<UpsertCounts, StoreError> {
     let mut counts = UpsertCounts::default();
-    let mut find = conn
-        .prepare_cached("SELECT rid, content_hash FROM resources WHERE id = ?1")
-        .map_err(db("preparing the resource lookup"))?;
-    let mut insert = conn
-        .prepare_cached(&format!(
-            "INSERT INTO resources ({RESOURCE_COLUMNS}, first_seen, last_changed) VALUES \
-             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, \
-              ?23, ?24, ?25, ?26, ?27, ?27)"
-        ))
-        .map_err(db("preparing the resource insert"))?;
-    let mut update = conn
-        .prepare_cached(&format!(
-            "UPDATE resources SET ({RESOURCE_COLUMNS}, last_changed) = \
-             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, \
-              ?23, ?24, ?25, ?26, ?27) WHERE rid = ?28"
-        ))
-        .map_err(db("preparing the resource update"))?;
-    let mut insert_seen = conn
-        .prepare_cached("INSERT INTO resource_seen (rid, last_seen) VALUES (?1, ?2)")
-        .map_err(db("preparing the last-seen insert"))?;
-    let mut update_seen = conn
-        .prepare_cached("UPDATE resource_seen SET last_seen = ?2 WHERE rid = ?1")
-        .map_err(db("preparing the last-seen update"))?;
-    let mut delete_owners =
-        conn.prepare_cached("DELETE FROM resource_owners WHERE rid = ?1").map_err(db("preparing the owner delete"))?;
-    let mut delete_connectors = conn
-        .prepare_cached("DELETE FROM resource_connectors WHERE rid = ?1")
-        .map_err(db("preparing the connector delete"))?;
-    let mut insert_owner = conn
-        .prepare_cached("INSERT OR IGNORE INTO resource_owners (rid, principal_id, role) VALUES (?1, ?2, ?3)")
-        .map_err(db("preparing the owner insert"))?;
-    let mut insert_connector = conn
-        .prepare_cached("INSERT OR IGNORE INTO resource_connectors (rid, connector_id) VALUES (?1, ?2)")
-        .map_err(db("preparing the connector insert"))?;
-
+    let mut statements = ResourceStatements::prepare(conn)?;
+    // A chunk whose first resource is new is most likely a first import: insert straight away and
+    // look up only the ids that turn out to exist, instead of looking up every id first.
+    let mut insert_first = match rows.first() {
+        Some(first) => statements.find(&first.resource.id)?.is_none(),
+        None => return Ok(counts),
+    };
     for row in rows {
-        let r = &row.resource;
-        let stored: Option<(i64, String)> = find
-            .query_row([&r.id], |q| Ok((q.get(0)?, q.get(1)?)))
-            .optional()
-            .map_err(db("looking up a stored resource"))?;
-        let outcome = match &stored {
-            Some((rid, hash)) if *hash == row.hash => {
-                update_seen.execute(params![rid, now]).map_err(db("refreshing a resource's last_seen"))?;
-                Outcome::Unchanged
-            }
-            _ => {
-                let values = params![
-                    r.id,
-                    r.tenant_id,
-                    r.environment_id,
-                    r.platform,
-                    r.kind.as_str(),
-                    r.display_name,
-                    row.name_key,
-                    r.description,
-                    r.state.as_str(),
-                    millis(&r.created_at),
-                    millis(&r.modified_at),
-                    millis(&r.published_at),
-                    desc_sort_key(&r.created_at),
-                    desc_sort_key(&r.modified_at),
-                    r.created_by,
-                    row.owners_json,
-                    row.sharing_json,
-                    r.shared_users,
-                    r.shared_groups,
-                    r.shared_with_everyone,
-                    row.connection_references_json,
-                    r.solution_id,
-                    r.quarantined,
-                    row.attributes_json,
-                    millis(&r.deleted_at),
-                    row.hash,
-                    now,
-                ];
-                let write_failed = |e| StoreError::backend(format!("writing resource '{}'", r.id), e);
-                let (rid, outcome) = match &stored {
-                    Some((rid, _)) => {
-                        let mut all: Vec<&dyn ToSql> = values.to_vec();
-                        all.push(rid);
-                        update.execute(all.as_slice()).map_err(write_failed)?;
-                        delete_owners.execute([rid]).map_err(db("replacing resource owners"))?;
-                        delete_connectors.execute([rid]).map_err(db("replacing resource connectors"))?;
-                        update_seen.execute(params![rid, now]).map_err(db("refreshing a resource's last_seen"))?;
-                        (*rid, Outcome::Changed)
-                    }
-                    None => {
-                        insert.execute(values).map_err(write_failed)?;
-                        let rid = conn.last_insert_rowid();
-                        insert_seen.execute(params![rid, now]).map_err(db("recording a resource's last_seen"))?;
-                        (rid, Outcome::Added)
-                    }
-                };
-                for owner in &r.owners {
-                    insert_owner
-                        .execute(params![rid, owner.principal_id, owner.role.as_str()])
-                        .map_err(db("writing a resource owner"))?;
+        let outcome = if insert_first {
+            match statements.try_insert(conn, row, now)? {
+                Some(_) => Outcome::Added,
+                None => {
+                    // Mostly known ids from here on, probably: go back to looking up first.
+                    insert_first = false;
+                    let stored = statements.find(&row.resource.id)?;
+                    statements.upsert_known(row, stored, conn, now)?
                 }
-                for reference in &r.connection_references {
-                    insert_connector
-                        .execute(params![rid, reference.connector_id])
-                        .map_err(db("writing a resource connector"))?;
-                }
-                outcome
             }
+        } else {
+            let stored = statements.find(&row.resource.id)?;
+            statements.upsert_known(row, stored, conn, now)?
         };
         tally(&mut counts, outcome);
     }
