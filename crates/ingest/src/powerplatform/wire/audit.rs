@@ -30,7 +30,8 @@ pub const RECORD_TYPE_POWER_PLATFORM_ADMIN_ACTIVITY: i32 = 256;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct AuditRecord {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// On import only the entries named in [`property::READ`] are kept (the rest are never used).
+    #[serde(default, deserialize_with = "read_properties", skip_serializing_if = "Option::is_none")]
     pub property_collection: Option<Vec<NameValue>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub environment_id: Option<String>,
@@ -38,22 +39,22 @@ pub struct AuditRecord {
     pub creation_time: Timestamp,
     pub id: String,
     pub operation: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
     pub organization_id: Option<String>,
     #[serde(default)]
     pub record_type: i32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
     pub result_status: Option<String>,
     /// Entra object id of the actor for Power Platform workloads.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_key: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
     pub user_type: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
     pub version: Option<i32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workload: Option<String>,
-    #[serde(rename = "ClientIP", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ClientIP", default, skip_serializing_if = "Option::is_none", skip_deserializing)]
     pub client_ip: Option<String>,
     /// Flow id for `MicrosoftFlow` records.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -67,7 +68,7 @@ pub struct AuditRecord {
     /// An object in some records, a JSON string in others; both are read.
     #[serde(default, deserialize_with = "additional_info", skip_serializing_if = "Option::is_none")]
     pub additional_info: Option<AdditionalInfo>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
     pub flow_connector_names: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flow_details_url: Option<String>,
@@ -108,6 +109,9 @@ pub mod property {
     pub const USER_PRINCIPAL_NAME: &str = "enduser.principal_name";
     pub const USER_ROLE: &str = "enduser.role";
     pub const TENANT_ID: &str = "powerplatform.analytics.resource.tenant.id";
+
+    /// The entries normalisation reads.
+    pub const READ: &[&str] = &[APP_ID, ENVIRONMENT_ID, ACTIVITY_NAME, USER_ID, USER_PRINCIPAL_NAME];
 }
 
 impl AuditRecord {
@@ -147,4 +151,42 @@ fn additional_info<'de, D: Deserializer<'de>>(d: D) -> Result<Option<AdditionalI
         }
     }
     d.deserialize_any(V)
+}
+
+/// A `PropertyCollection` entry as it appears in the file, borrowed where possible.
+#[derive(Deserialize)]
+struct BorrowedNameValue<'a> {
+    #[serde(rename = "Name", borrow)]
+    name: std::borrow::Cow<'a, str>,
+    #[serde(rename = "Value", borrow)]
+    value: std::borrow::Cow<'a, str>,
+}
+
+fn read_properties<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<NameValue>>, D::Error> {
+    struct V;
+    impl<'de> de::Visitor<'de> for V {
+        type Value = Option<Vec<NameValue>>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an array of {\"Name\", \"Value\"} objects, or null")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            d.deserialize_seq(V)
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut kept = Vec::with_capacity(property::READ.len());
+            while let Some(entry) = seq.next_element::<BorrowedNameValue<'de>>()? {
+                if property::READ.contains(&entry.name.as_ref()) {
+                    kept.push(NameValue { name: entry.name.into_owned(), value: entry.value.into_owned() });
+                }
+            }
+            Ok(Some(kept))
+        }
+    }
+    d.deserialize_option(V)
 }

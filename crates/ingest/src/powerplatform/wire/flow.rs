@@ -10,9 +10,9 @@ use steward_model::Timestamp;
 pub struct Flow {
     /// The flow id (GUID).
     pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
     pub id: Option<String>,
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none", skip_deserializing)]
     pub kind: Option<String>,
     pub properties: FlowProperties,
 }
@@ -20,7 +20,7 @@ pub struct Flow {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FlowProperties {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
     pub api_id: Option<String>,
     pub display_name: String,
     /// `Started`, `Stopped` or `Suspended`.
@@ -40,7 +40,7 @@ pub struct FlowProperties {
     /// Keyed by connector name; absent in some admin lists.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub connection_references: BTreeMap<String, FlowConnectionReference>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
     pub flow_failure_alert_subscribed: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_managed: Option<bool>,
@@ -49,22 +49,22 @@ pub struct FlowProperties {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Creator {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
     pub tenant_id: Option<String>,
     /// Entra object id of the maker.
     pub object_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
     pub user_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
     pub user_type: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FlowConnectionReference {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
     pub connection_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
     pub source: Option<String>,
     /// `/providers/Microsoft.PowerApps/apis/shared_flowpush`
     pub id: String,
@@ -97,6 +97,6 @@ pub struct TriggerSummary {
 pub struct ActionSummary {
     #[serde(rename = "type")]
     pub kind: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
     pub swagger_operation_id: Option<String>,
 }

@@ -4,6 +4,10 @@
 //! keep adding them), plus the few the synthetic generator writes to look like the real thing.
 //! Optional fields the real APIs send as explicit `null` serialise as `null`; the rest are
 //! left out when absent.
+//!
+//! Fields marked `skip_deserializing` are written by the generator (so the files look like
+//! the real responses) but not read back: normalisation does not use them, and skipping them
+//! saves allocations on the import's hot path. Parsed values of such fields are always `None`.
 
 pub mod audit;
 pub mod bap;
@@ -38,26 +42,26 @@ pub struct ODataPage<T> {
 #[serde(rename_all = "camelCase")]
 pub struct Identity {
     pub id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
     pub display_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
     pub email: Option<String>,
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
     pub tenant_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
     pub user_principal_name: Option<String>,
 }
 
 /// `{"id": "/providers/.../environments/X", "name": "X"}` as apps, flows and connectors name their environment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EnvironmentRef {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
     pub id: Option<String>,
     pub name: String,
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none", skip_deserializing)]
     pub kind: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
     pub location: Option<String>,
 }

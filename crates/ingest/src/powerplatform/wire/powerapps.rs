@@ -12,9 +12,9 @@ use steward_model::Timestamp;
 pub struct App {
     /// The app id (GUID).
     pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
     pub id: Option<String>,
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none", skip_deserializing)]
     pub kind: Option<String>,
     pub properties: AppProperties,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -27,18 +27,18 @@ pub struct App {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AppProperties {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
     pub app_version: Option<String>,
     /// `Published` or `Draft`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub life_cycle_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
     pub status: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<Identity>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<Identity>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
     pub last_modified_by: Option<Identity>,
     pub display_name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -53,7 +53,7 @@ pub struct AppProperties {
     pub shared_groups_count: u32,
     #[serde(default)]
     pub shared_users_count: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
     pub app_open_uri: Option<String>,
     /// Keyed by a connection id.
     #[serde(default)]

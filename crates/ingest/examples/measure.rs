@@ -1,0 +1,173 @@
+//! Measure generation and import outside the test harness (release build):
+//!
+//! ```text
+//! cargo run --release -p steward-ingest --example measure -- generate medium 90 /tmp/medium
+//! cargo run --release -p steward-ingest --example measure -- import /tmp/medium /tmp/medium.db
+//! cargo run --release -p steward-ingest --example measure -- stream large
+//! ```
+//! Peak memory: run under `/usr/bin/time -v`.
+
+use std::path::Path;
+use std::time::Instant;
+use steward_ingest::NoProgress;
+use steward_ingest::dump::{ImportOptions, import_dir};
+use steward_ingest::synthetic::{GenerateOptions, stream_tenant};
+use steward_store::Store;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["generate", preset, days, out] => {
+            let mut opts = GenerateOptions::new(preset.parse()?, 42);
+            opts.usage_days = Some(days.parse()?);
+            let start = Instant::now();
+            let report = steward_ingest::synthetic::generate(&opts, Path::new(out), &NoProgress)?;
+            let secs = start.elapsed().as_secs_f64();
+            println!("{}", serde_json::to_string(&report)?);
+            println!(
+                "generate: {secs:.1} s, {:.0} audit records/s, {:.1} MB/s",
+                report.audit_records as f64 / secs,
+                report.bytes as f64 / secs / 1e6
+            );
+        }
+        ["import", dir, db] => {
+            let store = steward_store_sqlite::SqliteStore::open(db)?;
+            store.migrate().await?;
+            let start = Instant::now();
+            let report = import_dir(&store, Path::new(dir), &ImportOptions::default(), &NoProgress).await?;
+            let secs = start.elapsed().as_secs_f64();
+            println!("{}", serde_json::to_string(&report)?);
+            println!(
+                "import: {secs:.1} s, {:.0} resources+principals/s overall, {:.0} usage events/s overall",
+                (report.resources.total() + report.principals.total()) as f64 / secs,
+                report.usage_events_read as f64 / secs
+            );
+        }
+        ["parse", dir] => {
+            let start = Instant::now();
+            let report = import_dir(&null::NullStore, Path::new(dir), &ImportOptions::default(), &NoProgress).await?;
+            let secs = start.elapsed().as_secs_f64();
+            println!("{}", serde_json::to_string(&report)?);
+            println!(
+                "parse only: {secs:.1} s, {:.0} usage events/s, {} files",
+                report.usage_events_read as f64 / secs,
+                report.files
+            );
+        }
+        ["stream", preset] => {
+            let opts = GenerateOptions::new(preset.parse()?, 42);
+            let start = Instant::now();
+            let n = stream_tenant(&opts).count();
+            let secs = start.elapsed().as_secs_f64();
+            println!("stream: {n} items in {secs:.1} s ({:.0} items/s)", n as f64 / secs);
+        }
+        _ => eprintln!("usage: measure generate PRESET DAYS OUT | import DIR DB | parse DIR | stream PRESET"),
+    }
+    Ok(())
+}
+
+/// A store that accepts every write and keeps nothing: measures the reader alone.
+mod null {
+    use async_trait::async_trait;
+    use steward_model::*;
+    use steward_store::*;
+
+    pub struct NullStore;
+
+    fn none<T>() -> Result<T> {
+        Err(StoreError::InvalidQuery("the null store keeps nothing".into()))
+    }
+
+    fn added(n: usize) -> Result<UpsertCounts> {
+        Ok(UpsertCounts { added: n as u64, ..Default::default() })
+    }
+
+    #[async_trait]
+    impl Store for NullStore {
+        fn backend(&self) -> &'static str {
+            "null"
+        }
+        async fn migrate(&self) -> Result<()> {
+            Ok(())
+        }
+        async fn begin_ingest(&self) -> Result<Box<dyn IngestTx>> {
+            Ok(Box::new(NullTx))
+        }
+        async fn list_tenants(&self) -> Result<Vec<Tenant>> {
+            none()
+        }
+        async fn list_environments(&self, _: &EnvironmentQuery) -> Result<Page<EnvironmentSummary>> {
+            none()
+        }
+        async fn get_environment(&self, _: &str) -> Result<Option<Environment>> {
+            none()
+        }
+        async fn list_resources(&self, _: &ResourceQuery) -> Result<Page<Resource>> {
+            none()
+        }
+        async fn get_resource(&self, _: &str) -> Result<Option<Resource>> {
+            none()
+        }
+        async fn list_principals(&self, _: &PrincipalQuery) -> Result<Page<Principal>> {
+            none()
+        }
+        async fn get_principal(&self, _: &str) -> Result<Option<Principal>> {
+            none()
+        }
+        async fn list_connectors(&self, _: Option<&str>) -> Result<Vec<Connector>> {
+            none()
+        }
+        async fn list_data_policies(&self, _: Option<&str>) -> Result<Vec<DataPolicy>> {
+            none()
+        }
+        async fn overview(&self, _: Option<&str>) -> Result<Overview> {
+            none()
+        }
+        async fn get_governance(&self, _: &str) -> Result<Governance> {
+            none()
+        }
+        async fn set_governance(&self, _: &str, _: &Governance) -> Result<()> {
+            none()
+        }
+        async fn daily_usage(&self, _: &str, _: chrono::NaiveDate, _: chrono::NaiveDate) -> Result<Vec<DailyUsage>> {
+            none()
+        }
+        async fn content_digest(&self) -> Result<String> {
+            none()
+        }
+    }
+
+    struct NullTx;
+
+    #[async_trait]
+    impl IngestTx for NullTx {
+        async fn upsert_tenants(&mut self, items: Vec<Tenant>) -> Result<UpsertCounts> {
+            added(items.len())
+        }
+        async fn upsert_environments(&mut self, items: Vec<Environment>) -> Result<UpsertCounts> {
+            added(items.len())
+        }
+        async fn upsert_connectors(&mut self, items: Vec<Connector>) -> Result<UpsertCounts> {
+            added(items.len())
+        }
+        async fn upsert_data_policies(&mut self, items: Vec<DataPolicy>) -> Result<UpsertCounts> {
+            added(items.len())
+        }
+        async fn upsert_principals(&mut self, items: Vec<Principal>) -> Result<UpsertCounts> {
+            added(items.len())
+        }
+        async fn upsert_resources(&mut self, items: Vec<Resource>) -> Result<UpsertCounts> {
+            added(items.len())
+        }
+        async fn insert_usage_events(&mut self, items: Vec<UsageEvent>) -> Result<u64> {
+            Ok(items.len() as u64)
+        }
+        async fn commit(self: Box<Self>) -> Result<()> {
+            Ok(())
+        }
+        async fn rollback(self: Box<Self>) -> Result<()> {
+            Ok(())
+        }
+    }
+}
