@@ -13,6 +13,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 pub enum Role {
     Writer,
     Reader,
+    /// Copies the WAL into the database file (see `checkpoint.rs`).
+    Checkpointer,
 }
 
 pub fn open(path: &Path, role: Role) -> Result<Connection, StoreError> {
@@ -27,6 +29,9 @@ pub fn open(path: &Path, role: Role) -> Result<Connection, StoreError> {
     // WAL lets readers work on the last committed state while the writer holds a long ingest
     // transaction; NORMAL sync is durable across application crashes and only risks the last
     // transactions on power loss, which a re-sync repairs.
+    // Only takes effect on a new file. 8 KiB pages measured faster than 4 KiB and 16 KiB for a
+    // bulk import (fewer index levels, shorter moves within a page).
+    conn.execute_batch("PRAGMA page_size = 8192;").map_err(|e| failed(e.to_string()))?;
     let common = "PRAGMA journal_mode = WAL;
                   PRAGMA synchronous = NORMAL;
                   PRAGMA foreign_keys = ON;
@@ -36,7 +41,8 @@ pub fn open(path: &Path, role: Role) -> Result<Connection, StoreError> {
     let role_specific = match role {
         // A large page cache keeps the id and sort indexes of a million resources in memory
         // during ingest; see BENCH notes in the crate docs.
-        Role::Writer => "PRAGMA cache_size = -131072;",
+        Role::Writer => "PRAGMA cache_size = -131072; PRAGMA wal_autocheckpoint = 0;",
+        Role::Checkpointer => "PRAGMA cache_size = -2048;",
         Role::Reader => "PRAGMA cache_size = -32768; PRAGMA query_only = ON;",
     };
     conn.execute_batch(role_specific).map_err(|e| failed(format!("cannot apply connection settings: {e}")))?;

@@ -32,7 +32,7 @@ impl SqliteIngestTx {
     fn send<T, F>(&self, f: F) -> Result<oneshot::Receiver<Result<T>>>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection, i64) -> Result<T> + Send + 'static,
+        F: FnOnce(&Connection, &mut Session, i64) -> Result<T> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
         let op = Box::new(move |conn: &Connection, session: &mut Session| {
@@ -40,7 +40,7 @@ impl SqliteIngestTx {
                 Some(reason) => Err(StoreError::Closed(format!(
                     "an earlier write in this transaction failed ({reason}); roll back and run the import again"
                 ))),
-                None => f(conn, chrono::Utc::now().timestamp_millis()),
+                None => f(conn, session, chrono::Utc::now().timestamp_millis()),
             };
             if let Err(e) = &result
                 && session.failed.is_none()
@@ -58,7 +58,7 @@ impl SqliteIngestTx {
         T: Send + 'static,
         F: FnOnce(&Connection, i64) -> Result<T> + Send + 'static,
     {
-        self.send(f)?.await.map_err(|_| closed())?
+        self.send(move |conn, _, now| f(conn, now))?.await.map_err(|_| closed())?
     }
 
     async fn finish(&mut self, commit: bool) -> Result<()> {
@@ -100,7 +100,10 @@ impl IngestTx for SqliteIngestTx {
         let mut items = items.into_iter().peekable();
         while items.peek().is_some() {
             let rows: Vec<ResourceRow> = items.by_ref().take(RESOURCE_CHUNK).map(ResourceRow::new).collect();
-            answers.push(self.send(move |conn, now| write::resources(conn, &rows, now))?);
+            answers.push(self.send(move |conn, session, now| {
+                crate::bulk::defer_indexes_if_empty(conn, session)?;
+                write::resources(conn, &rows, now)
+            })?);
         }
         let mut counts = UpsertCounts::default();
         let mut first_error = None;

@@ -13,6 +13,8 @@
 
 pub mod digest;
 
+mod bulk;
+mod checkpoint;
 mod connection;
 mod convert;
 mod ingest;
@@ -57,7 +59,11 @@ impl SqliteStore {
     pub fn open(url_or_path: &str) -> Result<SqliteStore> {
         let path = location::database_file(url_or_path)?;
         let conn = connection::open(&path, Role::Writer)?;
-        let writer = writer::Writer::spawn(conn)?;
+        let checkpointer = checkpoint::Checkpointer::spawn(path.clone()).map_err(|e| StoreError::Open {
+            url: url_or_path.to_string(),
+            reason: format!("cannot start the checkpoint thread: {e}"),
+        })?;
+        let writer = writer::Writer::spawn(conn, checkpointer)?;
         Ok(SqliteStore {
             readers: Arc::new(Readers { path: path.clone(), idle: Mutex::new(Vec::new()) }),
             path,

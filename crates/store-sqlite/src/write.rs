@@ -303,8 +303,11 @@ impl<'c> ResourceStatements<'c> {
                 "INSERT INTO resources ({RESOURCE_COLUMNS}, first_seen, last_changed) VALUES ({RESOURCE_VALUES}, ?27) \
                  ON CONFLICT (id) DO NOTHING"
             ))?,
+            // `id` is not in the SET list: naming it would make SQLite rewrite its unique index.
             update: p(&format!(
-                "UPDATE resources SET ({RESOURCE_COLUMNS}, last_changed) = ({RESOURCE_VALUES}) WHERE rid = ?28"
+                "UPDATE resources SET ({}, last_changed) = ({}) WHERE rid = ?28",
+                RESOURCE_COLUMNS.trim_start_matches("id, "),
+                RESOURCE_VALUES.trim_start_matches("?1, ")
             ))?,
             seen: p("INSERT OR REPLACE INTO resource_seen (rid, last_seen) VALUES (?1, ?2)")?,
             insert_owner: p("INSERT OR IGNORE INTO resource_owners (principal_id, rid, role) VALUES (?1, ?2, ?3)")?,

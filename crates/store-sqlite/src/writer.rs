@@ -28,6 +28,10 @@ pub enum SessionMsg {
 pub struct Session {
     /// Why the session can no longer commit: an operation failed, so its writes are partial.
     pub failed: Option<String>,
+    /// Whether this session already decided on deferring index builds (see [`crate::bulk`]).
+    pub bulk_checked: bool,
+    /// `CREATE INDEX` statements to run before commit, for indexes dropped for a bulk load.
+    pub deferred_indexes: Vec<String>,
 }
 
 pub fn closed() -> StoreError {
@@ -41,7 +45,7 @@ pub struct Writer {
 }
 
 impl Writer {
-    pub fn spawn(conn: Connection) -> Result<Writer, StoreError> {
+    pub fn spawn(conn: Connection, checkpointer: crate::checkpoint::Checkpointer) -> Result<Writer, StoreError> {
         let (jobs, queue) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("steward-sqlite-writer".into())
@@ -56,6 +60,7 @@ impl Writer {
                     if !conn.is_autocommit() {
                         let _ = conn.execute_batch("ROLLBACK");
                     }
+                    checkpointer.poke();
                 }
             })
             .map_err(|e| StoreError::Open { url: "writer thread".into(), reason: e.to_string() })?;
@@ -112,10 +117,12 @@ fn serve_session(
                             "an earlier write in this transaction failed ({reason}); nothing was committed, run the import again"
                         )))
                     }
-                    None => conn.execute_batch("COMMIT").map_err(|e| {
-                        rollback(conn);
-                        StoreError::backend("committing the ingest transaction", e)
-                    }),
+                    None => crate::bulk::rebuild_indexes(conn, &mut session)
+                        .and_then(|()| {
+                            conn.execute_batch("COMMIT")
+                                .map_err(|e| StoreError::backend("committing the ingest transaction", e))
+                        })
+                        .inspect_err(|_| rollback(conn)),
                 };
                 let _ = reply.send(result);
                 return;

@@ -101,6 +101,7 @@ struct Run {
     counts: UpsertCounts,
     store_time: Duration,
     generate_time: Duration,
+    commit_time: Duration,
     /// CPU seconds of the whole process and of the writer thread, from /proc (Linux only).
     process_cpu: f64,
     writer_cpu: f64,
@@ -137,6 +138,7 @@ async fn ingest(store: &Arc<dyn Store>, n: usize, seed: u64, change_every: Optio
         counts: UpsertCounts::default(),
         store_time: Duration::ZERO,
         generate_time: Duration::ZERO,
+        commit_time: Duration::ZERO,
         process_cpu: 0.0,
         writer_cpu: 0.0,
     };
@@ -159,7 +161,9 @@ async fn ingest(store: &Arc<dyn Store>, n: usize, seed: u64, change_every: Optio
         done += batch.len();
         run.counts += tx.upsert_resources(batch).await.unwrap_or_else(|e| panic!("upsert_resources: {e}"));
     }
+    let committing = Instant::now();
     tx.commit().await.unwrap_or_else(|e| panic!("commit: {e}"));
+    run.commit_time = committing.elapsed();
     run.store_time = started.elapsed() - run.generate_time;
     run.process_cpu = process_cpu() - cpu_before;
     run.writer_cpu = writer_cpu() - writer_before;
@@ -169,9 +173,10 @@ async fn ingest(store: &Arc<dyn Store>, n: usize, seed: u64, change_every: Optio
 fn report(what: &str, n: usize, run: &Run) {
     let rate = n as f64 / run.store_time.as_secs_f64();
     println!(
-        "{what:<28} {n} resources in {:>6.2} s store time ({:.2} s generating): {:>9.0} resources/s wall; \
+        "{what:<28} {n} resources in {:>6.2} s store time (of which commit {:.2} s; {:.2} s generating): {:>9.0} resources/s wall; \
          CPU {:.2} s process, {:.2} s writer thread ({:.0} resources per writer CPU second)  {:?}",
         run.store_time.as_secs_f64(),
+        run.commit_time.as_secs_f64(),
         run.generate_time.as_secs_f64(),
         rate,
         run.process_cpu,

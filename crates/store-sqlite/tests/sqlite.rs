@@ -128,3 +128,34 @@ async fn a_failed_write_poisons_the_transaction() {
     assert!(matches!(commit, Err(StoreError::Closed(_))), "commit after a failure is refused, got {commit:?}");
     assert_eq!(store.content_digest().await.ok(), Some(before), "nothing of the failed transaction was kept");
 }
+
+fn resource_indexes(path: &std::path::Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(path).unwrap_or_else(|e| panic!("open: {e}"));
+    let mut stmt = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'resources' ORDER BY name")
+        .unwrap_or_else(|e| panic!("prepare: {e}"));
+    stmt.query_map([], |r| r.get(0)).and_then(|rows| rows.collect()).unwrap_or_else(|e| panic!("query: {e}"))
+}
+
+/// A first import drops and rebuilds the resource indexes; rollback and commit both leave them in place.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_load_keeps_every_index() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let path = dir.path().join("steward.db");
+    let store = open(&path).await;
+    let indexes = resource_indexes(&path);
+    assert!(indexes.len() >= 6, "the schema declares the resource indexes: {indexes:?}");
+
+    let mut tx = store.begin_ingest().await.unwrap_or_else(|e| panic!("begin: {e}"));
+    tx.upsert_resources(sample().resources).await.unwrap_or_else(|e| panic!("upsert: {e}"));
+    let page = store.list_resources(&ResourceQuery::default()).await.unwrap_or_else(|e| panic!("read: {e}"));
+    assert_eq!(page.total, 0, "readers see the empty committed table during the bulk load");
+    tx.rollback().await.unwrap_or_else(|e| panic!("rollback: {e}"));
+    assert_eq!(resource_indexes(&path), indexes, "rollback restores the indexes");
+
+    load(&store, &sample()).await;
+    assert_eq!(resource_indexes(&path), indexes, "commit re-creates the indexes");
+    let query = ResourceQuery { limit: Some(4), ..Default::default() };
+    let page = store.list_resources(&query).await.unwrap_or_else(|e| panic!("read: {e}"));
+    assert_eq!((page.total, page.items.len()), (25, 4), "the bulk-loaded data is listed");
+}
