@@ -1001,11 +1001,12 @@ impl Plan {
             .collect()
     }
 
-    /// Audit records planned for one day (before duplicates), quieter at weekends.
+    /// Audit records planned for one day (before duplicates): quieter at weekends, with the
+    /// preset's figure as the average over a week.
     pub fn records_on(&self, day: NaiveDate) -> u64 {
         let jitter = 0.85 + 0.3 * unit(self.seed, tag::DAY, u64::from(day.num_days_from_ce().unsigned_abs()), 0);
         let weekend = matches!(day.weekday(), Weekday::Sat | Weekday::Sun);
-        let factor = if weekend { 0.3 } else { 1.0 };
+        let factor = if weekend { 0.5 } else { 1.2 };
         (self.records_per_day as f64 * jitter * factor).round() as u64
     }
 
