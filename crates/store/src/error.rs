@@ -14,7 +14,9 @@ pub enum StoreError {
     #[error("database migration {version} ({name}) failed: {reason}")]
     Migration { version: u32, name: String, reason: String },
 
-    #[error("the database schema is at version {found}, newer than this Steward understands ({known}); upgrade Steward")]
+    #[error(
+        "the database schema is at version {found}, newer than this Steward understands ({known}); upgrade Steward"
+    )]
     SchemaTooNew { found: u32, known: u32 },
 
     #[error("{what} '{id}' not found")]

@@ -72,8 +72,12 @@ pub trait Store: Send + Sync + 'static {
     // ---- usage ------------------------------------------------------------------------------
 
     /// Daily usage of one resource for the days in `[from, to]`, oldest first; days without use are absent.
-    async fn daily_usage(&self, resource_id: &str, from: chrono::NaiveDate, to: chrono::NaiveDate)
-    -> Result<Vec<DailyUsage>>;
+    async fn daily_usage(
+        &self,
+        resource_id: &str,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<Vec<DailyUsage>>;
 
     // ---- integrity --------------------------------------------------------------------------
 

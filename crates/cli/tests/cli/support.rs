@@ -74,6 +74,7 @@ pub fn spawn_serving(cmd: &mut Command) -> Served {
             }
             Err(_) => {
                 let _ = child.kill();
+                let _ = child.wait();
                 panic!("steward did not print the URL it serves; it printed: {lines:?}");
             }
         }
