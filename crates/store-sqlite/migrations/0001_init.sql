@@ -110,9 +110,11 @@ CREATE INDEX principals_by_upn ON principals (upn_key);
 -- `created_sort` and `modified_sort` are the negated dates with missing dates as the largest
 -- integer: "newest first, missing last, then id" becomes one ascending index and one row-value
 -- comparison for keyset paging.
+-- The uniqueness of `id` is a named index rather than a column constraint so that a bulk load
+-- (see bulk.rs in the crate) can drop it and build it once at commit.
 CREATE TABLE resources (
     rid                    INTEGER PRIMARY KEY,
-    id                     TEXT NOT NULL UNIQUE,
+    id                     TEXT NOT NULL,
     tenant_id              TEXT NOT NULL,
     environment_id         TEXT NOT NULL,
     platform               TEXT NOT NULL,
@@ -141,6 +143,7 @@ CREATE TABLE resources (
     first_seen             INTEGER NOT NULL,
     last_changed           INTEGER NOT NULL
 );
+CREATE UNIQUE INDEX resources_by_id ON resources (id);
 CREATE INDEX resources_by_name ON resources (name_key, id);
 CREATE INDEX resources_by_created ON resources (created_sort, id);
 CREATE INDEX resources_by_modified ON resources (modified_sort, id);

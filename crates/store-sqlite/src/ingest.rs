@@ -102,7 +102,7 @@ impl IngestTx for SqliteIngestTx {
             let rows: Vec<ResourceRow> = items.by_ref().take(RESOURCE_CHUNK).map(ResourceRow::new).collect();
             answers.push(self.send(move |conn, session, now| {
                 crate::bulk::defer_indexes_if_empty(conn, session)?;
-                write::resources(conn, &rows, now)
+                write::resources(conn, session, &rows, now)
             })?);
         }
         let mut counts = UpsertCounts::default();

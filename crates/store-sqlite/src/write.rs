@@ -3,7 +3,9 @@
 //! Every upsert first compares the stored `content_hash`: an unchanged record only has its
 //! `last_seen` refreshed, and child rows are rewritten only for added or changed records.
 
+use crate::bulk::BulkLoad;
 use crate::convert::{corrupt, day_number, desc_sort_key, millis, to_json};
+use crate::writer::Session;
 use rusqlite::types::ToSql;
 use rusqlite::{Connection, OptionalExtension, params};
 use steward_model::{
@@ -280,11 +282,15 @@ const RESOURCE_COLUMNS: &str = "id, tenant_id, environment_id, platform, kind, d
 const RESOURCE_VALUES: &str = "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, \
     ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27";
 
+/// The plain insert of a resource; the bulk load (no unique index on `id`) uses it as is.
+fn insert_sql() -> String {
+    format!("INSERT INTO resources ({RESOURCE_COLUMNS}, first_seen, last_changed) VALUES ({RESOURCE_VALUES}, ?27)")
+}
+
 /// The prepared statements of a resource upsert, taken from the connection's statement cache.
+/// None of them needs the unique index on `id`, which a bulk load drops (see bulk.rs).
 struct ResourceStatements<'c> {
-    find: rusqlite::CachedStatement<'c>,
     find_children: rusqlite::CachedStatement<'c>,
-    insert: rusqlite::CachedStatement<'c>,
     update: rusqlite::CachedStatement<'c>,
     seen: rusqlite::CachedStatement<'c>,
     insert_owner: rusqlite::CachedStatement<'c>,
@@ -293,16 +299,43 @@ struct ResourceStatements<'c> {
     delete_connector: rusqlite::CachedStatement<'c>,
 }
 
+/// The statements that find and insert by `id`, which need its unique index.
+struct KeyedStatements<'c> {
+    find: rusqlite::CachedStatement<'c>,
+    insert: rusqlite::CachedStatement<'c>,
+}
+
+impl<'c> KeyedStatements<'c> {
+    fn prepare(conn: &'c Connection) -> Result<Self, StoreError> {
+        let p = |sql: &str| conn.prepare_cached(sql).map_err(db("preparing the resource upsert statements"));
+        Ok(KeyedStatements {
+            find: p("SELECT rid, content_hash FROM resources WHERE id = ?1")?,
+            insert: p(&format!("{} ON CONFLICT (id) DO NOTHING", insert_sql()))?,
+        })
+    }
+
+    fn find(&mut self, id: &str) -> Result<Option<(i64, String)>, StoreError> {
+        self.find.query_row([id], |q| Ok((q.get(0)?, q.get(1)?))).optional().map_err(db("looking up a stored resource"))
+    }
+}
+
+fn insert_resource(
+    insert: &mut rusqlite::CachedStatement<'_>,
+    conn: &Connection,
+    row: &ResourceRow,
+    now: i64,
+) -> Result<Option<i64>, StoreError> {
+    let inserted = row
+        .with_values(now, |values| insert.execute(values))
+        .map_err(|e| StoreError::backend(format!("writing resource '{}'", row.resource.id), e))?;
+    Ok((inserted != 0).then(|| conn.last_insert_rowid()))
+}
+
 impl<'c> ResourceStatements<'c> {
     fn prepare(conn: &'c Connection) -> Result<Self, StoreError> {
         let p = |sql: &str| conn.prepare_cached(sql).map_err(db("preparing the resource upsert statements"));
         Ok(ResourceStatements {
-            find: p("SELECT rid, content_hash FROM resources WHERE id = ?1")?,
             find_children: p("SELECT owners, connection_references FROM resources WHERE rid = ?1")?,
-            insert: p(&format!(
-                "INSERT INTO resources ({RESOURCE_COLUMNS}, first_seen, last_changed) VALUES ({RESOURCE_VALUES}, ?27) \
-                 ON CONFLICT (id) DO NOTHING"
-            ))?,
             // `id` is not in the SET list: naming it would make SQLite rewrite its unique index.
             update: p(&format!(
                 "UPDATE resources SET ({}, last_changed) = ({}) WHERE rid = ?28",
@@ -317,21 +350,19 @@ impl<'c> ResourceStatements<'c> {
         })
     }
 
-    fn find(&mut self, id: &str) -> Result<Option<(i64, String)>, StoreError> {
-        self.find.query_row([id], |q| Ok((q.get(0)?, q.get(1)?))).optional().map_err(db("looking up a stored resource"))
-    }
-
     /// Insert when the id is new; `None` when it is already stored.
-    fn try_insert(&mut self, conn: &Connection, row: &ResourceRow, now: i64) -> Result<Option<i64>, StoreError> {
-        let inserted = row
-            .with_values(now, |values| self.insert.execute(values))
-            .map_err(|e| StoreError::backend(format!("writing resource '{}'", row.resource.id), e))?;
-        if inserted == 0 {
-            return Ok(None);
+    fn try_insert(
+        &mut self,
+        keyed: &mut KeyedStatements<'_>,
+        conn: &Connection,
+        row: &ResourceRow,
+        now: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        let rid = insert_resource(&mut keyed.insert, conn, row, now)?;
+        if let Some(rid) = rid {
+            self.write_children(row, rid)?;
         }
-        let rid = conn.last_insert_rowid();
-        self.write_children(row, rid)?;
-        Ok(Some(rid))
+        Ok(rid)
     }
 
     fn update(&mut self, row: &ResourceRow, rid: i64, now: i64) -> Result<(), StoreError> {
@@ -375,30 +406,35 @@ impl<'c> ResourceStatements<'c> {
         Ok(())
     }
 
+    /// Change or only mark as seen one resource stored as `rid` with content hash `hash`.
+    fn upsert_stored(&mut self, row: &ResourceRow, rid: i64, hash: &str, now: i64) -> Result<Outcome, StoreError> {
+        if hash == row.hash {
+            self.seen.execute(params![rid, now]).map_err(db("refreshing a resource's last_seen"))?;
+            Ok(Outcome::Unchanged)
+        } else {
+            self.update(row, rid, now)?;
+            Ok(Outcome::Changed)
+        }
+    }
+
     /// Add, change or only mark as seen one resource already known to be stored as `stored`.
     fn upsert_known(
         &mut self,
+        keyed: &mut KeyedStatements<'_>,
         row: &ResourceRow,
         stored: Option<(i64, String)>,
         conn: &Connection,
         now: i64,
     ) -> Result<Outcome, StoreError> {
         match stored {
-            None => match self.try_insert(conn, row, now)? {
+            None => match self.try_insert(keyed, conn, row, now)? {
                 Some(_) => Ok(Outcome::Added),
                 None => Err(StoreError::backend(
                     format!("writing resource '{}'", row.resource.id),
                     rusqlite::Error::QueryReturnedNoRows,
                 )),
             },
-            Some((rid, hash)) if hash == row.hash => {
-                self.seen.execute(params![rid, now]).map_err(db("refreshing a resource's last_seen"))?;
-                Ok(Outcome::Unchanged)
-            }
-            Some((rid, _)) => {
-                self.update(row, rid, now)?;
-                Ok(Outcome::Changed)
-            }
+            Some((rid, hash)) => self.upsert_stored(row, rid, &hash, now),
         }
     }
 }
@@ -442,29 +478,83 @@ impl ResourceRow {
     }
 }
 
-pub fn resources(conn: &Connection, rows: &[ResourceRow], now: i64) -> Result<UpsertCounts, StoreError> {
+pub fn resources(
+    conn: &Connection,
+    session: &mut Session,
+    rows: &[ResourceRow],
+    now: i64,
+) -> Result<UpsertCounts, StoreError> {
+    if let Some(bulk) = &mut session.bulk {
+        return resources_bulk(conn, bulk, rows, now);
+    }
     let mut counts = UpsertCounts::default();
     let mut statements = ResourceStatements::prepare(conn)?;
+    let mut keyed = KeyedStatements::prepare(conn)?;
     // A chunk whose first resource is new is most likely a first import: insert straight away and
     // look up only the ids that turn out to exist, instead of looking up every id first.
     let mut insert_first = match rows.first() {
-        Some(first) => statements.find(&first.resource.id)?.is_none(),
+        Some(first) => keyed.find(&first.resource.id)?.is_none(),
         None => return Ok(counts),
     };
     for row in rows {
         let outcome = if insert_first {
-            match statements.try_insert(conn, row, now)? {
+            match statements.try_insert(&mut keyed, conn, row, now)? {
                 Some(_) => Outcome::Added,
                 None => {
                     // Mostly known ids from here on, probably: go back to looking up first.
                     insert_first = false;
-                    let stored = statements.find(&row.resource.id)?;
-                    statements.upsert_known(row, stored, conn, now)?
+                    let stored = keyed.find(&row.resource.id)?;
+                    statements.upsert_known(&mut keyed, row, stored, conn, now)?
                 }
             }
         } else {
-            let stored = statements.find(&row.resource.id)?;
-            statements.upsert_known(row, stored, conn, now)?
+            let stored = keyed.find(&row.resource.id)?;
+            statements.upsert_known(&mut keyed, row, stored, conn, now)?
+        };
+        tally(&mut counts, outcome);
+    }
+    Ok(counts)
+}
+
+/// Resources of a bulk load (see bulk.rs): the table held no resources when the session began and
+/// has no indexes until commit, so ids are checked against the session's own map and child rows
+/// are collected for commit.
+fn resources_bulk(
+    conn: &Connection,
+    bulk: &mut BulkLoad,
+    rows: &[ResourceRow],
+    now: i64,
+) -> Result<UpsertCounts, StoreError> {
+    let mut counts = UpsertCounts::default();
+    let mut insert = conn.prepare_cached(&insert_sql()).map_err(db("preparing the resource insert"))?;
+    for row in rows {
+        let outcome = match bulk.ids.get(row.resource.id.as_str()) {
+            None => {
+                let rid = insert_resource(&mut insert, conn, row, now)?.ok_or_else(|| {
+                    StoreError::backend(
+                        format!("writing resource '{}'", row.resource.id),
+                        rusqlite::Error::QueryReturnedNoRows,
+                    )
+                })?;
+                bulk.ids.insert(row.resource.id.as_str().into(), rid);
+                for owner in &row.resource.owners {
+                    bulk.add_owner(&owner.principal_id, rid, owner.role);
+                }
+                for reference in &row.resource.connection_references {
+                    bulk.add_connector(&reference.connector_id, rid);
+                }
+                Outcome::Added
+            }
+            Some(&rid) => {
+                // Written earlier in this transaction. Rare: take the ordinary path, with this
+                // session's child rows in their tables so that a change can replace them.
+                bulk.flush_children(conn)?;
+                let hash: String = conn
+                    .prepare_cached("SELECT content_hash FROM resources WHERE rid = ?1")
+                    .and_then(|mut s| s.query_row([rid], |q| q.get(0)))
+                    .map_err(db("looking up a resource written earlier in this import"))?;
+                ResourceStatements::prepare(conn)?.upsert_stored(row, rid, &hash, now)?
+            }
         };
         tally(&mut counts, outcome);
     }

@@ -32,6 +32,8 @@ pub struct Session {
     pub bulk_checked: bool,
     /// `CREATE INDEX` statements to run before commit, for indexes dropped for a bulk load.
     pub deferred_indexes: Vec<String>,
+    /// Set while this session bulk-loads an empty resource table.
+    pub bulk: Option<crate::bulk::BulkLoad>,
 }
 
 pub fn closed() -> StoreError {
@@ -117,7 +119,7 @@ fn serve_session(
                             "an earlier write in this transaction failed ({reason}); nothing was committed, run the import again"
                         )))
                     }
-                    None => crate::bulk::rebuild_indexes(conn, &mut session)
+                    None => crate::bulk::finish(conn, &mut session)
                         .and_then(|()| {
                             conn.execute_batch("COMMIT")
                                 .map_err(|e| StoreError::backend("committing the ingest transaction", e))
