@@ -159,3 +159,33 @@ async fn bulk_load_keeps_every_index() {
     let page = store.list_resources(&query).await.unwrap_or_else(|e| panic!("read: {e}"));
     assert_eq!((page.total, page.items.len()), (25, 4), "the bulk-loaded data is listed");
 }
+
+/// A first import (bulk load, owners collected until commit) that writes a resource twice with
+/// different owners must leave only the second owners in the owner filter.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resource_rewritten_during_a_first_import_keeps_only_its_new_owners() {
+    use steward_store::conformance::owner;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let store = open(&dir.path().join("steward.db")).await;
+    let mut first = resource("t1", "e1", "r1", ResourceKind::CanvasApp, "App");
+    first.owners = vec![owner("p-old")];
+    let mut second = first.clone();
+    second.owners = vec![owner("p-new")];
+    let other = resource("t1", "e1", "r2", ResourceKind::CanvasApp, "Other");
+    let mut tx = store.begin_ingest().await.unwrap_or_else(|e| panic!("begin: {e}"));
+    tx.upsert_resources(vec![first, other]).await.unwrap_or_else(|e| panic!("first write: {e}"));
+    let counts = tx.upsert_resources(vec![second]).await.unwrap_or_else(|e| panic!("second write: {e}"));
+    assert_eq!(counts.changed, 1);
+    tx.commit().await.unwrap_or_else(|e| panic!("commit: {e}"));
+    let ids = |owner: &str| {
+        let store = store.clone();
+        let query = ResourceQuery { owner: Some(owner.into()), ..Default::default() };
+        async move {
+            let page = store.list_resources(&query).await.unwrap_or_else(|e| panic!("list: {e}"));
+            page.items.into_iter().map(|r| r.id).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(ids("p-new").await, vec!["r1".to_string()]);
+    assert!(ids("p-old").await.is_empty(), "the replaced owner is gone");
+    assert_eq!(store.get_resource("r1").await.ok().flatten().map(|r| r.owners), Some(vec![owner("p-new")]));
+}
