@@ -89,6 +89,15 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             figures.records as f64 / figures.total_time.as_secs_f64().max(1e-9),
             peak.map(rss::mib).unwrap_or_else(|| "unknown".into()),
         );
+        // The daily case: a sync that finds almost everything unchanged.
+        let again = ingest_stream(store.as_ref(), &opts, args.batch_size).await?;
+        println!(
+            "{:<8} {:>9} resources unchanged re-sync in {:>7.2?} = {:>9.0} resources/s",
+            store.backend(),
+            again.resources,
+            again.resource_time,
+            again.resources as f64 / again.resource_time.as_secs_f64().max(1e-9),
+        );
         if let Some(pg) = postgres
             && let Err(err) = pg.drop_schema().await
         {
