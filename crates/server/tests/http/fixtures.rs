@@ -4,9 +4,9 @@
 use chrono::{Days, Duration, TimeZone, Utc};
 use steward_model::{
     ConnectionReference, ConnectorTier, Environment, EnvironmentType, Governance, ImpactLevel, Owner, Principal,
-    PrincipalKind, Resource, ResourceKind, ResourceState, Share, ShareRole, ShareTarget, Tenant, Timestamp, UsageEvent,
-    UsageKind,
+    Resource, ResourceKind, Share, ShareRole, ShareTarget, Tenant, Timestamp, UsageEvent, UsageKind,
 };
+use steward_store::conformance;
 
 pub const TENANT: &str = "t-contoso";
 pub const OTHER_TENANT: &str = "t-fabrikam";
@@ -39,71 +39,37 @@ fn day(n: u64) -> Timestamp {
     base + Duration::days(n as i64)
 }
 
+/// The shared conformance builders give every field a value; these fixtures change only what
+/// the HTTP tests look at, so a new model field needs one default in one place.
 pub fn environment(tenant: &str, id: &str, name: &str, kind: EnvironmentType) -> Environment {
     Environment {
-        id: id.into(),
-        tenant_id: tenant.into(),
-        platform: steward_model::POWER_PLATFORM.into(),
         display_name: name.into(),
-        description: None,
         environment_type: kind,
-        region: Some("europe".into()),
         managed: kind == EnvironmentType::Production,
         has_dataverse: kind != EnvironmentType::Default,
         dataverse_url: None,
-        environment_group: None,
-        business_area: None,
-        state: Some("Enabled".into()),
         created_at: Some(day(0)),
-        modified_at: None,
-        created_by: None,
-        capacity: vec![],
-        addons: vec![],
-        deleted_at: None,
+        ..conformance::environment(tenant, id)
     }
 }
 
 pub fn principal(tenant: &str, id: &str, name: &str, department: &str, enabled: bool) -> Principal {
     let login = name.split(' ').next().unwrap_or(name).to_lowercase();
     Principal {
-        id: id.into(),
-        tenant_id: tenant.into(),
-        kind: PrincipalKind::User,
         display_name: name.into(),
-        upn: Some(format!("{login}@contoso.example")),
         department: Some(department.into()),
-        country: Some("NL".into()),
-        job_title: None,
-        manager_id: None,
         enabled,
-        deleted_at: None,
+        ..conformance::principal(tenant, id, &format!("{login}@contoso.example"))
     }
 }
 
 pub fn resource(tenant: &str, environment: &str, id: &str, kind: ResourceKind, name: &str, owner: &str) -> Resource {
     Resource {
-        id: id.into(),
-        tenant_id: tenant.into(),
-        environment_id: environment.into(),
-        platform: steward_model::POWER_PLATFORM.into(),
-        kind,
-        display_name: name.into(),
-        description: None,
-        state: ResourceState::Active,
         created_at: Some(day(0)),
         modified_at: Some(day(1)),
-        published_at: None,
         created_by: Some(owner.into()),
         owners: vec![Owner { principal_id: owner.into(), role: ShareRole::Owner }],
-        sharing: vec![],
-        shared_users: 0,
-        shared_groups: 0,
-        shared_with_everyone: false,
-        connection_references: vec![],
-        solution_id: None,
-        quarantined: false,
-        attributes: serde_json::Map::new(),
-        deleted_at: None,
+        ..conformance::resource(tenant, environment, id, kind, name)
     }
 }
 
