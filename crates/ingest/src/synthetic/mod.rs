@@ -371,6 +371,10 @@ fn write_usage(plan: &Plan, sink: &mut Sink, counts: &mut Counts, progress: &dyn
 }
 
 /// The same inventory as [`generate`] writes, normalised, as a stream (no files, no usage).
+///
+/// Records come grouped by type with parents first (the tenant, environments, connectors, data
+/// policies, principals, then resources), so a caller that writes them in batches never writes a
+/// resource before the environment and principals it refers to.
 pub fn stream_tenant(opts: &GenerateOptions) -> impl Iterator<Item = TenantItem> + use<> {
     let plan = Arc::new(Plan::new(opts));
     let tenant_id = plan.tenant.id.clone();
