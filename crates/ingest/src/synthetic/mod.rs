@@ -5,6 +5,7 @@
 //! users and resources are pure functions of their index, and audit blobs are written record
 //! by record. See `docs/synthetic-tenant.md` for presets and shapes.
 
+mod facade;
 mod names;
 mod plan;
 mod seed;
@@ -15,12 +16,16 @@ use crate::dump::manifest::{self, Counts, Manifest, ManifestTenant};
 use crate::powerplatform::normalize;
 use crate::powerplatform::wire::bap;
 use crate::{IngestError, Progress};
-use plan::{Plan, WireResource};
+use plan::Plan;
 use serde::Serialize;
 use std::path::Path;
 use std::sync::Arc;
 use steward_model::{Connector, DataPolicy, Environment, Principal, Resource, ResourceKind, Tenant};
 use write::{Envelope, Pager, Sink};
+
+pub use facade::{ResourceSummary, SyntheticEnvironment, SyntheticTenant};
+pub use plan::WireResource;
+pub use usage::Day;
 
 /// Size of the synthetic tenant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -121,11 +126,16 @@ pub(crate) struct BusinessArea {
     pub business_area: String,
 }
 
-const ENVIRONMENT_PAGE: usize = 100;
-const CONNECTOR_PAGE: usize = 250;
-const RESOURCE_PAGE: usize = 250;
-const USER_PAGE: usize = 999;
-const USER_SELECT: &str = "id,displayName,userPrincipalName,mail,department,country,jobTitle,accountEnabled";
+/// Items per page of the environment list, as the BAP admin API pages it.
+pub const ENVIRONMENT_PAGE: usize = 100;
+/// Items per page of the connector catalogue.
+pub const CONNECTOR_PAGE: usize = 250;
+/// Items per page of app, flow, bot and desktop-flow lists (`$top=250`).
+pub const RESOURCE_PAGE: usize = 250;
+/// Items per page of the Graph user list (`$top=999`).
+pub const USER_PAGE: usize = 999;
+/// The Graph `$select` the dump's user pages answer.
+pub const USER_SELECT: &str = "id,displayName,userPrincipalName,mail,department,country,jobTitle,accountEnabled";
 
 /// Write a synthetic tenant into `out_dir`, which must be empty or not exist yet.
 pub fn generate(

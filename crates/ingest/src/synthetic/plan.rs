@@ -116,8 +116,9 @@ pub(crate) struct UserPlan {
     pub manager: Option<u64>,
 }
 
-/// One generated resource in its wire form.
-pub(crate) enum WireResource {
+/// One generated resource in its wire form: what the list API of its kind returns for it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WireResource {
     App(Box<powerapps::App>),
     Flow(Box<flow::Flow>),
     DesktopFlow(Box<dataverse::Workflow>),
@@ -486,7 +487,7 @@ impl Plan {
     }
 
     /// Creation and last modification of a resource.
-    fn resource_times(&self, g: u64, env: &EnvPlan, r: &mut ChaCha8Rng) -> (Timestamp, Timestamp) {
+    pub(super) fn resource_times(&self, g: u64, env: &EnvPlan, r: &mut ChaCha8Rng) -> (Timestamp, Timestamp) {
         let window = day_start(self.window_start);
         match self.created_day(g, env) {
             Some(day) => {

@@ -16,7 +16,9 @@ use steward_model::{ResourceKind, Timestamp};
 const BLOB_TARGET: u64 = 4_000;
 const DUPLICATE_SHARE: f64 = 0.01;
 
-pub(crate) struct Day {
+/// One day of the audit feed: how many records and content blobs it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Day {
     /// Index from the window start.
     pub index: u64,
     pub date: NaiveDate,
