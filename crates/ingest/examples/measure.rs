@@ -136,6 +136,9 @@ mod null {
         async fn content_digest(&self) -> Result<String> {
             none()
         }
+        async fn get_sync_state(&self, _: &str) -> Result<Option<serde_json::Value>> {
+            Ok(None)
+        }
     }
 
     struct NullTx;
@@ -162,6 +165,23 @@ mod null {
         }
         async fn insert_usage_events(&mut self, items: Vec<UsageEvent>) -> Result<u64> {
             Ok(items.len() as u64)
+        }
+        async fn put_sync_state(&mut self, _: &str, _: serde_json::Value) -> Result<()> {
+            Ok(())
+        }
+        async fn record_listing_seen(&mut self, _: &str, _: Vec<String>) -> Result<()> {
+            Ok(())
+        }
+        async fn complete_listing(
+            &mut self,
+            _: &str,
+            _: &steward_store::ListingScope,
+            _: steward_model::Timestamp,
+        ) -> Result<steward_store::Deletions> {
+            Ok(Default::default())
+        }
+        async fn abandon_listing(&mut self, _: &str) -> Result<()> {
+            Ok(())
         }
         async fn commit(self: Box<Self>) -> Result<()> {
             Ok(())

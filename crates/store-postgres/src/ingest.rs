@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use deadpool_postgres::{Object, Pool};
 use std::collections::{HashMap, HashSet};
 use steward_model::{Connector, DataPolicy, Environment, Principal, Resource, Tenant, UsageEvent};
-use steward_store::{IngestTx, Result, StoreError, UpsertCounts, content_hash};
+use steward_store::{Deletions, IngestTx, ListingScope, Result, StoreError, UpsertCounts, content_hash};
 use tokio_postgres::types::{Json, ToSql};
 
 /// Rows per statement. Large enough that round trips vanish against the work, small enough
@@ -561,6 +561,31 @@ impl IngestTx for PgIngestTx {
 
     async fn insert_usage_events(&mut self, items: Vec<UsageEvent>) -> Result<u64> {
         let result = insert_usage_events(self.client()?, items).await;
+        self.note(result)
+    }
+
+    async fn put_sync_state(&mut self, key: &str, value: serde_json::Value) -> Result<()> {
+        let result = crate::sync::put_state(self.client()?, key, value).await;
+        self.note(result)
+    }
+
+    async fn record_listing_seen(&mut self, listing: &str, ids: Vec<String>) -> Result<()> {
+        let result = crate::sync::record_seen(self.client()?, listing, ids).await;
+        self.note(result)
+    }
+
+    async fn complete_listing(
+        &mut self,
+        listing: &str,
+        scope: &ListingScope,
+        at: steward_model::Timestamp,
+    ) -> Result<Deletions> {
+        let result = crate::sync::complete(self.client()?, listing, scope, at).await;
+        self.note(result)
+    }
+
+    async fn abandon_listing(&mut self, listing: &str) -> Result<()> {
+        let result = crate::sync::abandon(self.client()?, listing).await;
         self.note(result)
     }
 

@@ -15,6 +15,7 @@ mod ingest;
 mod migrate;
 mod read;
 mod rows;
+mod sync;
 
 use async_trait::async_trait;
 use deadpool_postgres::Pool;
@@ -153,5 +154,9 @@ impl Store for PostgresStore {
 
     async fn content_digest(&self) -> Result<String> {
         digest::content_digest(&self.pool).await
+    }
+
+    async fn get_sync_state(&self, key: &str) -> Result<Option<serde_json::Value>> {
+        sync::get_state(&self.pool, key).await
     }
 }

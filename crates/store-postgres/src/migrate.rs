@@ -11,11 +11,13 @@ struct Migration {
 }
 
 /// In order; a version is never edited once released, only followed by a new one.
-const MIGRATIONS: &[Migration] =
-    &[Migration { version: 1, name: "init", sql: include_str!("../migrations/0001_init.sql") }];
+const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, name: "init", sql: include_str!("../migrations/0001_init.sql") },
+    Migration { version: 2, name: "sync", sql: include_str!("../migrations/0002_sync.sql") },
+];
 
 /// The schema version this binary brings the database to.
-pub const LATEST_VERSION: u32 = 1;
+pub const LATEST_VERSION: u32 = 2;
 
 /// Apply every migration the database lacks, in one transaction. Replicas starting together
 /// queue on a transaction-scoped advisory lock (keyed by schema), so the second one finds the

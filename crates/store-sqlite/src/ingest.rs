@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use rusqlite::Connection;
 use std::sync::mpsc;
 use steward_model::{Connector, DataPolicy, Environment, Principal, Resource, Tenant, UsageEvent};
-use steward_store::{IngestTx, Result, StoreError, UpsertCounts};
+use steward_store::{Deletions, IngestTx, ListingScope, Result, StoreError, UpsertCounts};
 use tokio::sync::oneshot;
 
 /// Resources per message to the writer thread. Small enough that preparing the next chunk
@@ -123,6 +123,31 @@ impl IngestTx for SqliteIngestTx {
 
     async fn insert_usage_events(&mut self, items: Vec<UsageEvent>) -> Result<u64> {
         self.run(move |conn, _| write::usage_events(conn, &items)).await
+    }
+
+    async fn put_sync_state(&mut self, key: &str, value: serde_json::Value) -> Result<()> {
+        let key = key.to_string();
+        self.run(move |conn, now| crate::sync::put_state(conn, &key, &value, now)).await
+    }
+
+    async fn record_listing_seen(&mut self, listing: &str, ids: Vec<String>) -> Result<()> {
+        let listing = listing.to_string();
+        self.run(move |conn, _| crate::sync::record_seen(conn, &listing, &ids)).await
+    }
+
+    async fn complete_listing(
+        &mut self,
+        listing: &str,
+        scope: &ListingScope,
+        at: steward_model::Timestamp,
+    ) -> Result<Deletions> {
+        let (listing, scope) = (listing.to_string(), scope.clone());
+        self.run(move |conn, _| crate::sync::complete(conn, &listing, &scope, at)).await
+    }
+
+    async fn abandon_listing(&mut self, listing: &str) -> Result<()> {
+        let listing = listing.to_string();
+        self.run(move |conn, _| crate::sync::abandon(conn, &listing)).await
     }
 
     async fn commit(mut self: Box<Self>) -> Result<()> {

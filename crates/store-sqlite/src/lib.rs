@@ -22,6 +22,7 @@ mod location;
 mod migrate;
 mod overview;
 mod read;
+mod sync;
 mod write;
 mod writer;
 
@@ -214,5 +215,10 @@ impl Store for SqliteStore {
 
     async fn content_digest(&self) -> Result<String> {
         self.read(digest::content_digest).await
+    }
+
+    async fn get_sync_state(&self, key: &str) -> Result<Option<serde_json::Value>> {
+        let key = key.to_string();
+        self.read(move |conn| sync::get_state(conn, &key)).await
     }
 }

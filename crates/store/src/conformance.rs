@@ -30,12 +30,14 @@
 mod cases_digest;
 mod cases_inventory;
 mod cases_lists;
+mod cases_sync;
 mod cases_usage;
 mod fixtures;
 
 pub use cases_digest::*;
 pub use cases_inventory::*;
 pub use cases_lists::*;
+pub use cases_sync::*;
 pub use cases_usage::*;
 pub use fixtures::*;
 
@@ -147,6 +149,11 @@ macro_rules! conformance_tests {
             case_overview,
             case_digest_detects_changes,
             case_digest_matches_definition,
+            case_sync_state_commits_with_data,
+            case_complete_listing_deletes_unseen_in_scope,
+            case_deleted_resource_reappears,
+            case_abandoned_or_rolled_back_listing_deletes_nothing,
+            case_environment_listing_deletes_environment_and_resources,
         );
         $crate::conformance_tests!(@pair $make;
             case_digest_independent_of_insertion_order,

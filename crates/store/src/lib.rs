@@ -12,6 +12,7 @@
 mod cursor;
 mod error;
 mod query;
+mod sync;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -19,6 +20,7 @@ pub mod conformance;
 pub use cursor::Cursor;
 pub use error::{Result, StoreError};
 pub use query::*;
+pub use sync::{Deletions, ListingScope};
 
 use async_trait::async_trait;
 use steward_model::{
@@ -85,6 +87,11 @@ pub trait Store: Send + Sync + 'static {
     /// of bookkeeping columns (first seen, last seen). Two stores holding the same data give
     /// the same digest; used to prove that interrupted and uninterrupted runs converge.
     async fn content_digest(&self) -> Result<String>;
+
+    // ---- sync bookkeeping ---------------------------------------------------------------------
+
+    /// The state a sync engine saved under `key` with [`IngestTx::put_sync_state`], if any.
+    async fn get_sync_state(&self, key: &str) -> Result<Option<serde_json::Value>>;
 }
 
 /// One write transaction. Dropping it without [`IngestTx::commit`] rolls back.
@@ -104,6 +111,28 @@ pub trait IngestTx: Send {
     /// and bring the daily rollups of the touched resource-days up to date.
     /// Returns how many events were new.
     async fn insert_usage_events(&mut self, items: Vec<UsageEvent>) -> Result<u64>;
+
+    /// Save a sync engine's state (checkpoint, watermarks) under `key`, replacing what was
+    /// there. It commits with this transaction's data, so the two never disagree.
+    async fn put_sync_state(&mut self, key: &str, value: serde_json::Value) -> Result<()>;
+
+    /// Remember that the listing named `listing` saw these ids (environment or resource ids,
+    /// as the scope says). Repeats are harmless.
+    async fn record_listing_seen(&mut self, listing: &str, ids: Vec<String>) -> Result<()>;
+
+    /// The listing named `listing` walked its collection to the end: mark deleted, as of `at`,
+    /// every live record in `scope` it did not see, then forget what it saw. Call it only after
+    /// a complete, successful walk; this is the one place ingestion deletes anything.
+    async fn complete_listing(
+        &mut self,
+        listing: &str,
+        scope: &ListingScope,
+        at: steward_model::Timestamp,
+    ) -> Result<Deletions>;
+
+    /// Forget what the listing named `listing` saw, without deleting anything (a walk that
+    /// failed, or a `--full` run starting over).
+    async fn abandon_listing(&mut self, listing: &str) -> Result<()>;
 
     async fn commit(self: Box<Self>) -> Result<()>;
     async fn rollback(self: Box<Self>) -> Result<()>;
