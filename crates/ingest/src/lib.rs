@@ -6,9 +6,12 @@
 //!   that parses here parses everywhere.
 //! - [`synthetic`]: a deterministic synthetic tenant written in those exact wire formats.
 //! - [`dump`]: imports such a directory ("tenant dump") into a store in one transaction.
+//! - [`files`]: imports usage and inventory from files: Purview audit-log exports, CoE Starter
+//!   Kit table exports, and Steward's own format for other low-code platforms.
 
 pub mod dump;
 mod error;
+pub mod files;
 pub mod powerplatform;
 pub mod progress;
 pub mod synthetic;

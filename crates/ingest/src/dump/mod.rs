@@ -9,7 +9,7 @@ pub mod manifest;
 pub(crate) mod reader;
 
 use crate::{IngestError, Progress};
-use reader::Batch;
+pub(crate) use reader::Batch;
 use serde::Serialize;
 use std::path::Path;
 use steward_store::{IngestTx, Store, UpsertCounts};
@@ -52,16 +52,33 @@ pub async fn import_dir(
     progress: &dyn Progress,
 ) -> Result<ImportReport, IngestError> {
     let manifest = manifest::read(dir)?;
-    let mut tx = store.begin_ingest().await.map_err(|e| IngestError::store("starting the import transaction", e))?;
-    let (sender, mut receiver) = mpsc::channel(CHANNEL_DEPTH);
-    let reader_manifest = manifest.clone();
+    let counts = manifest.counts.clone();
     let reader_dir = dir.to_path_buf();
     let batch_size = opts.batch_size;
+    run_import(store, Some(&counts), progress, move |sender| reader::run(reader_dir, manifest, batch_size, sender))
+        .await
+}
+
+/// The import pipeline shared by every file source: `read` runs on a blocking thread and
+/// sends batches (ending with [`Batch::Done`]) while this task writes them through one
+/// transaction, committed only when the reader finished without error. `totals` sizes the
+/// progress stages when the source knows its counts in advance.
+pub(crate) async fn run_import<R>(
+    store: &dyn Store,
+    totals: Option<&manifest::Counts>,
+    progress: &dyn Progress,
+    read: R,
+) -> Result<ImportReport, IngestError>
+where
+    R: FnOnce(mpsc::Sender<Result<Batch, IngestError>>) + Send + 'static,
+{
+    let mut tx = store.begin_ingest().await.map_err(|e| IngestError::store("starting the import transaction", e))?;
+    let (sender, mut receiver) = mpsc::channel(CHANNEL_DEPTH);
     // Dropping the handle detaches the thread; it stops at its next send once the receiver is gone.
-    let _reader = tokio::task::spawn_blocking(move || reader::run(reader_dir, reader_manifest, batch_size, sender));
+    let _reader = tokio::task::spawn_blocking(move || read(sender));
 
     let mut report = ImportReport::default();
-    let outcome = write_batches(tx.as_mut(), &mut receiver, &manifest, progress, &mut report).await;
+    let outcome = write_batches(tx.as_mut(), &mut receiver, totals, progress, &mut report).await;
     drop(receiver);
     progress.finish();
     match outcome {
@@ -81,16 +98,15 @@ pub async fn import_dir(
 async fn write_batches(
     tx: &mut dyn IngestTx,
     receiver: &mut mpsc::Receiver<Result<Batch, IngestError>>,
-    manifest: &manifest::Manifest,
+    counts: Option<&manifest::Counts>,
     progress: &dyn Progress,
     report: &mut ImportReport,
 ) -> Result<(), IngestError> {
-    let counts = &manifest.counts;
     let mut stage = "";
-    let mut enter = |name: &'static str, total: u64| {
+    let mut enter = |name: &'static str, total: Option<u64>| {
         if stage != name {
             stage = name;
-            progress.stage(name, Some(total));
+            progress.stage(name, total);
         }
     };
     while let Some(message) = receiver.recv().await {
@@ -100,42 +116,42 @@ async fn write_batches(
                     tx.upsert_tenants(items).await.map_err(|e| IngestError::store("writing the tenant", e))?;
             }
             Batch::Environments(items) => {
-                enter("environments", counts.environments);
+                enter("environments", counts.map(|c| c.environments));
                 let n = items.len() as u64;
                 report.environments +=
                     tx.upsert_environments(items).await.map_err(|e| IngestError::store("writing environments", e))?;
                 progress.advance(n);
             }
             Batch::Connectors(items) => {
-                enter("connectors", counts.connectors);
+                enter("connectors", counts.map(|c| c.connectors));
                 let n = items.len() as u64;
                 report.connectors +=
                     tx.upsert_connectors(items).await.map_err(|e| IngestError::store("writing connectors", e))?;
                 progress.advance(n);
             }
             Batch::DataPolicies(items) => {
-                enter("data policies", counts.data_policies);
+                enter("data policies", counts.map(|c| c.data_policies));
                 let n = items.len() as u64;
                 report.data_policies +=
                     tx.upsert_data_policies(items).await.map_err(|e| IngestError::store("writing data policies", e))?;
                 progress.advance(n);
             }
             Batch::Principals(items) => {
-                enter("users", counts.principals);
+                enter("users", counts.map(|c| c.principals));
                 let n = items.len() as u64;
                 report.principals +=
                     tx.upsert_principals(items).await.map_err(|e| IngestError::store("writing users", e))?;
                 progress.advance(n);
             }
             Batch::Resources(items) => {
-                enter("resources", counts.resources);
+                enter("resources", counts.map(|c| c.resources));
                 let n = items.len() as u64;
                 report.resources +=
                     tx.upsert_resources(items).await.map_err(|e| IngestError::store("writing resources", e))?;
                 progress.advance(n);
             }
             Batch::Usage(items) => {
-                enter("audit records", counts.audit_records);
+                enter("audit records", counts.map(|c| c.audit_records));
                 let n = items.len() as u64;
                 report.usage_events_read += n;
                 report.usage_events_new +=
