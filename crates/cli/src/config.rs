@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use serde::Deserialize;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The default database: an embedded SQLite file in the working directory's data folder.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://steward-data/steward.db";
@@ -14,10 +14,27 @@ pub struct Config {
     pub database: DatabaseConfig,
     #[serde(default)]
     pub server: ServerConfig,
-    /// Sources are read by `steward sync` (a later command); accepted here so one file serves all.
+    /// `[[sources]]`, read by `steward sync`; each is checked by its own connector's settings type.
     #[serde(default)]
-    #[expect(dead_code, reason = "read by `steward sync`, which the connector issue adds")]
     pub sources: Vec<toml::Value>,
+    /// The directory of the configuration file: relative secret and certificate files are
+    /// resolved from here.
+    #[serde(skip)]
+    pub base_dir: PathBuf,
+}
+
+/// A configured source, checked against its type's settings.
+#[derive(Debug)]
+pub enum Source {
+    PowerPlatform(steward_powerplatform::SourceSettings),
+}
+
+impl Source {
+    pub fn name(&self) -> &str {
+        match self {
+            Source::PowerPlatform(s) => &s.name,
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -47,7 +64,42 @@ impl Config {
             return Ok(Config::default());
         }
         let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        Self::parse(&text).with_context(|| format!("invalid configuration in {}", path.display()))
+        let mut config = Self::parse(&text).with_context(|| format!("invalid configuration in {}", path.display()))?;
+        config.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Ok(config)
+    }
+
+    /// Every `[[sources]]` entry, checked. Errors name the entry (by name or position) and the problem.
+    pub fn sources(&self) -> anyhow::Result<Vec<Source>> {
+        let mut out = Vec::with_capacity(self.sources.len());
+        for (i, value) in self.sources.iter().enumerate() {
+            let label = value
+                .get("name")
+                .and_then(toml::Value::as_str)
+                .map_or_else(|| format!("[[sources]] entry {}", i + 1), |n| format!("source `{n}`"));
+            match value.get("type").and_then(toml::Value::as_str) {
+                Some("powerplatform") => {
+                    let settings: steward_powerplatform::SourceSettings =
+                        value.clone().try_into().with_context(|| format!("{label} is not valid"))?;
+                    out.push(Source::PowerPlatform(settings));
+                }
+                Some(other) => anyhow::bail!(
+                    "{label}: unknown type `{other}`; the connector types are: powerplatform \
+                     (files from other platforms, Purview and the CoE Starter Kit are loaded with `steward import`)"
+                ),
+                None => anyhow::bail!("{label}: missing `type`; add type = \"powerplatform\""),
+            }
+        }
+        let mut names = std::collections::HashSet::new();
+        for s in &out {
+            if !names.insert(s.name()) {
+                anyhow::bail!(
+                    "two sources are named `{}`; names key each source's sync state, make them unique",
+                    s.name()
+                );
+            }
+        }
+        Ok(out)
     }
 
     pub fn parse(text: &str) -> anyhow::Result<Config> {
@@ -75,6 +127,29 @@ mod tests {
     fn unknown_keys_are_refused_with_their_name() {
         let err = Config::parse("[database]\nurll = \"x\"\n").unwrap_err();
         assert!(format!("{err:#}").contains("urll"), "{err:#}");
+    }
+
+    #[test]
+    fn sources_are_checked_by_type() {
+        let c = Config::parse(
+            "[[sources]]\ntype = \"powerplatform\"\nname = \"contoso\"\ntenant_id = \"t\"\nclient_id = \"c\"\n\
+             client_secret = { env = \"X\" }\n[sources.endpoints]\nbap = \"http://127.0.0.1:1\"\n",
+        )
+        .unwrap();
+        let sources = c.sources().unwrap();
+        assert_eq!(sources.len(), 1);
+        assert_eq!(sources[0].name(), "contoso");
+
+        let c = Config::parse("[[sources]]\ntype = \"appian\"\nname = \"a\"\n").unwrap();
+        let err = format!("{:#}", c.sources().unwrap_err());
+        assert!(err.contains("source `a`") && err.contains("unknown type `appian`"), "{err}");
+
+        let c = Config::parse(
+            "[[sources]]\ntype = \"powerplatform\"\nname = \"b\"\ntenant_id = \"t\"\nclient_id = \"c\"\nbogus = 1\n",
+        )
+        .unwrap();
+        let err = format!("{:#}", c.sources().unwrap_err());
+        assert!(err.contains("source `b`") && err.contains("bogus"), "{err}");
     }
 
     #[test]

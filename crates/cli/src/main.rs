@@ -39,6 +39,8 @@ enum Command {
     Import(commands::import::Args),
     /// Create or upgrade the database schema.
     Migrate,
+    /// Inventory every configured source (`[[sources]]` in steward.toml) and read its usage feed.
+    Sync(commands::sync::Args),
     /// Serve the web UI and the REST API.
     Serve(commands::serve::Args),
     /// Measure Steward's speed and memory; prints figures for BENCHMARKS.md.
@@ -73,6 +75,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Generate(args) => commands::generate::run(args),
         Command::Import(args) => commands::import::run(args, &config::database_url(db_url)).await,
         Command::Migrate => commands::migrate::run(&config::database_url(db_url)).await,
+        Command::Sync(args) => commands::sync::run(args, &config, &config::database_url(db_url)).await,
         Command::Serve(args) => commands::serve::run(args, &config::database_url(db_url), &config).await,
         Command::Bench(cmd) => bench::run(cmd).await,
     }
