@@ -149,6 +149,8 @@ impl TokenCache {
             other => return other,
         };
         let code = code.unwrap_or_else(|| "unknown_error".to_string());
+        // The detail repeats the code in front of the message; the failure has a field for each.
+        let detail = detail.strip_prefix(&format!("{code}: ")).map(str::to_string).unwrap_or(detail);
         let hint = hint_for(&code, &detail);
         self.auth_error(audience, status, &code, detail, hint)
     }

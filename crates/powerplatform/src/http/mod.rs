@@ -15,7 +15,7 @@ pub use stats::{ClientStats, Stats};
 use crate::error::{ApiError, ErrorBody};
 use crate::secret::Secret;
 use crate::urls;
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use stats::{Counter, Hosts};
@@ -219,8 +219,9 @@ impl Http {
             builder = builder.bearer_auth(token.expose());
         }
         builder = match &req.body {
-            // An explicit empty body sends `Content-Length: 0`, which some servers require on POST.
-            Body::Empty => builder.body(Vec::new()),
+            Body::Empty if req.method == Method::GET => builder,
+            // Some servers refuse a POST without `Content-Length` (411); an empty body alone does not send it.
+            Body::Empty => builder.header(CONTENT_LENGTH, "0").body(Vec::new()),
             Body::Json(value) => builder.json(value),
             Body::Form(form) => {
                 builder.header(CONTENT_TYPE, "application/x-www-form-urlencoded").body(form.expose().to_owned())
