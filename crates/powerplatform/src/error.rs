@@ -127,7 +127,7 @@ impl ApiError {
     pub fn is_permission(&self) -> bool {
         match self {
             Self::Unauthorized { .. } | Self::Forbidden { .. } => true,
-            Self::Auth(failure) => (400..500).contains(&failure.status),
+            Self::Auth(failure) => (400..500).contains(&failure.status) && !matches!(failure.status, 408 | 429),
             _ => false,
         }
     }

@@ -33,6 +33,9 @@ struct Slot {
     current: Mutex<Option<CachedToken>>,
     /// Held by the caller that refreshes, so that only one token request per audience is in flight.
     refresh: tokio::sync::Mutex<()>,
+    /// The last refresh failure and when it ended: callers that queued behind a failed
+    /// refresh share its error instead of each asking Entra ID again (and retrying again).
+    failure: Mutex<Option<(Instant, ApiError)>>,
 }
 
 impl Slot {
@@ -65,15 +68,28 @@ impl TokenCache {
         if let Some(token) = slot.fresh() {
             return Ok(token);
         }
+        let asked = Instant::now();
         let _refreshing = slot.refresh.lock().await;
-        // Whoever held the lock before us may have refreshed already.
+        // Whoever held the lock before us may have refreshed already, or failed to.
         if let Some(token) = slot.fresh() {
             return Ok(token);
         }
-        let fetched = self.request(http, audience).await?;
-        let token = fetched.token.clone();
-        *slot.current.lock().unwrap_or_else(PoisonError::into_inner) = Some(fetched);
-        Ok(token)
+        if let Some((at, error)) = slot.failure.lock().unwrap_or_else(PoisonError::into_inner).as_ref()
+            && *at >= asked
+        {
+            return Err(error.clone());
+        }
+        match self.request(http, audience).await {
+            Ok(fetched) => {
+                let token = fetched.token.clone();
+                *slot.current.lock().unwrap_or_else(PoisonError::into_inner) = Some(fetched);
+                Ok(token)
+            }
+            Err(error) => {
+                *slot.failure.lock().unwrap_or_else(PoisonError::into_inner) = Some((Instant::now(), error.clone()));
+                Err(error)
+            }
+        }
     }
 
     /// Drop `token` if it is still the cached one (a concurrent refresh may have replaced it).

@@ -83,8 +83,13 @@ pub(crate) struct Reply<T> {
 enum Outcome<T> {
     Done(Reply<T>),
     Final(ApiError),
+    /// A transport failure a retry cannot fix (a malformed request, a redirect loop).
+    FinalTransport(String),
     Unauthorized(ApiError),
-    Retry { reason: Reason, wait: Option<Duration> },
+    Retry {
+        reason: Reason,
+        wait: Option<Duration>,
+    },
 }
 
 /// A retryable failure, turned into an [`ApiError`] if it is the last attempt.
@@ -172,6 +177,10 @@ impl Http {
                     self.hosts.bump(&host, Counter::Failure);
                     return Err(error);
                 }
+                Outcome::FinalTransport(detail) => {
+                    self.hosts.bump(&host, Counter::Failure);
+                    return Err(Reason::Transport(detail).into_error(req, attempt));
+                }
                 Outcome::Unauthorized(error) => match token {
                     Some(token) if !refreshed => {
                         refreshed = true;
@@ -229,13 +238,13 @@ impl Http {
         };
         let response = match builder.send().await {
             Ok(response) => response,
-            Err(error) => return transport_outcome(req, &error),
+            Err(error) => return transport_outcome(&error),
         };
         let status = response.status();
         let headers = response.headers().clone();
         let body = match response.bytes().await {
             Ok(body) => body,
-            Err(error) => return transport_outcome(req, &error),
+            Err(error) => return transport_outcome(&error),
         };
         classify(req, status, headers, &body)
     }
@@ -272,7 +281,7 @@ fn classify<T: DeserializeOwned>(req: &Request, status: StatusCode, headers: Hea
     }
 }
 
-fn transport_outcome<T>(req: &Request, error: &reqwest::Error) -> Outcome<T> {
+fn transport_outcome<T>(error: &reqwest::Error) -> Outcome<T> {
     if error.is_timeout() {
         return Outcome::Retry { reason: Reason::Timeout, wait: None };
     }
@@ -280,7 +289,7 @@ fn transport_outcome<T>(req: &Request, error: &reqwest::Error) -> Outcome<T> {
     if error.is_connect() || error.is_request() || error.is_body() || error.is_decode() {
         return Outcome::Retry { reason: Reason::Transport(detail), wait: None };
     }
-    Outcome::Final(ApiError::Transport { method: req.shown_method(), url: req.shown_url(), attempts: 1, detail })
+    Outcome::FinalTransport(detail)
 }
 
 /// The error and its causes, without the URL reqwest would repeat (the caller prints it redacted).

@@ -225,3 +225,24 @@ async fn a_second_401_is_final() {
     assert_eq!(fake.requests_to(ENVIRONMENTS).len(), 2, "exactly one retry");
     assert_eq!(client.stats().overall.failures, 1);
 }
+
+#[tokio::test]
+async fn callers_waiting_on_a_failed_refresh_share_its_error() {
+    let fake = Fake::start().await;
+    fake.state.token_delay_ms.store(100, Ordering::SeqCst);
+    fake.script_token(vec![Reply::status(
+        400,
+        r#"{"error":"invalid_client","error_description":"AADSTS700016: Application not found"}"#,
+    )]);
+    let client = support::client(&fake);
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..5 {
+        let client = client.clone();
+        tasks.spawn(async move { client.environments_page(None).await });
+    }
+    while let Some(result) = tasks.join_next().await {
+        let error = result.unwrap().unwrap_err();
+        assert!(error.to_string().contains("check client_id and tenant_id"), "{error}");
+    }
+    assert_eq!(fake.token_requests().len(), 1, "one refusal serves every waiting caller");
+}
