@@ -28,13 +28,14 @@ pub(crate) const MAX_RECORD_BYTES: u64 = 64 * 1024 * 1024;
 struct RecordGuard<R> {
     inner: R,
     read: u64,
+    limit: u64,
     /// Byte offset where the record being parsed starts, kept up to date by [`CsvTable`].
     record_start: Arc<AtomicU64>,
 }
 
 impl<R: Read> Read for RecordGuard<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if self.read.saturating_sub(self.record_start.load(Ordering::Relaxed)) > MAX_RECORD_BYTES {
+        if self.read.saturating_sub(self.record_start.load(Ordering::Relaxed)) > self.limit {
             return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, RecordTooLong));
         }
         let n = self.inner.read(buf)?;
@@ -49,7 +50,7 @@ struct RecordTooLong;
 
 impl std::fmt::Display for RecordTooLong {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "record longer than {} MiB", MAX_RECORD_BYTES / (1024 * 1024))
+        f.write_str("record too long")
     }
 }
 
@@ -98,11 +99,18 @@ pub(crate) struct CsvTable {
     record_start: Arc<AtomicU64>,
     /// Line the record being parsed starts on, for errors that carry no position.
     start_line: u64,
+    /// The longest record read, in bytes.
+    limit: u64,
 }
 
 impl CsvTable {
     /// Open `path` and read its header row.
     pub(crate) fn open(path: &Path) -> Result<Self, IngestError> {
+        Self::open_with_limit(path, MAX_RECORD_BYTES)
+    }
+
+    /// [`CsvTable::open`] with records limited to `limit` bytes (plus the parser's buffer).
+    fn open_with_limit(path: &Path, limit: u64) -> Result<Self, IngestError> {
         let mut file = File::open(path).map_err(|e| problem::unreadable(path, &e))?;
         let mut head = Vec::new();
         file.by_ref().take(SNIFF_BYTES).read_to_end(&mut head).map_err(|e| problem::unreadable(path, &e))?;
@@ -111,6 +119,7 @@ impl CsvTable {
         let source: Box<dyn Read + Send> = Box::new(RecordGuard {
             inner: Cursor::new(head).chain(file),
             read: 0,
+            limit,
             record_start: Arc::clone(&record_start),
         });
         let reader = csv::ReaderBuilder::new()
@@ -132,6 +141,7 @@ impl CsvTable {
             records: 0,
             record_start,
             start_line: 1,
+            limit,
         };
         let mut header = csv::StringRecord::new();
         match table.reader.read_record(&mut header) {
@@ -168,7 +178,9 @@ impl CsvTable {
     pub(crate) fn next_row(&mut self) -> Result<Option<Row<'_>>, IngestError> {
         loop {
             let read = self.reader.read_record(&mut self.record);
-            self.mark_record_start();
+            if read.is_ok() {
+                self.mark_record_start();
+            }
             match read {
                 Ok(false) => return Ok(None),
                 Ok(true) if self.record.iter().all(|f| f.trim().is_empty()) => continue,
@@ -204,7 +216,7 @@ impl CsvTable {
                 1,
                 format!(
                     "a record runs on for more than {} MiB; a quote is probably not closed (fields that contain the delimiter, quotes or line breaks must be quoted, with quotes inside doubled)",
-                    MAX_RECORD_BYTES / (1024 * 1024)
+                    self.limit.div_ceil(1024 * 1024)
                 ),
             ),
             csv::ErrorKind::Io(io) => problem::unreadable(&self.path, io),
@@ -352,6 +364,21 @@ mod tests {
         let (_dir, mut t) = table(b"a,b\n1,\xff\xfe\n");
         let err = t.next_row().err().map(|e| e.to_string()).unwrap_or_default();
         assert!(err.contains("t.csv:2:2:") && err.contains("UTF-8"), "{err}");
+    }
+
+    #[test]
+    fn an_unclosed_quote_stops_at_the_record_limit() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("open.csv");
+        let mut text = b"a,b\n1,2\n3,\"never closed\n".to_vec();
+        for _ in 0..20_000 {
+            text.extend_from_slice(b"4,5\n");
+        }
+        std::fs::write(&path, &text).unwrap_or_else(|e| panic!("{e}"));
+        let mut t = CsvTable::open_with_limit(&path, 4096).unwrap_or_else(|e| panic!("{e}"));
+        assert!(t.next_row().is_ok_and(|r| r.is_some()));
+        let err = t.next_row().err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("open.csv:3:1:") && err.contains("quote is probably not closed"), "{err}");
     }
 
     #[test]

@@ -60,7 +60,8 @@ pub async fn import(
     progress: &dyn Progress,
 ) -> Result<FileImportReport, IngestError> {
     let files = export_files(path)?;
-    let tenant = opts.tenant.clone();
+    // Tenant ids are GUIDs, lowercased everywhere like the records' own ids.
+    let tenant = opts.tenant.as_deref().map(|t| t.trim().to_ascii_lowercase());
     pipeline::run(store, SourceFormat::Purview, opts.batch_size, progress, move |sink| read(sink, &files, tenant)).await
 }
 

@@ -1,0 +1,155 @@
+//! Steward's own import format.
+
+use crate::support::*;
+use serde_json::json;
+use steward_ingest::files::{SourceFormat, detect};
+use steward_model::{ConnectorTier, EnvironmentType, PrincipalKind, ResourceKind, ResourceState};
+use steward_store::Store;
+
+#[tokio::test]
+async fn directory_of_jsonl_and_csv_files() {
+    let f = fixture().await;
+    let dir = data("steward-dir");
+    assert_eq!(detect(&dir).unwrap(), SourceFormat::Steward);
+    let report = import_ok(&f.store, &dir, SourceFormat::Steward).await;
+
+    assert_eq!(report.format, SourceFormat::Steward);
+    assert_eq!(report.import.files, 5, "manifest and four record files");
+    assert_eq!(report.records_read, 2 + 3 + 3 + 4);
+    assert_eq!(report.import.tenants.added, 1);
+    assert_eq!(report.import.environments.added, 2);
+    assert_eq!(report.import.principals.added, 3);
+    assert_eq!(report.import.resources.added, 3);
+    assert_eq!((report.import.usage_events_read, report.import.usage_events_new), (4, 3));
+
+    let tenants = f.store.list_tenants().await.unwrap();
+    assert_eq!(tenants.len(), 1);
+    assert_eq!(
+        (tenants[0].id.as_str(), tenants[0].display_name.as_str(), tenants[0].domain.as_deref()),
+        ("contoso-outsystems", "Contoso OutSystems", Some("contoso.com"))
+    );
+
+    let prd = f.store.get_environment("os-prd").await.unwrap().unwrap();
+    assert_eq!(prd.platform, "outsystems");
+    assert_eq!(prd.environment_type, EnvironmentType::Production);
+    assert!(prd.managed);
+    assert_eq!(prd.created_at, Some(at("2022-12-31T23:00:00Z")), "offsets convert to UTC");
+    let dev = f.store.get_environment("os-dev").await.unwrap().unwrap();
+    assert_eq!((dev.environment_type, dev.region.as_deref()), (EnvironmentType::Developer, Some("eu-west")));
+
+    let ana = f.store.get_principal("u-1001").await.unwrap().unwrap();
+    assert_eq!((ana.display_name.as_str(), ana.kind), ("Ana Silva", PrincipalKind::User));
+    assert_eq!(ana.job_title.as_deref(), Some("Developer"));
+    let joe = f.store.get_principal("u-1002").await.unwrap().unwrap();
+    assert_eq!(joe.display_name, "joe.bloggs@contoso.com", "the UPN when there is no display name");
+    assert!(!joe.enabled);
+    assert_eq!(joe.manager_id.as_deref(), Some("u-1001"));
+    let team = f.store.get_principal("g-claims").await.unwrap().unwrap();
+    assert_eq!(team.kind, PrincipalKind::Group);
+
+    let portal = f.store.get_resource("app-claims-portal").await.unwrap().unwrap();
+    assert_eq!((portal.platform.as_str(), portal.tenant_id.as_str()), ("outsystems", "contoso-outsystems"));
+    assert_eq!((portal.kind, portal.state), (ResourceKind::CanvasApp, ResourceState::Active));
+    assert_eq!(portal.environment_id, "os-prd");
+    let owners: Vec<&str> = portal.owners.iter().map(|o| o.principal_id.as_str()).collect();
+    assert_eq!(owners, ["u-1001", "u-1002"]);
+    assert_eq!(portal.shared_users, 140);
+    let refs: Vec<(&str, &str, ConnectorTier)> = portal
+        .connection_references
+        .iter()
+        .map(|c| (c.connector_id.as_str(), c.display_name.as_str(), c.tier))
+        .collect();
+    assert_eq!(
+        refs,
+        [("sap-erp", "SAP ERP", ConnectorTier::Premium), ("rest-claims", "rest-claims", ConnectorTier::Standard)]
+    );
+    assert_eq!(portal.attributes.get("type"), Some(&json!("reactive_web_app")));
+    assert_eq!(portal.attributes.get("module_count"), Some(&json!(14)));
+    assert_eq!(portal.published_at, Some(at("2026-04-01T09:00:00Z")));
+
+    let process = f.store.get_resource("bpt-claim-review").await.unwrap().unwrap();
+    assert_eq!((process.kind, process.state), (ResourceKind::CloudFlow, ResourceState::Stopped));
+    let legacy = f.store.get_resource("app-legacy-forms").await.unwrap().unwrap();
+    assert_eq!((legacy.state, legacy.deleted_at), (ResourceState::Unknown, Some(at("2025-12-31T23:00:00Z"))));
+
+    let events = events(&f.db);
+    assert_eq!(events.len(), 3);
+    let first = event(&events, "evt-1");
+    assert_eq!(
+        first,
+        &Event {
+            id: "evt-1".into(),
+            tenant_id: "contoso-outsystems".into(),
+            occurred_at: "2026-05-18T08:00:00Z".into(),
+            principal_id: Some("u-1001".into()),
+            principal_upn: Some("ana.silva@contoso.com".into()),
+            resource_id: Some("app-claims-portal".into()),
+            environment_id: Some("os-prd".into()),
+            kind: "launch".into(),
+            operation: "OpenScreen".into(),
+            workload: None,
+        }
+    );
+    assert_eq!(event(&events, "evt-2").operation, "launch", "the kind when no operation is given");
+    assert_eq!(event(&events, "evt-3").kind, "run");
+
+    let again = import_ok(&f.store, &dir, SourceFormat::Steward).await;
+    assert_eq!(again.import.resources.unchanged, 3);
+    assert_eq!(again.import.tenants.unchanged, 1);
+    assert_eq!(again.import.usage_events_new, 0);
+}
+
+#[tokio::test]
+async fn one_jsonl_file_with_a_header_line() {
+    let f = fixture().await;
+    let path = data("steward-appian.jsonl");
+    assert_eq!(detect(&path).unwrap(), SourceFormat::Steward);
+    let report = import_ok(&f.store, &path, SourceFormat::Steward).await;
+    assert_eq!(report.import.files, 1);
+    assert_eq!(report.records_read, 5);
+    assert_eq!(report.import.environments.added, 1);
+    assert_eq!(report.import.principals.added, 1);
+    assert_eq!(report.import.resources.added, 1);
+    assert_eq!(report.import.usage_events_new, 2);
+    let site = f.store.get_resource("site-onboarding").await.unwrap().unwrap();
+    assert_eq!((site.platform.as_str(), site.tenant_id.as_str()), ("appian", "contoso-appian"));
+    assert_eq!(site.primary_owner(), Some("jdoe"));
+    let events = events(&f.db);
+    let other = event(&events, "a-2");
+    assert_eq!((other.kind.as_str(), other.operation.as_str()), ("other", "ExportReport"));
+}
+
+#[tokio::test]
+async fn resources_as_csv_with_lists_tiers_and_attributes() {
+    let f = fixture().await;
+    let dir = f.dir.path().join("mendix");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(
+        dir.join("manifest.json"),
+        r#"{"format": "steward-import", "version": 1, "platform": "mendix", "tenant": {"id": "contoso-mendix", "display_name": "Contoso Mendix"}}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("resources.csv"),
+        "id,environment_id,kind,display_name,owners,connectors,shared_with_everyone,attributes\n\
+         mx-1,mx-prod,canvas_app,Field Service,\"u1; u2\",\"sap:premium;odata;contoso:connector:custom\",yes,\"{\"\"type\"\": \"\"native_mobile\"\"}\"\n",
+    )
+    .unwrap();
+    let report = import_ok(&f.store, &dir, SourceFormat::Steward).await;
+    assert_eq!(report.import.resources.added, 1);
+    let app = f.store.get_resource("mx-1").await.unwrap().unwrap();
+    let owners: Vec<&str> = app.owners.iter().map(|o| o.principal_id.as_str()).collect();
+    assert_eq!(owners, ["u1", "u2"]);
+    let refs: Vec<(&str, ConnectorTier)> =
+        app.connection_references.iter().map(|c| (c.connector_id.as_str(), c.tier)).collect();
+    assert_eq!(
+        refs,
+        [
+            ("sap", ConnectorTier::Premium),
+            ("odata", ConnectorTier::Standard),
+            ("contoso:connector", ConnectorTier::Custom)
+        ]
+    );
+    assert!(app.shared_with_everyone);
+    assert_eq!(app.attributes.get("type"), Some(&json!("native_mobile")));
+}
