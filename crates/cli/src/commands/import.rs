@@ -1,13 +1,61 @@
 use crate::{db, progress::TerminalProgress};
 use anyhow::Context;
 use std::path::PathBuf;
-use steward_ingest::dump::{self, ImportOptions, ImportReport};
+use steward_ingest::files::{self, FileImportOptions, FileImportReport, SourceFormat};
+
+/// What `--format` accepts; each is documented in docs/import-format.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    /// A directory written by `steward generate` (manifest.json, "format": "steward-tenant-dump").
+    Dump,
+    /// A Microsoft Purview audit log export: a .csv with an AuditData column, or a directory of them.
+    Purview,
+    /// CoE Starter Kit tables exported as CSV: admin_environment.csv, admin_app.csv, ….
+    CoeKit,
+    /// Steward's import format: a directory with manifest.json or one .jsonl file.
+    Steward,
+}
+
+impl From<Format> for SourceFormat {
+    fn from(format: Format) -> Self {
+        match format {
+            Format::Dump => SourceFormat::Dump,
+            Format::Purview => SourceFormat::Purview,
+            Format::CoeKit => SourceFormat::CoeKit,
+            Format::Steward => SourceFormat::Steward,
+        }
+    }
+}
+
+const FORMATS_HELP: &str = "\
+Formats (detected from PATH when --format is absent):
+  dump      a directory with manifest.json whose format is \"steward-tenant-dump\"
+            (written by `steward generate`)
+  coe-kit   a directory holding CoE Starter Kit table exports named after their tables
+            (admin_environment.csv, admin_connector.csv, admin_maker.csv, admin_app.csv,
+            admin_flow.csv, admin_auditlog.csv; any subset), or one such file
+  purview   a .csv file whose header has an AuditData column (Purview: Audit > search >
+            Export > Download all results), or a directory of such files
+  steward   a directory with manifest.json whose format is \"steward-import\", or a .jsonl
+            file whose first line is that manifest (any other low-code platform)
+
+The import is one transaction: any bad record stops it with FILE:LINE:COLUMN and what is
+wrong, and the database is left exactly as it was. Records seen before (same id) are kept
+once. Formats, column mappings and examples: docs/import-format.md.";
 
 #[derive(Debug, clap::Args)]
+#[command(after_help = FORMATS_HELP)]
 pub struct Args {
-    /// Directory written by `steward generate` (it holds manifest.json).
-    #[arg(value_name = "DIR")]
-    dir: PathBuf,
+    /// What to import: a directory or a file (see the formats below).
+    #[arg(value_name = "PATH")]
+    path: PathBuf,
+    /// The format of PATH; detected when absent.
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Tenant id the records belong to. Purview records name it (OrganizationId) and CoE
+    /// exports do (admin_tenantid); this overrides them, and is needed when they do not.
+    #[arg(long, value_name = "ID")]
+    tenant: Option<String>,
     /// Rows written per batch.
     #[arg(long, default_value_t = 5_000)]
     batch_size: usize,
@@ -17,12 +65,20 @@ pub struct Args {
 }
 
 pub async fn run(args: Args, db_url: &str) -> anyhow::Result<()> {
+    let format = match args.format {
+        Some(format) => SourceFormat::from(format),
+        None => files::detect(&args.path).with_context(|| format!("cannot tell what {} holds", args.path.display()))?,
+    };
+    if format == SourceFormat::Dump && args.tenant.is_some() {
+        anyhow::bail!("--tenant does not apply to a tenant dump: its manifest.json names the tenant");
+    }
     let store = db::open(db_url).await?;
     let started = std::time::Instant::now();
-    let opts = ImportOptions { batch_size: args.batch_size.max(1) };
-    let report = dump::import_dir(store.as_ref(), &args.dir, &opts, &TerminalProgress::new())
-        .await
-        .with_context(|| format!("import of {} failed; the database was left as it was before", args.dir.display()))?;
+    let opts = FileImportOptions { batch_size: args.batch_size.max(1), tenant: args.tenant.clone() };
+    let report =
+        files::import(store.as_ref(), &args.path, format, &opts, &TerminalProgress::new()).await.with_context(
+            || format!("{format} import of {} failed; the database was left as it was before", args.path.display()),
+        )?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -31,7 +87,8 @@ pub async fn run(args: Args, db_url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_report(r: &ImportReport, elapsed: std::time::Duration) {
+fn print_report(report: &FileImportReport, elapsed: std::time::Duration) {
+    let r = &report.import;
     println!("{:<14} {:>10} {:>10} {:>10}", "", "added", "changed", "unchanged");
     for (name, c) in [
         ("tenants", &r.tenants),
@@ -43,8 +100,14 @@ fn print_report(r: &ImportReport, elapsed: std::time::Duration) {
     ] {
         println!("{name:<14} {:>10} {:>10} {:>10}", c.added, c.changed, c.unchanged);
     }
+    println!("usage events: {} read, {} new", r.usage_events_read, r.usage_events_new);
+    let skipped = match report.records_skipped {
+        0 => String::new(),
+        n => format!(" ({n} skipped: not Power Platform activity)"),
+    };
+    let files = if r.files == 1 { "file" } else { "files" };
     println!(
-        "usage events: {} read, {} new; {} files in {:.1?}",
-        r.usage_events_read, r.usage_events_new, r.files, elapsed
+        "{} import: {} records{skipped} from {} {files} in {:.1?}",
+        report.format, report.records_read, r.files, elapsed
     );
 }

@@ -2,5 +2,6 @@
 //! One test binary (link time); modules by command.
 
 mod demo;
+mod file_imports;
 mod import;
 mod support;
