@@ -171,10 +171,11 @@ async fn steward_empty_id_fails_at_its_line() {
 }
 
 #[tokio::test]
-async fn unclosed_quote_does_not_swallow_the_file() {
+async fn unclosed_quote_fails_at_its_record() {
     let f = fixture().await;
     let file = copy(&f, "purview/audit-export.csv");
-    // An opening quote that is never closed: the rest of the file becomes one field.
+    // A quote opened in the middle of a record: the fields after it shift, and the record's
+    // AuditData is no longer JSON. (The 64 MiB record limit is unit-tested in csv_table.)
     edit_line(&file, 3, |l| {
         l.replacen(",PowerPlatformAdministratorActivity,", ",\"PowerPlatformAdministratorActivity,", 1)
     });

@@ -1,5 +1,5 @@
 //! Seeded random damage to the sample files: truncations, flipped bytes, stray quotes and
-//! delimiters, lost and repeated lines. Every import must either succeed or fail with a
+//! delimiters, lost and repeated bytes and lines. Every import must either succeed or fail with a
 //! positioned error naming the damaged input, never panic, and a failure must leave the
 //! database as it was.
 
@@ -126,6 +126,7 @@ async fn random_damage_fails_cleanly_or_imports() {
             Err(err) => {
                 failures += 1;
                 let text = err.to_string();
+                // FUZZ_SHOW=1 prints every refusal, to judge the messages by eye.
                 if std::env::var_os("FUZZ_SHOW").is_some() {
                     eprintln!("case {case}: {text}");
                 }
