@@ -7,7 +7,7 @@
 //!
 //! Columns are found by logical name (`admin_appcreatedon`), by Web API lookup name
 //! (`_admin_appowner_value`) or by display name (`App Created On`), in any case. The mapping
-//! of every column is in `docs/import-format.md`; [`tables`] holds it in code.
+//! of every column is in `docs/import-format.md`; the `tables` module holds it in code.
 //!
 //! The kit keeps rows of deleted objects with `admin_appdeleted = true`; they become
 //! resources (and environments) with `deleted_at` set, so their history stays. The tenant is
