@@ -35,7 +35,7 @@ enum Command {
     Demo(commands::demo::Args),
     /// Write a deterministic synthetic tenant in the real Microsoft wire formats.
     Generate(commands::generate::Args),
-    /// Import a directory written by `steward generate` (a tenant dump) into the database.
+    /// Import a tenant dump, a Purview audit export, CoE Starter Kit tables or a Steward import into the database.
     Import(commands::import::Args),
     /// Create or upgrade the database schema.
     Migrate,
