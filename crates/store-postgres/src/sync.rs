@@ -64,7 +64,16 @@ pub(crate) async fn complete(client: &Object, listing: &str, scope: &ListingScop
                 .execute(&sql, &[&listing, &at, environment_id, &kinds])
                 .await
                 .map_err(db("marking unseen resources deleted"))?;
-            Deletions { environments: 0, resources }
+            Deletions { resources, ..Deletions::default() }
+        }
+        ListingScope::Principals { tenant_id } => {
+            let sql = format!(
+                "UPDATE principals AS t SET deleted_at = $2, content_hash = '' \
+                 WHERE t.tenant_id = $3 AND t.deleted_at IS NULL AND {UNSEEN}"
+            );
+            let principals =
+                client.execute(&sql, &[&listing, &at, tenant_id]).await.map_err(db("marking unseen principals deleted"))?;
+            Deletions { principals, ..Deletions::default() }
         }
         ListingScope::Environments { tenant_id } => {
             // Resources first, while the environments about to go are still live and findable.
@@ -85,7 +94,7 @@ pub(crate) async fn complete(client: &Object, listing: &str, scope: &ListingScop
                 .execute(&sql, &[&listing, &at, tenant_id])
                 .await
                 .map_err(db("marking unseen environments deleted"))?;
-            Deletions { environments, resources }
+            Deletions { environments, resources, principals: 0 }
         }
     };
     abandon(client, listing).await?;

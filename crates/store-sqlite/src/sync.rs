@@ -73,7 +73,17 @@ pub fn complete(
                     .execute(params![listing, at, environment_id, kind.as_str()])
                     .map_err(db("marking unseen resources deleted"))? as u64;
             }
-            Deletions { environments: 0, resources }
+            Deletions { resources, ..Deletions::default() }
+        }
+        ListingScope::Principals { tenant_id } => {
+            let principals = conn
+                .prepare_cached(&format!(
+                    "UPDATE principals AS t SET deleted_at = ?2, content_hash = '' \
+                     WHERE t.tenant_id = ?3 AND t.deleted_at IS NULL AND {unseen}"
+                ))
+                .and_then(|mut s| s.execute(params![listing, at, tenant_id]))
+                .map_err(db("marking unseen principals deleted"))? as u64;
+            Deletions { principals, ..Deletions::default() }
         }
         ListingScope::Environments { tenant_id } => {
             // Resources first, while the environments about to go are still live and findable.
@@ -92,7 +102,7 @@ pub fn complete(
                 ))
                 .and_then(|mut s| s.execute(params![listing, at, tenant_id]))
                 .map_err(db("marking unseen environments deleted"))? as u64;
-            Deletions { environments, resources }
+            Deletions { environments, resources, principals: 0 }
         }
     };
     abandon(conn, listing)?;

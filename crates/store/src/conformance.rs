@@ -154,6 +154,7 @@ macro_rules! conformance_tests {
             case_deleted_resource_reappears,
             case_abandoned_or_rolled_back_listing_deletes_nothing,
             case_environment_listing_deletes_environment_and_resources,
+            case_principal_listing_deletes_leavers,
         );
         $crate::conformance_tests!(@pair $make;
             case_digest_independent_of_insertion_order,

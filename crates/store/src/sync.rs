@@ -17,6 +17,9 @@ use steward_model::ResourceKind;
 pub enum ListingScope {
     /// All environments of a tenant. An environment found gone takes its live resources with it.
     Environments { tenant_id: String },
+    /// All users, groups and service principals of a tenant's directory: one gone from it is
+    /// a leaver, and the resources it owned are orphaned.
+    Principals { tenant_id: String },
     /// The resources of the given kinds in one environment (one API listing may return several
     /// kinds, as the Power Apps listing returns canvas and model-driven apps).
     Resources { environment_id: String, kinds: Vec<ResourceKind> },
@@ -27,11 +30,14 @@ pub enum ListingScope {
 pub struct Deletions {
     pub environments: u64,
     pub resources: u64,
+    #[serde(default)]
+    pub principals: u64,
 }
 
 impl std::ops::AddAssign for Deletions {
     fn add_assign(&mut self, rhs: Self) {
         self.environments += rhs.environments;
         self.resources += rhs.resources;
+        self.principals += rhs.principals;
     }
 }

@@ -119,7 +119,9 @@ pub async fn tenant_wide(ctx: &Arc<Ctx>, targets: &[EnvironmentTarget]) -> Resul
     }
 
     let client = ctx.client.clone();
-    let walked = walk(ctx, "users", None, |next| {
+    // The directory listing proves leavers: a user it no longer has is marked deleted.
+    let scope = ListingScope::Principals { tenant_id: ctx.tenant_id.clone() };
+    let walked = walk(ctx, "users", Some(scope), |next| {
         let (client, tenant_id) = (client.clone(), tenant_id.clone());
         async move {
             let page = client.users_page(next.as_deref()).await?;
@@ -128,7 +130,10 @@ pub async fn tenant_wide(ctx: &Arc<Ctx>, targets: &[EnvironmentTarget]) -> Resul
         }
     })
     .await;
-    settle(ctx, walked, "users", |r, w| r.principals += w.counts)
+    settle(ctx, walked, "users", |r, w| {
+        r.principals += w.counts;
+        r.principals_deleted += w.deletions.principals;
+    })
 }
 
 /// Book a walk's outcome: counts into the report, an API failure as an issue.

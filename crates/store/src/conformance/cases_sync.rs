@@ -70,7 +70,7 @@ pub async fn case_complete_listing_deletes_unseen_in_scope(store: Arc<dyn Store>
     tx.record_listing_seen("apps/e1", vec!["a3".into(), "a1".into()]).await.expect("seen again");
     let d = tx.complete_listing("apps/e1", &apps_scope("e1"), when).await.expect("complete_listing");
     tx.commit().await.expect("commit");
-    assert_eq!(d, Deletions { environments: 0, resources: 1 }, "only a2 was not seen");
+    assert_eq!(d, Deletions { resources: 1, ..Deletions::default() }, "only a2 was not seen");
     assert_eq!(deleted_at(&store, "a2").await, Some(when), "a2 must be marked deleted at the given time");
     assert_eq!(deleted_at(&store, "a1").await, None, "seen a1 stays");
     assert_eq!(deleted_at(&store, "a3").await, None, "seen a3 (other kind in the scope) stays");
@@ -147,7 +147,7 @@ pub async fn case_environment_listing_deletes_environment_and_resources(store: A
         .await
         .expect("complete");
     tx.commit().await.expect("commit");
-    assert_eq!(d, Deletions { environments: 1, resources: 4 }, "e1 and its four resources");
+    assert_eq!(d, Deletions { environments: 1, resources: 4, principals: 0 }, "e1 and its four resources");
     let e1 = store.get_environment("e1").await.expect("get").expect("e1 kept, marked");
     assert_eq!(e1.deleted_at, Some(when));
     assert_eq!(store.get_environment("e2").await.expect("get").expect("e2").deleted_at, None);
@@ -159,4 +159,36 @@ pub async fn case_environment_listing_deletes_environment_and_resources(store: A
     let counts = load(&store, &data).await;
     assert_eq!(counts.environments.changed, 1, "the returning environment counts as changed");
     assert_eq!(store.get_environment("e1").await.expect("get").expect("e1").deleted_at, None);
+}
+
+/// A principal missing from a completed directory listing is deleted (a leaver); another
+/// tenant's principals are untouched, and the returning principal is live again.
+pub async fn case_principal_listing_deletes_leavers(store: Arc<dyn Store>) {
+    let data = Dataset {
+        tenants: vec![tenant("t"), tenant("u")],
+        principals: vec![
+            principal("t", "p1", "p1@t.example"),
+            principal("t", "p2", "p2@t.example"),
+            principal("u", "q1", "q1@u.example"),
+        ],
+        ..Default::default()
+    };
+    load(&store, &data).await;
+    let when = at(2026, 7, 1, 0, 0, 0, 0);
+    let mut tx = store.begin_ingest().await.expect("begin");
+    tx.record_listing_seen("users/t", vec!["p1".into()]).await.expect("seen");
+    let d = tx
+        .complete_listing("users/t", &ListingScope::Principals { tenant_id: "t".into() }, when)
+        .await
+        .expect("complete");
+    tx.commit().await.expect("commit");
+    assert_eq!(d, Deletions { principals: 1, ..Deletions::default() });
+    let p2 = store.get_principal("p2").await.expect("get").expect("p2 kept, marked");
+    assert_eq!(p2.deleted_at, Some(when));
+    assert!(p2.is_leaver(), "a principal gone from the directory is a leaver");
+    assert_eq!(store.get_principal("p1").await.expect("get").expect("p1").deleted_at, None);
+    assert_eq!(store.get_principal("q1").await.expect("get").expect("q1").deleted_at, None, "other tenant");
+    let counts = load(&store, &data).await;
+    assert_eq!(counts.principals.changed, 1, "the returning principal counts as changed");
+    assert_eq!(store.get_principal("p2").await.expect("get").expect("p2").deleted_at, None);
 }
