@@ -71,8 +71,10 @@ pub(crate) async fn complete(client: &Object, listing: &str, scope: &ListingScop
                 "UPDATE principals AS t SET deleted_at = $2, content_hash = '' \
                  WHERE t.tenant_id = $3 AND t.deleted_at IS NULL AND {UNSEEN}"
             );
-            let principals =
-                client.execute(&sql, &[&listing, &at, tenant_id]).await.map_err(db("marking unseen principals deleted"))?;
+            let principals = client
+                .execute(&sql, &[&listing, &at, tenant_id])
+                .await
+                .map_err(db("marking unseen principals deleted"))?;
             Deletions { principals, ..Deletions::default() }
         }
         ListingScope::Environments { tenant_id } => {
