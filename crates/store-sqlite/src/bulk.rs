@@ -165,8 +165,35 @@ pub fn finish(conn: &Connection, session: &mut Session) -> Result<(), StoreError
         bulk.ids = HashMap::new();
         bulk.flush_children(conn)?;
     }
-    for sql in session.deferred_indexes.drain(..) {
-        conn.execute_batch(&sql).map_err(db("re-creating a resource index after a bulk load"))?;
+    if session.deferred_indexes.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    // Sort in small runs on a worker thread. `CREATE INDEX` feeds every key to SQLite's sorter;
+    // with the writer's large cache the sorter keeps all keys of a million resources in one
+    // in-memory list and merge-sorts it at the end on this thread alone, chasing pointers
+    // through ~70 MB. With a 2 MiB budget it sorts 2 MiB runs (cache-friendly) on a worker
+    // thread while this thread keeps scanning the table, and merges the runs at the end.
+    // Measured on the 1M-resource table (2-core VM): the six builds took 8.1 s as before and
+    // 3.7 s so. Needs `temp_store = FILE` (see connection.rs): SQLite never starts sorter
+    // threads with in-memory temporary storage.
+    conn.execute_batch(&format!(
+        "PRAGMA cache_size = -{INDEX_BUILD_CACHE_KIB}; PRAGMA threads = {INDEX_BUILD_THREADS};"
+    ))
+    .map_err(db("preparing the index builds of a bulk load"))?;
+    let built = session
+        .deferred_indexes
+        .drain(..)
+        .try_for_each(|sql| conn.execute_batch(&sql).map_err(db("re-creating a resource index after a bulk load")));
+    let restored = conn
+        .execute_batch(&format!("PRAGMA cache_size = -{WRITER_CACHE_KIB}; PRAGMA threads = 0;"))
+        .map_err(db("restoring the writer's settings after a bulk load"));
+    built.and(restored)
 }
+
+/// The sorter budget of the index builds at commit, in KiB (see [`finish`]); 2, 4 and 8 MiB
+/// measured alike, 128 MiB (the writer's cache) twice as slow.
+const INDEX_BUILD_CACHE_KIB: u32 = 2048;
+/// Sorter worker threads for the index builds: 1 and 2 measured alike on 2 cores.
+const INDEX_BUILD_THREADS: u32 = 2;
+/// The writer's page cache, restored after the index builds; must match connection.rs.
+const WRITER_CACHE_KIB: u32 = crate::connection::WRITER_CACHE_KIB;

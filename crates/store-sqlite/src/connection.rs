@@ -8,6 +8,10 @@ use steward_store::StoreError;
 /// How long a connection waits for another process's lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The writer's page cache in KiB (128 MiB): keeps the id and sort indexes of a million resources
+/// in memory during an ingest.
+pub const WRITER_CACHE_KIB: u32 = 131_072;
+
 /// Which end of the store a connection serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -35,17 +39,21 @@ pub fn open(path: &Path, role: Role) -> Result<Connection, StoreError> {
     let common = "PRAGMA journal_mode = WAL;
                   PRAGMA synchronous = NORMAL;
                   PRAGMA foreign_keys = ON;
-                  PRAGMA temp_store = MEMORY;
                   PRAGMA mmap_size = 268435456;";
     conn.execute_batch(common).map_err(|e| failed(format!("cannot apply connection settings: {e}")))?;
     let role_specific = match role {
         // A large page cache keeps the id and sort indexes of a million resources in memory
-        // during ingest; see BENCH notes in the crate docs.
-        Role::Writer => "PRAGMA cache_size = -131072; PRAGMA wal_autocheckpoint = 0;",
-        Role::Checkpointer => "PRAGMA cache_size = -2048;",
-        Role::Reader => "PRAGMA cache_size = -32768; PRAGMA query_only = ON;",
+        // during ingest. Temporary storage in files, not memory: SQLite's sorter only uses
+        // worker threads when temporary files are allowed, and the index builds of a bulk load
+        // depend on them (see `bulk::finish`). The sorter's files are written only when a sort
+        // outgrows its memory budget.
+        Role::Writer => {
+            format!("PRAGMA cache_size = -{WRITER_CACHE_KIB}; PRAGMA wal_autocheckpoint = 0; PRAGMA temp_store = FILE;")
+        }
+        Role::Checkpointer => "PRAGMA cache_size = -2048; PRAGMA temp_store = MEMORY;".into(),
+        Role::Reader => "PRAGMA cache_size = -32768; PRAGMA query_only = ON; PRAGMA temp_store = MEMORY;".into(),
     };
-    conn.execute_batch(role_specific).map_err(|e| failed(format!("cannot apply connection settings: {e}")))?;
+    conn.execute_batch(&role_specific).map_err(|e| failed(format!("cannot apply connection settings: {e}")))?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
