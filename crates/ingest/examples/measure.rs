@@ -139,6 +139,12 @@ mod null {
         async fn get_sync_state(&self, _: &str) -> Result<Option<serde_json::Value>> {
             Ok(None)
         }
+        async fn list_licenses(&self, _: Option<&str>) -> Result<Vec<steward_model::License>> {
+            Ok(Vec::new())
+        }
+        async fn license_assignments(&self, _: &str) -> Result<Vec<String>> {
+            Ok(Vec::new())
+        }
     }
 
     struct NullTx;
@@ -165,6 +171,15 @@ mod null {
         }
         async fn insert_usage_events(&mut self, items: Vec<UsageEvent>) -> Result<u64> {
             Ok(items.len() as u64)
+        }
+        async fn upsert_licenses(&mut self, items: Vec<steward_model::License>) -> Result<UpsertCounts> {
+            added(items.len())
+        }
+        async fn set_license_assignments(
+            &mut self,
+            items: Vec<steward_model::LicenseAssignment>,
+        ) -> Result<UpsertCounts> {
+            added(items.len())
         }
         async fn put_sync_state(&mut self, _: &str, _: serde_json::Value) -> Result<()> {
             Ok(())

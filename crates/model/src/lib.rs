@@ -11,6 +11,7 @@
 mod enums;
 mod governance;
 mod inventory;
+mod license;
 mod page;
 mod principal;
 mod usage;
@@ -18,6 +19,7 @@ mod usage;
 pub use enums::*;
 pub use governance::*;
 pub use inventory::*;
+pub use license::*;
 pub use page::*;
 pub use principal::*;
 pub use usage::*;

@@ -10,7 +10,9 @@ use crate::error::{client, db};
 use async_trait::async_trait;
 use deadpool_postgres::{Object, Pool};
 use std::collections::{HashMap, HashSet};
-use steward_model::{Connector, DataPolicy, Environment, Principal, Resource, Tenant, UsageEvent};
+use steward_model::{
+    Connector, DataPolicy, Environment, License, LicenseAssignment, Principal, Resource, Tenant, UsageEvent,
+};
 use steward_store::{Deletions, IngestTx, ListingScope, Result, StoreError, UpsertCounts, content_hash};
 use tokio_postgres::types::{Json, ToSql};
 
@@ -561,6 +563,16 @@ impl IngestTx for PgIngestTx {
 
     async fn insert_usage_events(&mut self, items: Vec<UsageEvent>) -> Result<u64> {
         let result = insert_usage_events(self.client()?, items).await;
+        self.note(result)
+    }
+
+    async fn upsert_licenses(&mut self, items: Vec<License>) -> Result<UpsertCounts> {
+        let result = crate::licenses::upsert(self.client()?, items).await;
+        self.note(result)
+    }
+
+    async fn set_license_assignments(&mut self, items: Vec<LicenseAssignment>) -> Result<UpsertCounts> {
+        let result = crate::licenses::set_assignments(self.client()?, items).await;
         self.note(result)
     }
 

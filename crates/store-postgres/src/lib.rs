@@ -12,6 +12,7 @@ mod connect;
 mod digest;
 mod error;
 mod ingest;
+mod licenses;
 mod migrate;
 mod read;
 mod rows;
@@ -19,7 +20,9 @@ mod sync;
 
 use async_trait::async_trait;
 use deadpool_postgres::Pool;
-use steward_model::{Connector, DailyUsage, DataPolicy, Environment, Governance, Page, Principal, Resource, Tenant};
+use steward_model::{
+    Connector, DailyUsage, DataPolicy, Environment, Governance, License, Page, Principal, Resource, Tenant,
+};
 use steward_store::{
     EnvironmentQuery, EnvironmentSummary, IngestTx, Overview, PrincipalQuery, ResourceQuery, Result, Store, StoreError,
 };
@@ -129,6 +132,14 @@ impl Store for PostgresStore {
 
     async fn list_data_policies(&self, tenant_id: Option<&str>) -> Result<Vec<DataPolicy>> {
         read::list_data_policies(self, tenant_id).await
+    }
+
+    async fn list_licenses(&self, tenant_id: Option<&str>) -> Result<Vec<License>> {
+        licenses::list(&self.pool, tenant_id).await
+    }
+
+    async fn license_assignments(&self, principal_id: &str) -> Result<Vec<String>> {
+        licenses::assignments(&self.pool, principal_id).await
     }
 
     async fn overview(&self, tenant_id: Option<&str>) -> Result<Overview> {

@@ -5,7 +5,9 @@ use crate::writer::{Session, SessionMsg, closed};
 use async_trait::async_trait;
 use rusqlite::Connection;
 use std::sync::mpsc;
-use steward_model::{Connector, DataPolicy, Environment, Principal, Resource, Tenant, UsageEvent};
+use steward_model::{
+    Connector, DataPolicy, Environment, License, LicenseAssignment, Principal, Resource, Tenant, UsageEvent,
+};
 use steward_store::{Deletions, IngestTx, ListingScope, Result, StoreError, UpsertCounts};
 use tokio::sync::oneshot;
 
@@ -123,6 +125,14 @@ impl IngestTx for SqliteIngestTx {
 
     async fn insert_usage_events(&mut self, items: Vec<UsageEvent>) -> Result<u64> {
         self.run(move |conn, _| write::usage_events(conn, &items)).await
+    }
+
+    async fn upsert_licenses(&mut self, items: Vec<License>) -> Result<UpsertCounts> {
+        self.run(move |conn, _| crate::licenses::upsert(conn, &items)).await
+    }
+
+    async fn set_license_assignments(&mut self, items: Vec<LicenseAssignment>) -> Result<UpsertCounts> {
+        self.run(move |conn, _| crate::licenses::set_assignments(conn, &items)).await
     }
 
     async fn put_sync_state(&mut self, key: &str, value: serde_json::Value) -> Result<()> {

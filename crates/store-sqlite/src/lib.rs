@@ -18,6 +18,7 @@ mod checkpoint;
 mod connection;
 mod convert;
 mod ingest;
+mod licenses;
 mod location;
 mod migrate;
 mod overview;
@@ -33,7 +34,9 @@ use connection::Role;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use steward_model::{Connector, DailyUsage, DataPolicy, Environment, Governance, Page, Principal, Resource, Tenant};
+use steward_model::{
+    Connector, DailyUsage, DataPolicy, Environment, Governance, License, Page, Principal, Resource, Tenant,
+};
 use steward_store::{
     EnvironmentQuery, EnvironmentSummary, IngestTx, Overview, PrincipalQuery, ResourceQuery, Result, Store, StoreError,
 };
@@ -184,6 +187,16 @@ impl Store for SqliteStore {
     async fn list_data_policies(&self, tenant_id: Option<&str>) -> Result<Vec<DataPolicy>> {
         let tenant = tenant_id.map(str::to_string);
         self.read(move |conn| read::list_data_policies(conn, tenant.as_deref())).await
+    }
+
+    async fn list_licenses(&self, tenant_id: Option<&str>) -> Result<Vec<License>> {
+        let tenant = tenant_id.map(str::to_string);
+        self.read(move |conn| licenses::list(conn, tenant.as_deref())).await
+    }
+
+    async fn license_assignments(&self, principal_id: &str) -> Result<Vec<String>> {
+        let id = principal_id.to_string();
+        self.read(move |conn| licenses::assignments(conn, &id)).await
     }
 
     async fn overview(&self, tenant_id: Option<&str>) -> Result<Overview> {

@@ -13,10 +13,11 @@ pub struct Migration {
 pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, name: "init", sql: include_str!("../migrations/0001_init.sql") },
     Migration { version: 2, name: "sync", sql: include_str!("../migrations/0002_sync.sql") },
+    Migration { version: 3, name: "licenses", sql: include_str!("../migrations/0003_licenses.sql") },
 ];
 
 /// The schema version this build writes and understands.
-pub const LATEST_VERSION: u32 = 2;
+pub const LATEST_VERSION: u32 = 3;
 
 /// The highest applied migration, or 0 for a new database.
 pub fn current_version(conn: &Connection) -> Result<u32, StoreError> {

@@ -29,6 +29,7 @@
 
 mod cases_digest;
 mod cases_inventory;
+mod cases_licenses;
 mod cases_lists;
 mod cases_sync;
 mod cases_usage;
@@ -36,6 +37,7 @@ mod fixtures;
 
 pub use cases_digest::*;
 pub use cases_inventory::*;
+pub use cases_licenses::*;
 pub use cases_lists::*;
 pub use cases_sync::*;
 pub use cases_usage::*;
@@ -155,6 +157,8 @@ macro_rules! conformance_tests {
             case_abandoned_or_rolled_back_listing_deletes_nothing,
             case_environment_listing_deletes_environment_and_resources,
             case_principal_listing_deletes_leavers,
+            case_licenses_round_trip_and_counts,
+            case_license_assignments_replace,
         );
         $crate::conformance_tests!(@pair $make;
             case_digest_independent_of_insertion_order,

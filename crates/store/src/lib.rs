@@ -24,7 +24,8 @@ pub use sync::{Deletions, ListingScope};
 
 use async_trait::async_trait;
 use steward_model::{
-    Connector, DailyUsage, DataPolicy, Environment, Governance, Page, Principal, Resource, Tenant, UsageEvent,
+    Connector, DailyUsage, DataPolicy, Environment, Governance, License, LicenseAssignment, Page, Principal, Resource,
+    Tenant, UsageEvent,
 };
 
 /// Everything Steward keeps. Implementations must be safe to share between tasks.
@@ -58,6 +59,12 @@ pub trait Store: Send + Sync + 'static {
     async fn list_connectors(&self, tenant_id: Option<&str>) -> Result<Vec<Connector>>;
 
     async fn list_data_policies(&self, tenant_id: Option<&str>) -> Result<Vec<DataPolicy>>;
+
+    /// Licences the tenant (or every tenant) subscribes to, by SKU part number.
+    async fn list_licenses(&self, tenant_id: Option<&str>) -> Result<Vec<License>>;
+
+    /// SKU ids of the licences a principal holds, sorted; empty when none are known.
+    async fn license_assignments(&self, principal_id: &str) -> Result<Vec<String>>;
 
     /// Totals for dashboards: counts by kind and environment, makers, active users.
     async fn overview(&self, tenant_id: Option<&str>) -> Result<Overview>;
@@ -106,6 +113,11 @@ pub trait IngestTx: Send {
     async fn upsert_data_policies(&mut self, items: Vec<DataPolicy>) -> Result<UpsertCounts>;
     async fn upsert_principals(&mut self, items: Vec<Principal>) -> Result<UpsertCounts>;
     async fn upsert_resources(&mut self, items: Vec<Resource>) -> Result<UpsertCounts>;
+    /// Subscribed SKUs, keyed by tenant and SKU id.
+    async fn upsert_licenses(&mut self, items: Vec<License>) -> Result<UpsertCounts>;
+    /// Replace the licences each listed principal holds; a principal whose set is the same
+    /// counts as unchanged.
+    async fn set_license_assignments(&mut self, items: Vec<LicenseAssignment>) -> Result<UpsertCounts>;
 
     /// Insert usage events, ignoring ids already stored (the audit feed repeats records),
     /// and bring the daily rollups of the touched resource-days up to date.
