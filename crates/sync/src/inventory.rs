@@ -119,14 +119,24 @@ pub async fn tenant_wide(ctx: &Arc<Ctx>, targets: &[EnvironmentTarget]) -> Resul
     }
 
     let client = ctx.client.clone();
+    match ctx.client.subscribed_skus().await {
+        Ok(skus) => {
+            let licences: Vec<_> = skus.into_iter().map(|s| crate::licenses::license(s, &tenant_id)).collect();
+            let counts = ctx.write_plain(|tx| Box::pin(async move { tx.upsert_licenses(licences).await })).await?;
+            ctx.with_report(|r| r.licenses += counts);
+        }
+        Err(e) => ctx.issue("licences (subscribedSkus)".into(), &e),
+    }
+
     // The directory listing proves leavers: a user it no longer has is marked deleted.
     let scope = ListingScope::Principals { tenant_id: ctx.tenant_id.clone() };
     let walked = walk(ctx, "users", Some(scope), |next| {
         let (client, tenant_id) = (client.clone(), tenant_id.clone());
         async move {
             let page = client.users_page(next.as_deref()).await?;
+            let licences = page.items.iter().filter_map(crate::licenses::assignment).collect();
             let items = page.items.into_iter().map(|u| normalize::user(u, &tenant_id)).collect();
-            Ok((Records::Principals(items), page.next))
+            Ok((Records::Principals(items, licences), page.next))
         }
     })
     .await;

@@ -15,6 +15,7 @@
 
 mod error;
 mod inventory;
+mod licenses;
 pub mod listing;
 mod report;
 pub mod state;

@@ -5,7 +5,7 @@ use crate::Ctx;
 use crate::error::SyncError;
 use crate::state::{ListingState, listing_key};
 use std::future::Future;
-use steward_model::{Connector, Environment, Principal, Resource};
+use steward_model::{Connector, Environment, LicenseAssignment, Principal, Resource};
 use steward_powerplatform::ApiError;
 use steward_store::{Deletions, IngestTx, ListingScope, StoreError, UpsertCounts};
 
@@ -14,7 +14,8 @@ pub enum Records {
     Environments(Vec<Environment>),
     Resources(Vec<Resource>),
     Connectors(Vec<Connector>),
-    Principals(Vec<Principal>),
+    /// Users, with the licences of those whose listing entry carried them.
+    Principals(Vec<Principal>, Vec<LicenseAssignment>),
 }
 
 impl Records {
@@ -23,7 +24,7 @@ impl Records {
             Records::Environments(v) => v.iter().map(|r| r.id.clone()).collect(),
             Records::Resources(v) => v.iter().map(|r| r.id.clone()).collect(),
             Records::Connectors(v) => v.iter().map(|r| r.id.clone()).collect(),
-            Records::Principals(v) => v.iter().map(|r| r.id.clone()).collect(),
+            Records::Principals(v, _) => v.iter().map(|r| r.id.clone()).collect(),
         }
     }
 
@@ -32,7 +33,13 @@ impl Records {
             Records::Environments(v) => tx.upsert_environments(v).await,
             Records::Resources(v) => tx.upsert_resources(v).await,
             Records::Connectors(v) => tx.upsert_connectors(v).await,
-            Records::Principals(v) => tx.upsert_principals(v).await,
+            Records::Principals(v, licences) => {
+                let counts = tx.upsert_principals(v).await?;
+                if !licences.is_empty() {
+                    tx.set_license_assignments(licences).await?;
+                }
+                Ok(counts)
+            }
         }
     }
 }

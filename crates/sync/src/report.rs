@@ -19,6 +19,8 @@ pub struct SyncReport {
     pub connectors: UpsertCounts,
     pub data_policies: UpsertCounts,
     pub principals: UpsertCounts,
+    /// Subscribed SKUs.
+    pub licenses: UpsertCounts,
     /// Users gone from the directory (leavers), proved by a complete listing.
     pub principals_deleted: u64,
     /// Per environment id.

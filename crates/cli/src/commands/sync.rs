@@ -152,6 +152,7 @@ fn print_report(r: &SyncReport) {
         ("connectors", r.connectors, None),
         ("data policies", r.data_policies, None),
         ("users", r.principals, Some(r.principals_deleted)),
+        ("licences (products)", r.licenses, None),
     ] {
         let deleted = deleted.map_or_else(|| "-".to_string(), |d| d.to_string());
         println!("{name:<40} {:>9} {:>9} {:>10} {deleted:>9}", c.added, c.changed, c.unchanged);

@@ -391,6 +391,8 @@ impl Plan {
                 odata_type: Some("#microsoft.graph.user".to_string()),
                 id: self.user_id(m),
             }),
+            // The dump's users listing does not select licences; the fake tenant adds them.
+            assigned_licenses: None,
         }
     }
 

@@ -11,12 +11,16 @@ use serde::de::DeserializeOwned;
 use steward_ingest::powerplatform::wire::{ODataPage, graph};
 
 impl PowerPlatformClient {
-    /// `GET {graph}/v1.0/users?$select=…&$expand=manager($select=id)&$top=999`.
+    /// `GET {graph}/v1.0/users?$select=…,assignedLicenses&$expand=manager($select=id)&$top=999`: the
+    /// licences come with the listing, sparing a `licenseDetails` call per user.
     pub async fn users_page(&self, next: Option<&str>) -> Result<Page<graph::User>, ApiError> {
         self.graph_page(
             "/v1.0/users",
             &[
-                ("$select", "id,displayName,userPrincipalName,mail,department,country,jobTitle,accountEnabled"),
+                (
+                    "$select",
+                    "id,displayName,userPrincipalName,mail,department,country,jobTitle,accountEnabled,assignedLicenses",
+                ),
                 ("$expand", "manager($select=id)"),
                 ("$top", "999"),
             ],

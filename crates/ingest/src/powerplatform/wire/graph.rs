@@ -23,6 +23,19 @@ pub struct User {
     /// Absent when the user has no manager.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manager: Option<ManagerRef>,
+    /// Present (possibly empty) when the listing selected `assignedLicenses`; absent otherwise,
+    /// which says nothing about the user's licences.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assigned_licenses: Option<Vec<AssignedLicense>>,
+}
+
+/// One entry of a user's `assignedLicenses`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssignedLicense {
+    pub sku_id: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disabled_plans: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
