@@ -4,13 +4,11 @@
 //! `last_seen` refreshed, and child rows are rewritten only for added or changed records.
 
 use crate::bulk::BulkLoad;
-use crate::convert::{corrupt, day_number, desc_sort_key, millis, to_json};
+use crate::convert::{corrupt, day_number, millis, to_json};
 use crate::writer::Session;
 use rusqlite::types::ToSql;
 use rusqlite::{Connection, OptionalExtension, params};
-use steward_model::{
-    ConnectionReference, Connector, DataPolicy, Environment, Owner, Principal, Resource, Tenant, UsageEvent,
-};
+use steward_model::{ConnectionReference, Connector, DataPolicy, Environment, Owner, Principal, Tenant, UsageEvent};
 use steward_store::{StoreError, UpsertCounts, content_hash};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -247,32 +245,10 @@ pub fn principals(conn: &Connection, items: &[Principal], now: i64) -> Result<Up
     Ok(counts)
 }
 
-/// A resource turned into column values, ready for the writer thread. Built by the caller so that
-/// hashing and JSON encoding run on another core than the SQL.
-#[derive(Debug)]
-pub struct ResourceRow {
-    hash: String,
-    name_key: String,
-    owners_json: String,
-    sharing_json: String,
-    connection_references_json: String,
-    attributes_json: String,
-    resource: Resource,
-}
+mod row;
 
-impl ResourceRow {
-    pub fn new(resource: Resource) -> ResourceRow {
-        ResourceRow {
-            hash: content_hash(&resource),
-            name_key: resource.display_name.to_lowercase(),
-            owners_json: to_json(&resource.owners),
-            sharing_json: to_json(&resource.sharing),
-            connection_references_json: to_json(&resource.connection_references),
-            attributes_json: to_json(&resource.attributes),
-            resource,
-        }
-    }
-}
+pub use row::ResourceRow;
+use row::Text;
 
 const RESOURCE_COLUMNS: &str = "id, tenant_id, environment_id, platform, kind, display_name, name_key, description, \
     state, created_at, modified_at, published_at, created_sort, modified_sort, created_by, owners, sharing, \
@@ -327,7 +303,7 @@ fn insert_resource(
 ) -> Result<Option<i64>, StoreError> {
     let inserted = row
         .with_values(now, |values| insert.execute(values))
-        .map_err(|e| StoreError::backend(format!("writing resource '{}'", row.resource.id), e))?;
+        .map_err(|e| StoreError::backend(format!("writing resource '{}'", row.id()), e))?;
     Ok((inserted != 0).then(|| conn.last_insert_rowid()))
 }
 
@@ -388,27 +364,25 @@ impl<'c> ResourceStatements<'c> {
             all.push(&rid);
             self.update.execute(all.as_slice())
         })
-        .map_err(|e| StoreError::backend(format!("writing resource '{}'", row.resource.id), e))?;
+        .map_err(|e| StoreError::backend(format!("writing resource '{}'", row.id()), e))?;
         self.write_children(row, rid)
     }
 
     fn write_children(&mut self, row: &ResourceRow, rid: i64) -> Result<(), StoreError> {
-        for owner in &row.resource.owners {
+        for (principal_id, role) in row.owners() {
             self.insert_owner
-                .execute(params![owner.principal_id, rid, owner.role.as_str()])
+                .execute(params![principal_id, rid, role.as_str()])
                 .map_err(db("writing a resource owner"))?;
         }
-        for reference in &row.resource.connection_references {
-            self.insert_connector
-                .execute(params![reference.connector_id, rid])
-                .map_err(db("writing a resource connector"))?;
+        for connector_id in row.connectors() {
+            self.insert_connector.execute(params![connector_id, rid]).map_err(db("writing a resource connector"))?;
         }
         Ok(())
     }
 
     /// Change or only mark as seen one resource stored as `rid` with content hash `hash`.
     fn upsert_stored(&mut self, row: &ResourceRow, rid: i64, hash: &str, now: i64) -> Result<Outcome, StoreError> {
-        if hash == row.hash {
+        if hash == row.content_hash() {
             self.seen.execute(params![rid, now]).map_err(db("refreshing a resource's last_seen"))?;
             Ok(Outcome::Unchanged)
         } else {
@@ -430,7 +404,7 @@ impl<'c> ResourceStatements<'c> {
             None => match self.try_insert(keyed, conn, row, now)? {
                 Some(_) => Ok(Outcome::Added),
                 None => Err(StoreError::backend(
-                    format!("writing resource '{}'", row.resource.id),
+                    format!("writing resource '{}'", row.id()),
                     rusqlite::Error::QueryReturnedNoRows,
                 )),
             },
@@ -442,37 +416,33 @@ impl<'c> ResourceStatements<'c> {
 impl ResourceRow {
     /// Call `f` with the 27 column values of the insert and update statements.
     fn with_values<T>(&self, now: i64, f: impl FnOnce(&[&dyn ToSql]) -> T) -> T {
-        let r = &self.resource;
-        let (created, modified, published, deleted) =
-            (millis(&r.created_at), millis(&r.modified_at), millis(&r.published_at), millis(&r.deleted_at));
-        let (created_sort, modified_sort) = (desc_sort_key(&r.created_at), desc_sort_key(&r.modified_at));
         f(&[
-            &r.id,
-            &r.tenant_id,
-            &r.environment_id,
-            &r.platform,
-            &r.kind.as_str(),
-            &r.display_name,
-            &self.name_key,
-            &r.description,
-            &r.state.as_str(),
-            &created,
-            &modified,
-            &published,
-            &created_sort,
-            &modified_sort,
-            &r.created_by,
-            &self.owners_json,
-            &self.sharing_json,
-            &r.shared_users,
-            &r.shared_groups,
-            &r.shared_with_everyone,
-            &self.connection_references_json,
-            &r.solution_id,
-            &r.quarantined,
-            &self.attributes_json,
-            &deleted,
-            &self.hash,
+            &self.id(),
+            &self.required(Text::TenantId),
+            &self.required(Text::EnvironmentId),
+            &self.required(Text::Platform),
+            &self.kind,
+            &self.required(Text::DisplayName),
+            &self.required(Text::NameKey),
+            &self.text(Text::Description),
+            &self.state,
+            &self.created_at,
+            &self.modified_at,
+            &self.published_at,
+            &self.created_sort,
+            &self.modified_sort,
+            &self.text(Text::CreatedBy),
+            &self.required(Text::Owners),
+            &self.required(Text::Sharing),
+            &self.shared_users,
+            &self.shared_groups,
+            &self.shared_with_everyone,
+            &self.required(Text::ConnectionReferences),
+            &self.text(Text::SolutionId),
+            &self.quarantined,
+            &self.required(Text::Attributes),
+            &self.deleted_at,
+            &self.content_hash(),
             &now,
         ])
     }
@@ -493,7 +463,7 @@ pub fn resources(
     // A chunk whose first resource is new is most likely a first import: insert straight away and
     // look up only the ids that turn out to exist, instead of looking up every id first.
     let mut insert_first = match rows.first() {
-        Some(first) => keyed.find(&first.resource.id)?.is_none(),
+        Some(first) => keyed.find(first.id())?.is_none(),
         None => return Ok(counts),
     };
     for row in rows {
@@ -503,12 +473,12 @@ pub fn resources(
                 None => {
                     // Mostly known ids from here on, probably: go back to looking up first.
                     insert_first = false;
-                    let stored = keyed.find(&row.resource.id)?;
+                    let stored = keyed.find(row.id())?;
                     statements.upsert_known(&mut keyed, row, stored, conn, now)?
                 }
             }
         } else {
-            let stored = keyed.find(&row.resource.id)?;
+            let stored = keyed.find(row.id())?;
             statements.upsert_known(&mut keyed, row, stored, conn, now)?
         };
         tally(&mut counts, outcome);
@@ -528,24 +498,24 @@ fn resources_bulk(
     let mut counts = UpsertCounts::default();
     let mut insert = conn.prepare_cached(&insert_sql()).map_err(db("preparing the resource insert"))?;
     for row in rows {
-        let outcome = match bulk.ids.get(row.resource.id.as_str()) {
+        let outcome = match bulk.written(conn, row)? {
             None => {
                 let rid = insert_resource(&mut insert, conn, row, now)?.ok_or_else(|| {
                     StoreError::backend(
-                        format!("writing resource '{}'", row.resource.id),
+                        format!("writing resource '{}'", row.id()),
                         rusqlite::Error::QueryReturnedNoRows,
                     )
                 })?;
-                bulk.ids.insert(row.resource.id.as_str().into(), rid);
-                for owner in &row.resource.owners {
-                    bulk.add_owner(&owner.principal_id, rid, owner.role);
+                bulk.remember(row, rid);
+                for (principal_id, role) in row.owners() {
+                    bulk.add_owner(principal_id, rid, role);
                 }
-                for reference in &row.resource.connection_references {
-                    bulk.add_connector(&reference.connector_id, rid);
+                for connector_id in row.connectors() {
+                    bulk.add_connector(connector_id, rid);
                 }
                 Outcome::Added
             }
-            Some(&rid) => {
+            Some(rid) => {
                 // Written earlier in this transaction. Rare: take the ordinary path, with this
                 // session's child rows in their tables so that a change can replace them.
                 bulk.flush_children(conn)?;
