@@ -94,12 +94,9 @@ impl ResourceRow {
         put(&mut text, Text::Description, r.description.as_deref());
         put(&mut text, Text::CreatedBy, r.created_by.as_deref());
         put(&mut text, Text::SolutionId, r.solution_id.as_deref());
-        for (column, field) in [
-            (Text::Owners, json.owners),
-            (Text::Sharing, json.sharing),
-            (Text::ConnectionReferences, json.connection_references),
-            (Text::Attributes, json.attributes),
-        ] {
+        for (column, field) in
+            [Text::Owners, Text::Sharing, Text::ConnectionReferences, Text::Attributes].into_iter().zip(json.spans)
+        {
             put(&mut text, column, json.json.get(field.0..field.1));
         }
         put(&mut text, Text::ContentHash, Some(&format!("{:016x}", xxhash_rust::xxh3::xxh3_64(json.json.as_bytes()))));
@@ -174,39 +171,37 @@ fn span(start: usize, end: usize) -> Span {
     Span { start: u32::try_from(start).unwrap_or(u32::MAX), end: u32::try_from(end).unwrap_or(u32::MAX) }
 }
 
+/// The fields of a resource stored as JSON columns, in [`Fields::spans`] order.
+const JSON_FIELDS: [&str; 4] = ["owners", "sharing", "connection_references", "attributes"];
+
 /// The JSON of a resource and where its JSON-column fields are within it.
 struct Fields {
     json: String,
-    owners: (usize, usize),
-    sharing: (usize, usize),
-    connection_references: (usize, usize),
-    attributes: (usize, usize),
+    /// Byte range of the value of each of [`JSON_FIELDS`] in `json`; `usize::MAX` when absent.
+    spans: [(usize, usize); JSON_FIELDS.len()],
 }
 
 impl Fields {
     fn serialize(resource: &Resource) -> Fields {
         let position = Cell::new(0);
-        let mut fields = Vec::new();
+        let mut spans = [(usize::MAX, usize::MAX); JSON_FIELDS.len()];
         let mut serializer = serde_json::Serializer::with_formatter(
-            Sink { buf: Vec::with_capacity(1024), position: &position },
-            FieldFormatter { position: &position, depth: 0, in_key: false, key: String::new(), fields: &mut fields },
+            Sink { buf: Vec::with_capacity(2048), position: &position },
+            FieldFormatter {
+                position: &position,
+                depth: 0,
+                in_key: false,
+                key: String::with_capacity(32),
+                current: None,
+                spans: &mut spans,
+            },
         );
         // Serialising our own model types into memory cannot fail (no maps with non-string
         // keys); on failure the JSON is empty, as `steward_store::content_hash` would hash it.
         let ok = resource.serialize(&mut serializer).is_ok();
         let buf = if ok { serializer.into_inner().buf } else { Vec::new() };
         // serde_json writes UTF-8 only.
-        let json = String::from_utf8(buf).unwrap_or_default();
-        let find = |name: &str| {
-            fields.iter().find(|(key, _, _)| key == name).map_or((usize::MAX, usize::MAX), |(_, s, e)| (*s, *e))
-        };
-        Fields {
-            owners: find("owners"),
-            sharing: find("sharing"),
-            connection_references: find("connection_references"),
-            attributes: find("attributes"),
-            json,
-        }
+        Fields { json: String::from_utf8(buf).unwrap_or_default(), spans }
     }
 }
 
@@ -235,8 +230,10 @@ struct FieldFormatter<'a> {
     position: &'a Cell<usize>,
     depth: usize,
     in_key: bool,
+    /// The top-level key being written, and the index in [`JSON_FIELDS`] of the value being written.
     key: String,
-    fields: &'a mut Vec<(String, usize, usize)>,
+    current: Option<usize>,
+    spans: &'a mut [(usize, usize); JSON_FIELDS.len()],
 }
 
 impl serde_json::ser::Formatter for FieldFormatter<'_> {
@@ -283,16 +280,19 @@ impl serde_json::ser::Formatter for FieldFormatter<'_> {
     fn begin_object_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
         writer.write_all(b":")?;
         if self.depth == 1 {
-            self.fields.push((std::mem::take(&mut self.key), self.position.get(), usize::MAX));
+            self.current = JSON_FIELDS.iter().position(|name| *name == self.key);
+            if let Some(i) = self.current {
+                self.spans[i].0 = self.position.get();
+            }
         }
         Ok(())
     }
 
     fn end_object_value<W: ?Sized + io::Write>(&mut self, _writer: &mut W) -> io::Result<()> {
         if self.depth == 1
-            && let Some(field) = self.fields.last_mut()
+            && let Some(i) = self.current.take()
         {
-            field.2 = self.position.get();
+            self.spans[i].1 = self.position.get();
         }
         Ok(())
     }
