@@ -80,9 +80,9 @@ pub fn overview(conn: &Connection, tenant: Option<&str>) -> Result<Overview, Sto
              JOIN resource_owners o ON o.principal_id = p.id \
              JOIN resources r ON r.rid = o.rid \
              WHERE (p.enabled = 0 OR p.deleted_at IS NOT NULL) AND r.deleted_at IS NULL {} \
-             AND NOT EXISTS (SELECT 1 FROM json_each(r.owners) j \
+             AND NOT EXISTS (SELECT 1 FROM resource_details d, json_each(d.owners) j \
                              LEFT JOIN principals p2 ON p2.id = j.value ->> '$.principal_id' \
-                             WHERE p2.id IS NULL OR (p2.enabled = 1 AND p2.deleted_at IS NULL))",
+                             WHERE d.rid = r.rid AND (p2.id IS NULL OR (p2.enabled = 1 AND p2.deleted_at IS NULL)))",
             and("r.tenant_id")
         ),
         &args,

@@ -292,9 +292,12 @@ pub fn list_principals(conn: &Connection, query: &PrincipalQuery) -> Result<Page
 // ---- resources ---------------------------------------------------------------------------------
 
 const RESOURCE_COLUMNS: &str = "r.id, r.tenant_id, r.environment_id, r.platform, r.kind, r.display_name, \
-    r.description, r.state, r.created_at, r.modified_at, r.published_at, r.created_by, r.owners, r.sharing, \
-    r.shared_users, r.shared_groups, r.shared_with_everyone, r.connection_references, r.solution_id, \
-    r.quarantined, r.attributes, r.deleted_at, r.name_key";
+    d.description, r.state, r.created_at, r.modified_at, r.published_at, d.created_by, d.owners, d.sharing, \
+    r.shared_users, r.shared_groups, r.shared_with_everyone, d.connection_references, d.solution_id, \
+    r.quarantined, d.attributes, r.deleted_at, r.name_key";
+
+/// Resources with their wide columns, read by rid (see `resource_details` in the schema).
+const RESOURCE_FROM: &str = "resources r CROSS JOIN resource_details d ON d.rid = r.rid";
 
 fn small_count(r: &Row<'_>, idx: usize, what: &str) -> Result<u32, StoreError> {
     let n: i64 = col(r, idx, what)?;
@@ -309,27 +312,27 @@ fn resource_row(r: &Row<'_>) -> Result<Resource, StoreError> {
         platform: col(r, 3, "resources.platform")?,
         kind: enum_col(r, 4, "resources.kind")?,
         display_name: col(r, 5, "resources.display_name")?,
-        description: col(r, 6, "resources.description")?,
+        description: col(r, 6, "resource_details.description")?,
         state: enum_col(r, 7, "resources.state")?,
         created_at: opt_timestamp(col(r, 8, "resources.created_at")?, "resources.created_at")?,
         modified_at: opt_timestamp(col(r, 9, "resources.modified_at")?, "resources.modified_at")?,
         published_at: opt_timestamp(col(r, 10, "resources.published_at")?, "resources.published_at")?,
-        created_by: col(r, 11, "resources.created_by")?,
-        owners: json_col(r, 12, "resources.owners")?,
-        sharing: json_col(r, 13, "resources.sharing")?,
+        created_by: col(r, 11, "resource_details.created_by")?,
+        owners: json_col(r, 12, "resource_details.owners")?,
+        sharing: json_col(r, 13, "resource_details.sharing")?,
         shared_users: small_count(r, 14, "resources.shared_users")?,
         shared_groups: small_count(r, 15, "resources.shared_groups")?,
         shared_with_everyone: col(r, 16, "resources.shared_with_everyone")?,
-        connection_references: json_col(r, 17, "resources.connection_references")?,
-        solution_id: col(r, 18, "resources.solution_id")?,
+        connection_references: json_col(r, 17, "resource_details.connection_references")?,
+        solution_id: col(r, 18, "resource_details.solution_id")?,
         quarantined: col(r, 19, "resources.quarantined")?,
-        attributes: json_col(r, 20, "resources.attributes")?,
+        attributes: json_col(r, 20, "resource_details.attributes")?,
         deleted_at: opt_timestamp(col(r, 21, "resources.deleted_at")?, "resources.deleted_at")?,
     })
 }
 
 pub fn get_resource(conn: &Connection, id: &str) -> Result<Option<Resource>, StoreError> {
-    let sql = format!("SELECT {RESOURCE_COLUMNS} FROM resources r WHERE r.id = ?1");
+    let sql = format!("SELECT {RESOURCE_COLUMNS} FROM {RESOURCE_FROM} WHERE r.id = ?1");
     Ok(collect(conn, &sql, &[text(id)], "reading a resource", resource_row)?.pop())
 }
 
@@ -412,7 +415,11 @@ pub fn list_resources(conn: &Connection, query: &ResourceQuery) -> Result<Page<R
         filters.push(format!("({column}, r.id) > (?{}, ?{})", args.len() - 1, args.len()));
     }
     let sql = format!(
-        "SELECT {RESOURCE_COLUMNS} FROM resources r WHERE {} ORDER BY {column}, r.id LIMIT {}",
+        // The page is chosen on `resources` alone, then joined with its details: a filter without
+        // an index in sort order (such as `kind`) sorts the narrow rows of every match, and only
+        // the rows returned pay a lookup of their wide columns. CROSS JOIN keeps that order.
+        "SELECT {RESOURCE_COLUMNS} FROM (SELECT * FROM resources r WHERE {} ORDER BY {column}, r.id LIMIT {}) r \
+         CROSS JOIN resource_details d ON d.rid = r.rid ORDER BY {column}, r.id",
         where_clause(&filters),
         limit + 1
     );

@@ -250,24 +250,30 @@ mod row;
 pub use row::ResourceRow;
 use row::Text;
 
-const RESOURCE_COLUMNS: &str = "id, tenant_id, environment_id, platform, kind, display_name, name_key, description, \
-    state, created_at, modified_at, published_at, created_sort, modified_sort, created_by, owners, sharing, \
-    shared_users, shared_groups, shared_with_everyone, connection_references, solution_id, quarantined, attributes, \
-    deleted_at, content_hash";
+/// The columns of `resources`, in the order of [`ResourceRow::with_values`]; `?20` is the time.
+const RESOURCE_COLUMNS: &str = "id, tenant_id, environment_id, platform, kind, display_name, name_key, state, \
+    created_at, modified_at, published_at, created_sort, modified_sort, shared_users, shared_groups, \
+    shared_with_everyone, quarantined, deleted_at, content_hash";
 
-const RESOURCE_VALUES: &str = "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, \
-    ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27";
+const RESOURCE_VALUES: &str =
+    "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20";
 
 /// The plain insert of a resource; the bulk load (no unique index on `id`) uses it as is.
 fn insert_sql() -> String {
-    format!("INSERT INTO resources ({RESOURCE_COLUMNS}, first_seen, last_changed) VALUES ({RESOURCE_VALUES}, ?27)")
+    format!("INSERT INTO resources ({RESOURCE_COLUMNS}, first_seen, last_changed) VALUES ({RESOURCE_VALUES}, ?20)")
 }
+
+/// Insert or replace the wide columns of a resource (see `resource_details` in the schema), in the
+/// order of [`ResourceRow::with_details`].
+const DETAILS_SQL: &str = "INSERT OR REPLACE INTO resource_details (rid, description, created_by, owners, sharing, \
+    connection_references, solution_id, attributes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 
 /// The prepared statements of a resource upsert, taken from the connection's statement cache.
 /// None of them needs the unique index on `id`, which a bulk load drops (see bulk.rs).
 struct ResourceStatements<'c> {
     find_children: rusqlite::CachedStatement<'c>,
     update: rusqlite::CachedStatement<'c>,
+    details: rusqlite::CachedStatement<'c>,
     seen: rusqlite::CachedStatement<'c>,
     insert_owner: rusqlite::CachedStatement<'c>,
     delete_owner: rusqlite::CachedStatement<'c>,
@@ -295,29 +301,37 @@ impl<'c> KeyedStatements<'c> {
     }
 }
 
+/// Insert `row` with `insert` (a resource insert that may ignore a known id) and its details;
+/// the new rid, or `None` when the insert was ignored.
 fn insert_resource(
     insert: &mut rusqlite::CachedStatement<'_>,
+    details: &mut rusqlite::CachedStatement<'_>,
     conn: &Connection,
     row: &ResourceRow,
     now: i64,
 ) -> Result<Option<i64>, StoreError> {
-    let inserted = row
-        .with_values(now, |values| insert.execute(values))
-        .map_err(|e| StoreError::backend(format!("writing resource '{}'", row.id()), e))?;
-    Ok((inserted != 0).then(|| conn.last_insert_rowid()))
+    let failed = |e| StoreError::backend(format!("writing resource '{}'", row.id()), e);
+    let inserted = row.with_values(now, |values| insert.execute(values)).map_err(failed)?;
+    if inserted == 0 {
+        return Ok(None);
+    }
+    let rid = conn.last_insert_rowid();
+    row.with_details(rid, |values| details.execute(values)).map_err(failed)?;
+    Ok(Some(rid))
 }
 
 impl<'c> ResourceStatements<'c> {
     fn prepare(conn: &'c Connection) -> Result<Self, StoreError> {
         let p = |sql: &str| conn.prepare_cached(sql).map_err(db("preparing the resource upsert statements"));
         Ok(ResourceStatements {
-            find_children: p("SELECT owners, connection_references FROM resources WHERE rid = ?1")?,
+            find_children: p("SELECT owners, connection_references FROM resource_details WHERE rid = ?1")?,
             // `id` is not in the SET list: naming it would make SQLite rewrite its unique index.
             update: p(&format!(
-                "UPDATE resources SET ({}, last_changed) = ({}) WHERE rid = ?28",
+                "UPDATE resources SET ({}, last_changed) = ({}) WHERE rid = ?21",
                 RESOURCE_COLUMNS.trim_start_matches("id, "),
                 RESOURCE_VALUES.trim_start_matches("?1, ")
             ))?,
+            details: p(DETAILS_SQL)?,
             seen: p("INSERT OR REPLACE INTO resource_seen (rid, last_seen) VALUES (?1, ?2)")?,
             insert_owner: p("INSERT OR IGNORE INTO resource_owners (principal_id, rid, role) VALUES (?1, ?2, ?3)")?,
             delete_owner: p("DELETE FROM resource_owners WHERE principal_id = ?1 AND rid = ?2")?,
@@ -334,7 +348,7 @@ impl<'c> ResourceStatements<'c> {
         row: &ResourceRow,
         now: i64,
     ) -> Result<Option<i64>, StoreError> {
-        let rid = insert_resource(&mut keyed.insert, conn, row, now)?;
+        let rid = insert_resource(&mut keyed.insert, &mut self.details, conn, row, now)?;
         if let Some(rid) = rid {
             self.write_children(row, rid)?;
         }
@@ -348,9 +362,9 @@ impl<'c> ResourceStatements<'c> {
             .query_row([rid], |q| Ok((q.get(0)?, q.get(1)?)))
             .map_err(db("reading a resource's previous owners"))?;
         let owners: Vec<Owner> =
-            serde_json::from_str(&owners).map_err(|e| corrupt("resources.owners", e.to_string()))?;
-        let references: Vec<ConnectionReference> =
-            serde_json::from_str(&references).map_err(|e| corrupt("resources.connection_references", e.to_string()))?;
+            serde_json::from_str(&owners).map_err(|e| corrupt("resource_details.owners", e.to_string()))?;
+        let references: Vec<ConnectionReference> = serde_json::from_str(&references)
+            .map_err(|e| corrupt("resource_details.connection_references", e.to_string()))?;
         for owner in &owners {
             self.delete_owner.execute(params![owner.principal_id, rid]).map_err(db("replacing resource owners"))?;
         }
@@ -359,12 +373,14 @@ impl<'c> ResourceStatements<'c> {
                 .execute(params![reference.connector_id, rid])
                 .map_err(db("replacing resource connectors"))?;
         }
+        let failed = |e| StoreError::backend(format!("writing resource '{}'", row.id()), e);
         row.with_values(now, |values| {
             let mut all: Vec<&dyn ToSql> = values.to_vec();
             all.push(&rid);
             self.update.execute(all.as_slice())
         })
-        .map_err(|e| StoreError::backend(format!("writing resource '{}'", row.id()), e))?;
+        .map_err(failed)?;
+        row.with_details(rid, |values| self.details.execute(values)).map_err(failed)?;
         self.write_children(row, rid)
     }
 
@@ -414,7 +430,7 @@ impl<'c> ResourceStatements<'c> {
 }
 
 impl ResourceRow {
-    /// Call `f` with the 27 column values of the insert and update statements.
+    /// Call `f` with the 20 values of [`RESOURCE_COLUMNS`] and the time.
     fn with_values<T>(&self, now: i64, f: impl FnOnce(&[&dyn ToSql]) -> T) -> T {
         f(&[
             &self.id(),
@@ -424,26 +440,33 @@ impl ResourceRow {
             &self.kind,
             &self.required(Text::DisplayName),
             &self.required(Text::NameKey),
-            &self.text(Text::Description),
             &self.state,
             &self.created_at,
             &self.modified_at,
             &self.published_at,
             &self.created_sort,
             &self.modified_sort,
-            &self.text(Text::CreatedBy),
-            &self.required(Text::Owners),
-            &self.required(Text::Sharing),
             &self.shared_users,
             &self.shared_groups,
             &self.shared_with_everyone,
-            &self.required(Text::ConnectionReferences),
-            &self.text(Text::SolutionId),
             &self.quarantined,
-            &self.required(Text::Attributes),
             &self.deleted_at,
             &self.content_hash(),
             &now,
+        ])
+    }
+
+    /// Call `f` with the 8 values of [`DETAILS_SQL`].
+    fn with_details<T>(&self, rid: i64, f: impl FnOnce(&[&dyn ToSql]) -> T) -> T {
+        f(&[
+            &rid,
+            &self.text(Text::Description),
+            &self.text(Text::CreatedBy),
+            &self.required(Text::Owners),
+            &self.required(Text::Sharing),
+            &self.required(Text::ConnectionReferences),
+            &self.text(Text::SolutionId),
+            &self.required(Text::Attributes),
         ])
     }
 }
@@ -497,10 +520,11 @@ fn resources_bulk(
 ) -> Result<UpsertCounts, StoreError> {
     let mut counts = UpsertCounts::default();
     let mut insert = conn.prepare_cached(&insert_sql()).map_err(db("preparing the resource insert"))?;
+    let mut details = conn.prepare_cached(DETAILS_SQL).map_err(db("preparing the resource insert"))?;
     for row in rows {
         let outcome = match bulk.written(conn, row)? {
             None => {
-                let rid = insert_resource(&mut insert, conn, row, now)?.ok_or_else(|| {
+                let rid = insert_resource(&mut insert, &mut details, conn, row, now)?.ok_or_else(|| {
                     StoreError::backend(
                         format!("writing resource '{}'", row.id()),
                         rusqlite::Error::QueryReturnedNoRows,
