@@ -41,6 +41,8 @@ enum Command {
     Migrate,
     /// Inventory every configured source (`[[sources]]` in steward.toml) and read its usage feed.
     Sync(commands::sync::Args),
+    /// Serve a synthetic tenant at the real Microsoft API paths (to try `steward sync` without a tenant).
+    FakeTenant(commands::fake_tenant::Args),
     /// Serve the web UI and the REST API.
     Serve(commands::serve::Args),
     /// Measure Steward's speed and memory; prints figures for BENCHMARKS.md.
@@ -76,6 +78,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(args) => commands::import::run(args, &config::database_url(db_url)).await,
         Command::Migrate => commands::migrate::run(&config::database_url(db_url)).await,
         Command::Sync(args) => commands::sync::run(args, &config, &config::database_url(db_url)).await,
+        Command::FakeTenant(args) => commands::fake_tenant::run(args).await,
         Command::Serve(args) => commands::serve::run(args, &config::database_url(db_url), &config).await,
         Command::Bench(cmd) => bench::run(cmd).await,
     }

@@ -2,16 +2,21 @@
 //! Timings live here and never in tests.
 
 mod ingest;
+mod sync;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum BenchCommand {
     /// Resources per second upserted into SQLite and PostgreSQL, and peak memory.
     Ingest(ingest::Args),
+    /// Wall time, requests per second and peak memory of `steward sync` against a fake tenant
+    /// over loopback; `--changed 1%` also times an incremental run.
+    Sync(sync::Args),
 }
 
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
     match cmd {
         BenchCommand::Ingest(args) => ingest::run(args).await,
+        BenchCommand::Sync(args) => sync::run(args).await,
     }
 }
 

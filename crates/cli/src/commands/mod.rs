@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod demo;
+pub mod fake_tenant;
 pub mod generate;
 pub mod import;
 pub mod migrate;

@@ -5,3 +5,4 @@ mod demo;
 mod file_imports;
 mod import;
 mod support;
+mod sync;

@@ -37,8 +37,10 @@ impl PowerPlatformClient {
         query: &[(&str, &str)],
         next: Option<&str>,
     ) -> Result<Page<T>, ApiError> {
-        let origin = instance_origin(instance_api_url)?;
-        let path = format!("/api/data/v9.2/{entity_set}");
+        let (origin, prefix) = instance_origin(instance_api_url)?;
+        // Real instance URLs have no path; a proxy or a test server may put the instance
+        // under one, which the request path must keep.
+        let path = format!("{prefix}/api/data/v9.2/{entity_set}");
         let url = self.page_url(&Method::GET, &origin, next, &path, query)?;
         let request = Request::new(Method::GET, url, Body::Empty)
             .header(HeaderName::from_static("odata-version"), "4.0")
@@ -48,9 +50,9 @@ impl PowerPlatformClient {
     }
 }
 
-/// `https://org.api.crm.dynamics.com/` → `https://org.api.crm.dynamics.com`: the base URL and
-/// the token audience of one Dataverse instance.
-fn instance_origin(instance_api_url: &str) -> Result<String, ApiError> {
+/// `https://org.api.crm.dynamics.com/` → (`https://org.api.crm.dynamics.com`, ``): the origin
+/// (the token audience of one Dataverse instance) and the path the instance sits under, if any.
+fn instance_origin(instance_api_url: &str) -> Result<(String, String), ApiError> {
     let invalid = |detail: &str| ApiError::InvalidRequest {
         method: "GET".into(),
         url: urls::redact_text(instance_api_url),
@@ -62,5 +64,5 @@ fn instance_origin(instance_api_url: &str) -> Result<String, ApiError> {
     if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
         return Err(invalid("is not an http(s) URL with a host"));
     }
-    Ok(url.origin().ascii_serialization())
+    Ok((url.origin().ascii_serialization(), url.path().trim_end_matches('/').to_string()))
 }

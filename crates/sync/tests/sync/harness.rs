@@ -1,0 +1,247 @@
+//! A fake tenant, a fresh SQLite store and a client configured for both.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use steward_fake_tenant::{FakeConfig, Faults, MutationReport, MutationRequest, RunningFake};
+use steward_ingest::synthetic::Preset;
+use steward_model::Timestamp;
+use steward_powerplatform::{ClientOptions, PowerPlatformClient, SourceSettings};
+use steward_store::{IngestTx, ResourceQuery, Store};
+use steward_sync::{SyncError, SyncOptions, SyncReport};
+
+pub fn as_of() -> Timestamp {
+    chrono::DateTime::parse_from_rfc3339("2026-11-02T00:00:00Z").unwrap().with_timezone(&chrono::Utc)
+}
+
+pub fn fake_config(preset: Preset) -> FakeConfig {
+    let mut c = FakeConfig::new(preset, 42);
+    c.content_page_size = 20;
+    c.usage_days = Some(5);
+    c
+}
+
+pub struct Harness {
+    pub fake: RunningFake,
+    pub store: Arc<dyn Store>,
+    dir: tempfile::TempDir,
+    http: reqwest::Client,
+}
+
+pub struct Target {
+    pub id: String,
+    pub name: String,
+}
+
+impl Harness {
+    pub async fn start(config: FakeConfig) -> Harness {
+        let fake = steward_fake_tenant::spawn(config).await.expect("fake tenant");
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("steward.db");
+        let store: Arc<dyn Store> = Arc::new(steward_store_sqlite::SqliteStore::open(db.to_str().unwrap()).unwrap());
+        store.migrate().await.unwrap();
+        Harness { fake, store, dir, http: reqwest::Client::new() }
+    }
+
+    fn client(&self, secret: &str) -> Arc<PowerPlatformClient> {
+        std::fs::write(self.dir.path().join("secret.txt"), secret).unwrap();
+        let base = &self.fake.base_url;
+        let toml = format!(
+            "type = \"powerplatform\"\nname = \"fake\"\ntenant_id = \"{tenant}\"\nclient_id = \"{client}\"\n\
+             client_secret = {{ file = \"secret.txt\" }}\n[endpoints]\nlogin = \"{base}\"\nbap = \"{base}\"\n\
+             powerapps = \"{base}\"\nflow = \"{base}\"\npowerplatform = \"{base}\"\noffice_management = \"{base}\"\n\
+             graph = \"{base}\"\n",
+            tenant = self.fake.tenant_id(),
+            client = steward_fake_tenant::DEFAULT_CLIENT_ID,
+        );
+        let settings: SourceSettings = toml::from_str(&toml).unwrap();
+        let resolved = settings.resolve(self.dir.path()).unwrap();
+        let options = ClientOptions {
+            base_delay: std::time::Duration::from_millis(1),
+            max_delay: std::time::Duration::from_millis(20),
+            ..ClientOptions::default()
+        };
+        Arc::new(PowerPlatformClient::new(resolved, options).unwrap())
+    }
+
+    fn options(&self, options: SyncOptions) -> SyncOptions {
+        SyncOptions { as_of: Some(as_of()), environment_concurrency: 4, ..options }
+    }
+
+    pub async fn sync(&self, options: SyncOptions) -> SyncReport {
+        self.try_sync(self.client(steward_fake_tenant::DEFAULT_CLIENT_SECRET), options).await.expect("sync")
+    }
+
+    async fn try_sync(&self, client: Arc<PowerPlatformClient>, options: SyncOptions) -> Result<SyncReport, SyncError> {
+        let tenant = self.fake.tenant_id();
+        steward_sync::sync_powerplatform(
+            self.store.clone(),
+            client,
+            "fake",
+            &tenant,
+            self.options(options),
+            Arc::new(steward_ingest::NoProgress),
+        )
+        .await
+    }
+
+    pub async fn sync_with_secret(&self, secret: &str) -> SyncError {
+        self.try_sync(self.client(secret), SyncOptions::default()).await.expect_err("a wrong secret must fail")
+    }
+
+    /// Run a sync over a store that stops accepting writes after `writes` transactions begin,
+    /// as a kill would stop it. Answers the report when the run got to its end anyway.
+    pub async fn sync_killed_after(&self, writes: u64) -> Option<SyncReport> {
+        let counting: Arc<dyn Store> = Arc::new(KillSwitch { inner: self.store.clone(), left: AtomicU64::new(writes) });
+        let client = self.client(steward_fake_tenant::DEFAULT_CLIENT_SECRET);
+        let tenant = self.fake.tenant_id();
+        let outcome = steward_sync::sync_powerplatform(
+            counting,
+            client,
+            "fake",
+            &tenant,
+            self.options(SyncOptions::default()),
+            Arc::new(steward_ingest::NoProgress),
+        )
+        .await;
+        outcome.ok()
+    }
+
+    pub async fn mutate(&self, changed_fraction: f64, deleted: u64, added: u64) -> MutationReport {
+        let req = MutationRequest { changed_fraction, deleted, added, seed: 5 };
+        self.http
+            .post(format!("{}/_fake/mutate", self.fake.base_url))
+            .json(&req)
+            .send()
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    pub async fn set_faults(&self, faults: Faults) {
+        self.http
+            .put(format!("{}/_fake/faults", self.fake.base_url))
+            .json(&faults)
+            .send()
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap();
+    }
+
+    pub async fn digest(&self) -> String {
+        self.store.content_digest().await.unwrap()
+    }
+
+    /// The environment with the most live resources.
+    pub async fn busiest_environment(&self) -> Target {
+        let page = self
+            .store
+            .list_environments(&steward_store::EnvironmentQuery { limit: Some(1000), ..Default::default() })
+            .await
+            .unwrap();
+        let best = page.items.into_iter().max_by_key(|e| e.resource_count).expect("environments");
+        let name = self.fake.environment_name(&best.environment.id).expect("the fake knows it");
+        Target { id: best.environment.id, name }
+    }
+
+    pub async fn live_in(&self, environment_id: &str) -> u64 {
+        let q = ResourceQuery { environment: Some(environment_id.to_string()), limit: Some(1), ..Default::default() };
+        self.store.list_resources(&q).await.unwrap().total
+    }
+}
+
+pub async fn resource_count(store: &Arc<dyn Store>) -> u64 {
+    store.list_resources(&ResourceQuery { limit: Some(1), ..Default::default() }).await.unwrap().total
+}
+
+/// A store whose transactions fail to commit once a budget of commits is spent: the state on
+/// disk is then exactly what a `kill -9` at that moment leaves (SQLite rolls back the rest).
+struct KillSwitch {
+    inner: Arc<dyn Store>,
+    left: AtomicU64,
+}
+
+#[async_trait::async_trait]
+impl Store for KillSwitch {
+    fn backend(&self) -> &'static str {
+        self.inner.backend()
+    }
+    async fn migrate(&self) -> steward_store::Result<()> {
+        self.inner.migrate().await
+    }
+    async fn begin_ingest(&self) -> steward_store::Result<Box<dyn IngestTx>> {
+        if self.left.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |l| l.checked_sub(1)).is_err() {
+            return Err(steward_store::StoreError::Closed("killed".into()));
+        }
+        self.inner.begin_ingest().await
+    }
+    async fn list_tenants(&self) -> steward_store::Result<Vec<steward_model::Tenant>> {
+        self.inner.list_tenants().await
+    }
+    async fn list_environments(
+        &self,
+        q: &steward_store::EnvironmentQuery,
+    ) -> steward_store::Result<steward_model::Page<steward_store::EnvironmentSummary>> {
+        self.inner.list_environments(q).await
+    }
+    async fn get_environment(&self, id: &str) -> steward_store::Result<Option<steward_model::Environment>> {
+        self.inner.get_environment(id).await
+    }
+    async fn list_resources(
+        &self,
+        q: &ResourceQuery,
+    ) -> steward_store::Result<steward_model::Page<steward_model::Resource>> {
+        self.inner.list_resources(q).await
+    }
+    async fn get_resource(&self, id: &str) -> steward_store::Result<Option<steward_model::Resource>> {
+        self.inner.get_resource(id).await
+    }
+    async fn list_principals(
+        &self,
+        q: &steward_store::PrincipalQuery,
+    ) -> steward_store::Result<steward_model::Page<steward_model::Principal>> {
+        self.inner.list_principals(q).await
+    }
+    async fn get_principal(&self, id: &str) -> steward_store::Result<Option<steward_model::Principal>> {
+        self.inner.get_principal(id).await
+    }
+    async fn list_connectors(&self, t: Option<&str>) -> steward_store::Result<Vec<steward_model::Connector>> {
+        self.inner.list_connectors(t).await
+    }
+    async fn list_data_policies(&self, t: Option<&str>) -> steward_store::Result<Vec<steward_model::DataPolicy>> {
+        self.inner.list_data_policies(t).await
+    }
+    async fn overview(&self, t: Option<&str>) -> steward_store::Result<steward_store::Overview> {
+        self.inner.overview(t).await
+    }
+    async fn get_governance(&self, id: &str) -> steward_store::Result<steward_model::Governance> {
+        self.inner.get_governance(id).await
+    }
+    async fn set_governance(&self, id: &str, g: &steward_model::Governance) -> steward_store::Result<()> {
+        self.inner.set_governance(id, g).await
+    }
+    async fn daily_usage(
+        &self,
+        id: &str,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> steward_store::Result<Vec<steward_model::DailyUsage>> {
+        self.inner.daily_usage(id, from, to).await
+    }
+    async fn content_digest(&self) -> steward_store::Result<String> {
+        self.inner.content_digest().await
+    }
+    async fn get_sync_state(&self, key: &str) -> steward_store::Result<Option<serde_json::Value>> {
+        self.inner.get_sync_state(key).await
+    }
+    async fn list_licenses(&self, t: Option<&str>) -> steward_store::Result<Vec<steward_model::License>> {
+        self.inner.list_licenses(t).await
+    }
+    async fn license_assignments(&self, id: &str) -> steward_store::Result<Vec<String>> {
+        self.inner.license_assignments(id).await
+    }
+}
