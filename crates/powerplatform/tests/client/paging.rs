@@ -94,7 +94,10 @@ async fn odata_next_link_pages_graph_users() {
     assert!(second.is_last());
     let seen = fake.requests_to("/v1.0/users");
     let params = seen[0].params();
-    assert_eq!(params["$select"], "id,displayName,userPrincipalName,mail,department,country,jobTitle,accountEnabled,assignedLicenses");
+    assert_eq!(
+        params["$select"],
+        "id,displayName,userPrincipalName,mail,department,country,jobTitle,accountEnabled,assignedLicenses"
+    );
     assert_eq!(params["$expand"], "manager($select=id)");
     assert_eq!(params["$top"], "999");
     assert_eq!(seen[1].params()["$skiptoken"], "X'Y");
