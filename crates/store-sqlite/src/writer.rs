@@ -62,6 +62,7 @@ impl Writer {
                     if !conn.is_autocommit() {
                         let _ = conn.execute_batch("ROLLBACK");
                     }
+                    checkpointer.bound_wal(&conn);
                     checkpointer.poke();
                 }
             })

@@ -112,8 +112,8 @@ pub async fn tenant_wide(ctx: &Arc<Ctx>, targets: &[EnvironmentTarget]) -> Resul
                     Err(e) => ctx.issue(format!("data policy {name}"), &e),
                 }
             }
-            let counts = ctx.write_plain(|tx| Box::pin(async move { tx.upsert_data_policies(full).await })).await?;
-            ctx.with_report(|r| r.data_policies += counts);
+            let outcome = ctx.write(crate::writer::Op::Policies(full), "writing data policies").await?;
+            ctx.with_report(|r| r.data_policies += outcome.counts);
         }
         Err(e) => ctx.issue("data policies".into(), &e),
     }
@@ -122,8 +122,8 @@ pub async fn tenant_wide(ctx: &Arc<Ctx>, targets: &[EnvironmentTarget]) -> Resul
     match ctx.client.subscribed_skus().await {
         Ok(skus) => {
             let licences: Vec<_> = skus.into_iter().map(|s| crate::licenses::license(s, &tenant_id)).collect();
-            let counts = ctx.write_plain(|tx| Box::pin(async move { tx.upsert_licenses(licences).await })).await?;
-            ctx.with_report(|r| r.licenses += counts);
+            let outcome = ctx.write(crate::writer::Op::Licences(licences), "writing licences").await?;
+            ctx.with_report(|r| r.licenses += outcome.counts);
         }
         Err(e) => ctx.issue("licences (subscribedSkus)".into(), &e),
     }

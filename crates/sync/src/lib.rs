@@ -20,18 +20,18 @@ pub mod listing;
 mod report;
 pub mod state;
 mod usage;
+mod writer;
 
 pub use error::SyncError;
 pub use report::{EnvironmentReport, SyncIssue, SyncReport, UsageReport};
 
 use serde::de::DeserializeOwned;
 use state::{EnvironmentTarget, RunState, run_key};
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use steward_ingest::Progress;
 use steward_model::{Tenant, Timestamp, UsageEvent};
 use steward_powerplatform::{ApiError, PowerPlatformClient};
-use steward_store::{IngestTx, Store, StoreError};
+use steward_store::{Store, StoreError};
 
 /// What to sync.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -71,10 +71,9 @@ pub struct Ctx {
     pub(crate) options: SyncOptions,
     pub(crate) run: RunState,
     pub(crate) progress: Arc<dyn Progress>,
+    pub(crate) writer: writer::Writer,
     report: Mutex<SyncReport>,
 }
-
-type TxFuture<'a, T> = Pin<Box<dyn std::future::Future<Output = Result<T, StoreError>> + Send + 'a>>;
 
 impl Ctx {
     pub(crate) fn with_report(&self, f: impl FnOnce(&mut SyncReport)) {
@@ -114,23 +113,9 @@ impl Ctx {
             .transpose()
     }
 
-    /// Run `f` in its own transaction (rolled back in a dry run).
-    pub(crate) async fn write_plain<T: Send + 'static>(
-        &self,
-        f: impl for<'a> FnOnce(&'a mut dyn IngestTx) -> TxFuture<'a, T>,
-    ) -> Result<T, SyncError> {
-        let mut tx = self.store.begin_ingest().await.map_err(self.store_error("starting a transaction"))?;
-        let out = f(tx.as_mut()).await.map_err(self.store_error("writing"))?;
-        self.finish(tx).await?;
-        Ok(out)
-    }
-
-    async fn finish(&self, tx: Box<dyn IngestTx>) -> Result<(), SyncError> {
-        if self.options.dry_run {
-            tx.rollback().await.map_err(self.store_error("rolling back (dry run)"))
-        } else {
-            tx.commit().await.map_err(self.store_error("committing"))
-        }
+    /// Write through the run's writer (in order with every page; rolled back in a dry run).
+    pub(crate) async fn write(&self, op: writer::Op, what: &str) -> Result<writer::Outcome, SyncError> {
+        self.writer.submit(op).await.map_err(self.store_error(what))
     }
 
     pub(crate) async fn write_usage(
@@ -139,13 +124,9 @@ impl Ctx {
         key: &str,
         state: &state::UsageState,
     ) -> Result<u64, SyncError> {
-        let mut tx = self.store.begin_ingest().await.map_err(self.store_error("starting a transaction"))?;
-        let new = tx.insert_usage_events(events).await.map_err(self.store_error("writing usage events"))?;
-        tx.put_sync_state(key, serde_json::to_value(state).unwrap_or_default())
-            .await
-            .map_err(self.store_error("saving the usage watermark"))?;
-        self.finish(tx).await?;
-        Ok(new)
+        let state = (key.to_string(), serde_json::to_value(state).unwrap_or_default());
+        let op = writer::Op::Usage { events, state };
+        Ok(self.write(op, "writing usage events").await?.new_events)
     }
 
     /// Fix the list of environments for the rest of the run.
@@ -159,10 +140,7 @@ impl Ctx {
             return Ok(());
         }
         let value = serde_json::to_value(run).unwrap_or_default();
-        let key = run_key(&self.source);
-        let mut tx = self.store.begin_ingest().await.map_err(self.store_error("starting a transaction"))?;
-        tx.put_sync_state(&key, value).await.map_err(self.store_error("saving the run state"))?;
-        self.finish(tx).await
+        self.write(writer::Op::State(run_key(&self.source), value), "saving the run state").await.map(drop)
     }
 }
 
@@ -213,11 +191,12 @@ pub async fn sync_powerplatform(
         ..Default::default()
     };
     let ctx = Arc::new(Ctx {
-        store,
+        store: store.clone(),
         client: client.clone(),
         source: source.to_string(),
         tenant_id: tenant_id.clone(),
         options: options.clone(),
+        writer: writer::Writer::spawn(store.clone(), options.dry_run),
         run,
         progress,
         report: Mutex::new(report),
@@ -226,7 +205,7 @@ pub async fn sync_powerplatform(
         ctx.save_run(&ctx.run).await?;
     }
     let tenant = Tenant { id: tenant_id.clone(), display_name: source.to_string(), domain: None };
-    ctx.write_plain(|tx| Box::pin(async move { tx.upsert_tenants(vec![tenant]).await })).await?;
+    ctx.write(writer::Op::Tenants(vec![tenant]), "writing the tenant").await?;
 
     if options.only != Only::Usage {
         let targets = inventory::environments(&ctx).await?;

@@ -4,10 +4,11 @@
 use crate::Ctx;
 use crate::error::SyncError;
 use crate::state::{ListingState, listing_key};
+use crate::writer::Op;
 use std::future::Future;
 use steward_model::{Connector, Environment, LicenseAssignment, Principal, Resource};
 use steward_powerplatform::ApiError;
-use steward_store::{Deletions, IngestTx, ListingScope, StoreError, UpsertCounts};
+use steward_store::{Deletions, ListingScope, UpsertCounts};
 
 /// The normalised records of one page.
 pub enum Records {
@@ -27,22 +28,10 @@ impl Records {
             Records::Principals(v, _) => v.iter().map(|r| r.id.clone()).collect(),
         }
     }
-
-    async fn write(self, tx: &mut dyn IngestTx) -> Result<UpsertCounts, StoreError> {
-        match self {
-            Records::Environments(v) => tx.upsert_environments(v).await,
-            Records::Resources(v) => tx.upsert_resources(v).await,
-            Records::Connectors(v) => tx.upsert_connectors(v).await,
-            Records::Principals(v, licences) => {
-                let counts = tx.upsert_principals(v).await?;
-                if !licences.is_empty() {
-                    tx.set_license_assignments(licences).await?;
-                }
-                Ok(counts)
-            }
-        }
-    }
 }
+
+/// Pages of one listing queued for writing before the walk waits for the oldest.
+const PAGES_IN_FLIGHT: usize = 64;
 
 /// What a walk did.
 #[derive(Debug, Default)]
@@ -113,47 +102,61 @@ where
     }
     let mut walked = Walked::default();
     // A dry run commits nothing, so the sightings of earlier pages are kept here and handed to
-    // the store just before the last page's deletion check (which is rolled back too).
+    // the store with the last page, whose deletion check is rolled back too.
     let mut dry_seen: Vec<String> = Vec::new();
     let mut first = true;
+    let mut in_flight: std::collections::VecDeque<crate::writer::Pending> = std::collections::VecDeque::new();
     loop {
-        let (records, following) = fetch(next.clone()).await.map_err(WalkError::Api)?;
+        let fetched = fetch(next.clone()).await;
+        let (records, following) = match fetched {
+            Ok(page) => page,
+            Err(e) => {
+                // Pages already queued still get written (with their checkpoints); wait for
+                // them so that the listing's saved link is where the walk stopped.
+                for pending in in_flight {
+                    let _ = pending.wait().await;
+                }
+                return Err(WalkError::Api(e));
+            }
+        };
         let ids = records.ids();
         let last = following.is_none();
-        let store_err = |what: &str| {
-            let source = ctx.source.clone();
-            let what = format!("{what} of listing {name}");
-            move |error| WalkError::Fatal(SyncError::Store { source_name: source, what, error })
+        let seen = if ctx.options.dry_run {
+            dry_seen.extend(ids);
+            (last && scope.is_some()).then(|| std::mem::take(&mut dry_seen))
+        } else {
+            Some(ids)
         };
-        let mut tx = ctx.store.begin_ingest().await.map_err(store_err("starting the transaction"))?;
-        if first && !resumed {
+        let state = (!ctx.options.dry_run).then(|| {
+            let state = ListingState { run_id: ctx.run.run_id.clone(), next: following.clone(), done: last };
+            (key.clone(), serde_json::to_value(&state).unwrap_or_default())
+        });
+        let op = Op::Page {
+            listing: name.to_string(),
             // Sightings left by an earlier walk that never completed must not protect records
             // that this walk does not see.
-            tx.abandon_listing(name).await.map_err(store_err("clearing old sightings"))?;
-        }
-        walked.counts += records.write(tx.as_mut()).await.map_err(store_err("writing a page"))?;
-        if ctx.options.dry_run {
-            dry_seen.extend(ids);
-            if last && scope.is_some() {
-                tx.record_listing_seen(name, std::mem::take(&mut dry_seen))
-                    .await
-                    .map_err(store_err("recording sightings"))?;
+            abandon_first: first && !resumed,
+            records,
+            seen,
+            complete: if last { scope.clone().map(|s| (s, ctx.run.as_of)) } else { None },
+            state,
+        };
+        let fatal = |error| {
+            WalkError::Fatal(SyncError::Store {
+                source_name: ctx.source.clone(),
+                what: format!("writing a page of listing {name}"),
+                error,
+            })
+        };
+        // The next page is fetched while this one waits in the writer's queue: the writer
+        // then always has pages to commit together.
+        in_flight.push_back(ctx.writer.enqueue(op).await.map_err(fatal)?);
+        while in_flight.len() > PAGES_IN_FLIGHT || (last && !in_flight.is_empty()) {
+            if let Some(pending) = in_flight.pop_front() {
+                let outcome = pending.wait().await.map_err(fatal)?;
+                walked.counts += outcome.counts;
+                walked.deletions += outcome.deletions;
             }
-        } else {
-            tx.record_listing_seen(name, ids).await.map_err(store_err("recording sightings"))?;
-        }
-        if last && let Some(scope) = &scope {
-            walked.deletions =
-                tx.complete_listing(name, scope, ctx.run.as_of).await.map_err(store_err("completing"))?;
-        }
-        if ctx.options.dry_run {
-            tx.rollback().await.map_err(store_err("rolling back (dry run)"))?;
-        } else {
-            let state = ListingState { run_id: ctx.run.run_id.clone(), next: following.clone(), done: last };
-            tx.put_sync_state(&key, serde_json::to_value(&state).unwrap_or_default())
-                .await
-                .map_err(store_err("saving the checkpoint"))?;
-            tx.commit().await.map_err(store_err("committing a page"))?;
         }
         walked.pages += 1;
         first = false;

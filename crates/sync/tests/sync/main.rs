@@ -116,7 +116,7 @@ async fn a_run_killed_at_any_point_resumes_and_converges() {
     // kill -9. Every later run must resume the interrupted one, until one gets to the end.
     let mut kills = 0;
     let mut finished = None;
-    for after_writes in [1u64, 3, 7, 15, 30, 60, 120, 240, 480, 960] {
+    for after_writes in [1u64, 2, 3, 4, 6, 8, 11, 15, 20, 30, 45, 70, 100, 150, 250, 400] {
         match interrupted.sync_killed_after(after_writes).await {
             None => kills += 1,
             Some(report) => {
