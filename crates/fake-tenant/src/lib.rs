@@ -29,11 +29,14 @@ pub use counts::ExpectedCounts;
 pub use error::FakeError;
 pub use mutate::{MutationReport, MutationRequest};
 pub use stats::{FaultCounts, Stats};
+pub use tokens::audience;
 
 use state::Shared;
 use std::future::Future;
 use std::sync::Arc;
 use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
 
 /// A fake tenant, ready to serve.
 #[derive(Clone)]
@@ -65,6 +68,21 @@ impl FakeTenant {
         self.shared.expected_counts()
     }
 
+    /// Replace the faults, as `PUT /_fake/faults` does (the per-route counters restart).
+    pub fn set_faults(&self, faults: Faults) {
+        self.shared.faults.replace(faults);
+    }
+
+    /// The faults in force.
+    pub fn faults(&self) -> Faults {
+        self.shared.faults.current().as_ref().clone()
+    }
+
+    /// Apply a mutation, as `POST /_fake/mutate` does.
+    pub fn mutate(&self, req: &MutationRequest) -> MutationReport {
+        self.shared.mutate(req)
+    }
+
     /// Serve on `listener` until `shutdown` completes.
     pub async fn serve(
         self,
@@ -78,11 +96,15 @@ impl FakeTenant {
     }
 }
 
-/// A fake tenant serving on 127.0.0.1 in the background; stops when dropped.
+/// A fake tenant serving on 127.0.0.1 in the background; dropping it stops the server.
 pub struct RunningFake {
+    /// `http://127.0.0.1:{port}`: the base URL of every imitated service.
     pub base_url: String,
-    tenant: FakeTenant,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    /// The server task; it ends after [`RunningFake::shutdown`] or when this value is dropped.
+    pub handle: JoinHandle<Result<(), FakeError>>,
+    pub tenant: FakeTenant,
+    /// Dropping the sender stops the server as surely as sending on it.
+    stop: oneshot::Sender<()>,
 }
 
 impl RunningFake {
@@ -101,13 +123,21 @@ impl RunningFake {
     pub fn expected_counts(&self) -> std::io::Result<ExpectedCounts> {
         self.tenant.expected_counts()
     }
-}
 
-impl Drop for RunningFake {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+    pub fn set_faults(&self, faults: Faults) {
+        self.tenant.set_faults(faults);
+    }
+
+    pub fn mutate(&self, req: &MutationRequest) -> MutationReport {
+        self.tenant.mutate(req)
+    }
+
+    /// Stop serving and wait for the server task to end.
+    pub async fn shutdown(self) -> Result<(), FakeError> {
+        let RunningFake { stop, handle, .. } = self;
+        // The server may have stopped already; then nobody is listening, which is fine.
+        let _ = stop.send(());
+        handle.await.map_err(|e| FakeError::Task(e.to_string()))?
     }
 }
 
@@ -116,17 +146,19 @@ pub async fn spawn(config: FakeConfig) -> Result<RunningFake, FakeError> {
     let listener = TcpListener::bind("127.0.0.1:0").await.map_err(FakeError::Bind)?;
     let addr = listener.local_addr().map_err(FakeError::Bind)?;
     let tenant = FakeTenant::new(config);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let (stop, stopped) = oneshot::channel::<()>();
     let serving = tenant.clone();
-    tokio::spawn(async move {
-        if let Err(e) = serving
+    let handle = tokio::spawn(async move {
+        let result = serving
             .serve(listener, async move {
+                // Resolves on a send and on the sender being dropped alike.
                 let _ = stopped.await;
             })
-            .await
-        {
+            .await;
+        if let Err(e) = &result {
             tracing::warn!(error = %e, "the fake tenant stopped");
         }
+        result
     });
-    Ok(RunningFake { base_url: format!("http://{addr}"), tenant, stop: Some(stop) })
+    Ok(RunningFake { base_url: format!("http://{addr}"), handle, tenant, stop })
 }

@@ -20,6 +20,11 @@ pub(crate) async fn reset_stats(State(shared): State<Arc<Shared>>) -> Response {
     json(&shared.stats())
 }
 
+/// `GET /_fake/faults`: the faults in force.
+pub(crate) async fn current_faults(State(shared): State<Arc<Shared>>) -> Response {
+    json(&shared.faults.current().as_ref().clone())
+}
+
 /// `PUT /_fake/faults`: replace the faults (unknown fields are refused).
 pub(crate) async fn faults(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     match serde_json::from_slice::<Faults>(&body) {

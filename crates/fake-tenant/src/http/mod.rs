@@ -21,7 +21,7 @@ use crate::route::Route;
 use crate::state::Shared;
 use axum::Router;
 use axum::middleware;
-use axum::routing::{MethodRouter, get, post, put};
+use axum::routing::{MethodRouter, get, post};
 use std::sync::Arc;
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
@@ -61,7 +61,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route(&format!("{FEED}/subscriptions/content"), gated(Route::ContentList, get(office::content)))
         .route(&format!("{FEED}/audit/{{content_id}}"), gated(Route::ContentBlob, get(office::blob)))
         .route("/_fake/stats", gated(Route::Control, get(control::stats).delete(control::reset_stats)))
-        .route("/_fake/faults", gated(Route::Control, put(control::faults)))
+        .route("/_fake/faults", gated(Route::Control, get(control::current_faults).put(control::faults)))
         .route("/_fake/mutate", gated(Route::Control, post(control::mutate)))
         .fallback(gate::fallback)
         .with_state(shared)
