@@ -63,9 +63,12 @@ pub fn complete(
         ListingScope::Resources { environment_id, kinds } => {
             let mut resources = 0;
             let mut update = conn
+                // `+t.kind` keeps the planner on the environment index: on the kind index it
+                // scanned every resource of the kind in the tenant for each environment's
+                // listing (1,500 environments x ~450,000 canvas apps in the large tenant).
                 .prepare_cached(&format!(
                     "UPDATE resources AS t SET deleted_at = ?2, content_hash = '' \
-                     WHERE t.environment_id = ?3 AND t.kind = ?4 AND t.deleted_at IS NULL AND {unseen}"
+                     WHERE t.environment_id = ?3 AND +t.kind = ?4 AND t.deleted_at IS NULL AND {unseen}"
                 ))
                 .map_err(db("marking unseen resources deleted"))?;
             for kind in kinds {
