@@ -162,3 +162,17 @@ pub async fn spawn(config: FakeConfig) -> Result<RunningFake, FakeError> {
     });
     Ok(RunningFake { base_url: format!("http://{addr}"), handle, tenant, stop })
 }
+
+/// A `steward.toml` `[[sources]]` entry named `name` for a fake tenant serving at `base_url`
+/// under the default credentials, its secret read from `secret_file` (which the caller writes
+/// with [`DEFAULT_CLIENT_SECRET`]). Every endpoint points at the fake.
+pub fn steward_toml(name: &str, tenant_id: &str, base_url: &str, secret_file: &str) -> String {
+    let mut text = format!(
+        "[[sources]]\ntype = \"powerplatform\"\nname = \"{name}\"\ntenant_id = \"{tenant_id}\"\n\
+         client_id = \"{DEFAULT_CLIENT_ID}\"\nclient_secret = {{ file = \"{secret_file}\" }}\n[sources.endpoints]\n"
+    );
+    for endpoint in ["login", "bap", "powerapps", "flow", "powerplatform", "office_management", "graph"] {
+        text.push_str(&format!("{endpoint} = \"{base_url}\"\n"));
+    }
+    text
+}

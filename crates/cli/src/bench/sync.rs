@@ -38,6 +38,16 @@ pub struct Args {
     dir: Option<std::path::PathBuf>,
 }
 
+/// The one `[[sources]]` entry of a configuration text.
+fn source_settings(text: &str) -> anyhow::Result<SourceSettings> {
+    #[derive(serde::Deserialize)]
+    struct File {
+        sources: Vec<SourceSettings>,
+    }
+    let file: File = toml::from_str(text)?;
+    file.sources.into_iter().next().context("the fake tenant's configuration has no source")
+}
+
 fn parse_percent(text: &str) -> Result<f64, String> {
     let number = text.trim().trim_end_matches('%');
     match number.parse::<f64>() {
@@ -93,13 +103,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let tenant_id =
         steward_fake_tenant::FakeTenant::new(steward_fake_tenant::FakeConfig::new(args.preset, args.seed)).tenant_id();
     let base = &fake.base;
-    let settings: SourceSettings = toml::from_str(&format!(
-        "type = \"powerplatform\"\nname = \"bench\"\ntenant_id = \"{tenant_id}\"\nclient_id = \"{}\"\n\
-         client_secret = {{ file = \"secret.txt\" }}\n[endpoints]\nlogin = \"{base}\"\nbap = \"{base}\"\n\
-         powerapps = \"{base}\"\nflow = \"{base}\"\npowerplatform = \"{base}\"\noffice_management = \"{base}\"\n\
-         graph = \"{base}\"\n",
-        steward_fake_tenant::DEFAULT_CLIENT_ID
-    ))?;
+    let settings = source_settings(&steward_fake_tenant::steward_toml("bench", &tenant_id, base, "secret.txt"))?;
     let resolved = settings.resolve(secret_dir)?;
     let store = db::open(&format!("sqlite://{}", scratch.path().join("bench.db").display())).await?;
     let only = if args.usage_days == 0 { Only::Inventory } else { Only::All };

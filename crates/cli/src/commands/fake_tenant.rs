@@ -3,7 +3,7 @@
 
 use anyhow::Context;
 use std::io::Write;
-use steward_fake_tenant::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, FakeConfig, FakeTenant, Faults};
+use steward_fake_tenant::{DEFAULT_CLIENT_SECRET, FakeConfig, FakeTenant, Faults};
 use steward_ingest::synthetic::Preset;
 
 #[derive(Debug, clap::Args)]
@@ -47,17 +47,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     // The first line is read by `steward bench sync` and tests: keep its shape.
     println!("fake tenant serving at {base}");
     println!();
-    println!("# a steward.toml for it (the secret goes in the file secret.txt):");
-    println!("[[sources]]");
-    println!("type = \"powerplatform\"");
-    println!("name = \"fake\"");
-    println!("tenant_id = \"{tenant_id}\"");
-    println!("client_id = \"{DEFAULT_CLIENT_ID}\"");
-    println!("client_secret = {{ file = \"secret.txt\" }}   # containing: {DEFAULT_CLIENT_SECRET}");
-    println!("[sources.endpoints]");
-    for name in ["login", "bap", "powerapps", "flow", "powerplatform", "office_management", "graph"] {
-        println!("{name} = \"{base}\"");
-    }
+    println!("# a steward.toml for it; put the secret {DEFAULT_CLIENT_SECRET} in the file secret.txt:");
+    print!("{}", steward_fake_tenant::steward_toml("fake", &tenant_id, &base, "secret.txt"));
     std::io::stdout().flush()?;
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;

@@ -11,14 +11,7 @@ const AS_OF: &str = "2026-11-02T00:00:00Z";
 
 fn write_config(dir: &Path, base: &str, tenant_id: &str) -> std::path::PathBuf {
     std::fs::write(dir.join("secret.txt"), steward_fake_tenant::DEFAULT_CLIENT_SECRET).expect("test setup");
-    let mut toml = format!(
-        "[[sources]]\ntype = \"powerplatform\"\nname = \"fake\"\ntenant_id = \"{tenant_id}\"\nclient_id = \"{}\"\n\
-         client_secret = {{ file = \"secret.txt\" }}\n[sources.endpoints]\n",
-        steward_fake_tenant::DEFAULT_CLIENT_ID
-    );
-    for name in ["login", "bap", "powerapps", "flow", "powerplatform", "office_management", "graph"] {
-        toml.push_str(&format!("{name} = \"{base}\"\n"));
-    }
+    let toml = steward_fake_tenant::steward_toml("fake", tenant_id, base, "secret.txt");
     let path = dir.join("steward.toml");
     std::fs::write(&path, toml).expect("test setup");
     path

@@ -44,16 +44,12 @@ impl Harness {
 
     fn client(&self, secret: &str) -> Arc<PowerPlatformClient> {
         std::fs::write(self.dir.path().join("secret.txt"), secret).unwrap();
-        let base = &self.fake.base_url;
-        let toml = format!(
-            "type = \"powerplatform\"\nname = \"fake\"\ntenant_id = \"{tenant}\"\nclient_id = \"{client}\"\n\
-             client_secret = {{ file = \"secret.txt\" }}\n[endpoints]\nlogin = \"{base}\"\nbap = \"{base}\"\n\
-             powerapps = \"{base}\"\nflow = \"{base}\"\npowerplatform = \"{base}\"\noffice_management = \"{base}\"\n\
-             graph = \"{base}\"\n",
-            tenant = self.fake.tenant_id(),
-            client = steward_fake_tenant::DEFAULT_CLIENT_ID,
-        );
-        let settings: SourceSettings = toml::from_str(&toml).unwrap();
+        let text = steward_fake_tenant::steward_toml("fake", &self.fake.tenant_id(), &self.fake.base_url, "secret.txt");
+        #[derive(serde::Deserialize)]
+        struct File {
+            sources: Vec<SourceSettings>,
+        }
+        let settings = toml::from_str::<File>(&text).unwrap().sources.remove(0);
         let resolved = settings.resolve(self.dir.path()).unwrap();
         let options = ClientOptions {
             base_delay: std::time::Duration::from_millis(1),
