@@ -66,6 +66,18 @@ pub(crate) async fn complete(client: &Object, listing: &str, scope: &ListingScop
                 .map_err(db("marking unseen resources deleted"))?;
             Deletions { resources, ..Deletions::default() }
         }
+        ListingScope::TenantResources { tenant_id, kinds } => {
+            let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+            let sql = format!(
+                "UPDATE resources AS t SET deleted_at = $2, content_hash = '' \
+                 WHERE t.tenant_id = $3 AND t.kind = ANY($4::text[]) AND t.deleted_at IS NULL AND {UNSEEN}"
+            );
+            let resources = client
+                .execute(&sql, &[&listing, &at, tenant_id, &kinds])
+                .await
+                .map_err(db("marking unseen resources deleted"))?;
+            Deletions { resources, ..Deletions::default() }
+        }
         ListingScope::Principals { tenant_id } => {
             let sql = format!(
                 "UPDATE principals AS t SET deleted_at = $2, content_hash = '' \

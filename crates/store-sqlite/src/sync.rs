@@ -78,6 +78,21 @@ pub fn complete(
             }
             Deletions { resources, ..Deletions::default() }
         }
+        ListingScope::TenantResources { tenant_id, kinds } => {
+            let mut resources = 0;
+            let mut update = conn
+                .prepare_cached(&format!(
+                    "UPDATE resources AS t SET deleted_at = ?2, content_hash = '' \
+                     WHERE t.kind = ?4 AND t.deleted_at IS NULL AND t.tenant_id = ?3 AND {unseen}"
+                ))
+                .map_err(db("marking unseen resources deleted"))?;
+            for kind in kinds {
+                resources += update
+                    .execute(params![listing, at, tenant_id, kind.as_str()])
+                    .map_err(db("marking unseen resources deleted"))? as u64;
+            }
+            Deletions { resources, ..Deletions::default() }
+        }
         ListingScope::Principals { tenant_id } => {
             let principals = conn
                 .prepare_cached(&format!(

@@ -157,6 +157,7 @@ macro_rules! conformance_tests {
             case_abandoned_or_rolled_back_listing_deletes_nothing,
             case_environment_listing_deletes_environment_and_resources,
             case_principal_listing_deletes_leavers,
+            case_tenant_wide_listing_deletes_across_environments,
             case_licenses_round_trip_and_counts,
             case_license_assignments_replace,
         );

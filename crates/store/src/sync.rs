@@ -20,6 +20,9 @@ pub enum ListingScope {
     /// All users, groups and service principals of a tenant's directory: one gone from it is
     /// a leaver, and the resources it owned are orphaned.
     Principals { tenant_id: String },
+    /// The resources of the given kinds in every environment of a tenant (a tenant-wide
+    /// listing, such as the Power Platform inventory API's).
+    TenantResources { tenant_id: String, kinds: Vec<ResourceKind> },
     /// The resources of the given kinds in one environment (one API listing may return several
     /// kinds, as the Power Apps listing returns canvas and model-driven apps).
     Resources { environment_id: String, kinds: Vec<ResourceKind> },

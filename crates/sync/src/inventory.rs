@@ -169,6 +169,19 @@ fn settle(
 
 /// Walk every environment's listings, `concurrency` environments at a time.
 pub async fn all_environments(ctx: &Arc<Ctx>, targets: Vec<EnvironmentTarget>) -> Result<(), SyncError> {
+    // Agents tenant-wide from the inventory API when the tenant has it; otherwise each
+    // environment's Dataverse lists them below.
+    let agents_done = if crate::fastpath::available(ctx).await {
+        match crate::fastpath::agents(ctx).await {
+            Ok(Some(w)) => book_agents(ctx, &w),
+            Ok(None) => {}
+            Err(WalkError::Api(e)) => ctx.issue("agents (inventory API)".into(), &e),
+            Err(WalkError::Fatal(e)) => return Err(e),
+        }
+        true
+    } else {
+        false
+    };
     ctx.progress.stage("environments", Some(targets.len() as u64));
     let semaphore = Arc::new(tokio::sync::Semaphore::new(ctx.options.environment_concurrency.max(1)));
     let mut tasks = JoinSet::new();
@@ -176,7 +189,7 @@ pub async fn all_environments(ctx: &Arc<Ctx>, targets: Vec<EnvironmentTarget>) -
         let (ctx, semaphore) = (ctx.clone(), semaphore.clone());
         tasks.spawn(async move {
             let _permit = semaphore.acquire_owned().await;
-            let outcome = environment(&ctx, &target).await;
+            let outcome = environment(&ctx, &target, agents_done).await;
             ctx.progress.advance(1);
             outcome
         });
@@ -208,7 +221,7 @@ pub async fn all_environments(ctx: &Arc<Ctx>, targets: Vec<EnvironmentTarget>) -
 
 /// The listings of one environment. Each is independent: one failing (a 403 because admin
 /// rights lapsed, say) is reported and the others still run and may still delete.
-async fn environment(ctx: &Arc<Ctx>, env: &EnvironmentTarget) -> Result<(), SyncError> {
+async fn environment(ctx: &Arc<Ctx>, env: &EnvironmentTarget, agents_done: bool) -> Result<(), SyncError> {
     ctx.with_report(|r| {
         r.per_environment
             .entry(env.id.clone())
@@ -263,17 +276,19 @@ async fn environment(ctx: &Arc<Ctx>, env: &EnvironmentTarget) -> Result<(), Sync
     // Environments without Dataverse have no agents or desktop flows to list: that is normal.
     let Some(api) = env.instance_api_url.clone() else { return Ok(()) };
     let env_id = env.id.clone();
-    let walked =
-        walk(ctx, &format!("env/{}/agents", env.id), Some(resources_scope(vec![ResourceKind::Agent])), |next| {
-            let (client, api, t, env_id) = (client.clone(), api.clone(), t.clone(), env_id.clone());
-            async move {
-                let page = client.bots_page(&api, next.as_deref()).await?;
-                let items = page.items.into_iter().map(|b| normalize::bot(b, &t, &env_id)).collect();
-                Ok((Records::Resources(items), page.next))
-            }
-        })
-        .await;
-    book_environment(ctx, env, "agents", walked)?;
+    if !agents_done {
+        let walked =
+            walk(ctx, &format!("env/{}/agents", env.id), Some(resources_scope(vec![ResourceKind::Agent])), |next| {
+                let (client, api, t, env_id) = (client.clone(), api.clone(), t.clone(), env_id.clone());
+                async move {
+                    let page = client.bots_page(&api, next.as_deref()).await?;
+                    let items = page.items.into_iter().map(|b| normalize::bot(b, &t, &env_id)).collect();
+                    Ok((Records::Resources(items), page.next))
+                }
+            })
+            .await;
+        book_environment(ctx, env, "agents", walked)?;
+    }
 
     let walked = walk(
         ctx,
@@ -290,6 +305,19 @@ async fn environment(ctx: &Arc<Ctx>, env: &EnvironmentTarget) -> Result<(), Sync
     )
     .await;
     book_environment(ctx, env, "desktop flows", walked)
+}
+
+/// Book a tenant-wide agents walk under its own line of the per-environment table.
+fn book_agents(ctx: &Ctx, w: &Walked) {
+    ctx.with_report(|r| {
+        r.agents_from_inventory_api = Some(w.counts);
+        let e = r.per_environment.entry(String::new()).or_insert_with(|| EnvironmentReport {
+            display_name: "(agents, tenant-wide, inventory API)".into(),
+            ..Default::default()
+        });
+        e.resources += w.counts;
+        e.deleted += w.deletions.resources;
+    });
 }
 
 fn book_environment(

@@ -14,6 +14,7 @@
 //! - One environment failing does not stop the others; only a store failure ends a run.
 
 mod error;
+mod fastpath;
 mod inventory;
 mod licenses;
 pub mod listing;

@@ -23,6 +23,8 @@ pub struct SyncReport {
     pub licenses: UpsertCounts,
     /// Users gone from the directory (leavers), proved by a complete listing.
     pub principals_deleted: u64,
+    /// Agents read tenant-wide from the Power Platform inventory API (`None`: from Dataverse).
+    pub agents_from_inventory_api: Option<UpsertCounts>,
     /// Per environment id.
     pub per_environment: BTreeMap<String, EnvironmentReport>,
     pub usage: UsageReport,

@@ -192,3 +192,25 @@ pub async fn case_principal_listing_deletes_leavers(store: Arc<dyn Store>) {
     assert_eq!(counts.principals.changed, 1, "the returning principal counts as changed");
     assert_eq!(store.get_principal("p2").await.expect("get").expect("p2").deleted_at, None);
 }
+
+/// A tenant-wide listing deletes the unseen resources of its kinds in every environment of the
+/// tenant, and nothing of other kinds or tenants.
+pub async fn case_tenant_wide_listing_deletes_across_environments(store: Arc<dyn Store>) {
+    let mut data = estate();
+    data.tenants.push(tenant("u"));
+    data.environments.push(environment("u", "x1"));
+    data.resources.push(resource("u", "x1", "x-app", ResourceKind::CanvasApp, "X"));
+    load(&store, &data).await;
+    let when = at(2026, 8, 1, 0, 0, 0, 0);
+    let scope = ListingScope::TenantResources { tenant_id: "t".into(), kinds: vec![ResourceKind::CanvasApp] };
+    let mut tx = store.begin_ingest().await.expect("begin");
+    tx.record_listing_seen("canvas/t", vec!["a1".into()]).await.expect("seen");
+    let d = tx.complete_listing("canvas/t", &scope, when).await.expect("complete");
+    tx.commit().await.expect("commit");
+    assert_eq!(d.resources, 2, "a2 in e1 and b1 in e2 were not seen");
+    assert_eq!(deleted_at(&store, "a2").await, Some(when));
+    assert_eq!(deleted_at(&store, "b1").await, Some(when));
+    assert_eq!(deleted_at(&store, "a1").await, None);
+    assert_eq!(deleted_at(&store, "a3").await, None, "a model-driven app is outside the scope");
+    assert_eq!(deleted_at(&store, "x-app").await, None, "another tenant is outside the scope");
+}

@@ -159,3 +159,40 @@ async fn a_wrong_secret_fails_clearly_and_never_shows_the_secret() {
     assert!(!text.contains("not-the-secret-xyzzy"), "the secret never appears: {text}");
     assert_eq!(resource_count(&h.store).await, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agents_come_from_the_inventory_api_when_the_tenant_has_it_and_from_dataverse_otherwise() {
+    let fast = Harness::start(fake_config(Preset::Small)).await;
+    let report = fast.sync(SyncOptions::default()).await;
+    let expected = fast.fake.expected_counts().unwrap();
+    assert!(expected.agents > 0, "the small tenant has agents");
+    let via_api = report.agents_from_inventory_api.expect("the fake tenant has the inventory API");
+    assert_eq!(via_api.added, expected.agents, "every agent, tenant-wide, in one listing");
+    assert_eq!(fast.fake.stats().requests.get("bots"), None, "no per-environment Dataverse agent calls");
+
+    let mut config = fake_config(Preset::Small);
+    config.inventory_api = false;
+    let slow = Harness::start(config).await;
+    let report = slow.sync(SyncOptions::default()).await;
+    assert!(report.errors.is_empty(), "a tenant without the API is normal: {:?}", report.errors);
+    assert_eq!(report.agents_from_inventory_api, None);
+    assert!(slow.fake.stats().requests.get("bots").copied().unwrap_or(0) > 0, "agents from Dataverse");
+    let agents = |h: &Harness| {
+        let store = h.store.clone();
+        async move {
+            let q = steward_store::ResourceQuery {
+                kind: Some(steward_model::ResourceKind::Agent),
+                limit: Some(1),
+                ..Default::default()
+            };
+            store.list_resources(&q).await.unwrap().total
+        }
+    };
+    assert_eq!(agents(&fast).await, expected.agents);
+    assert_eq!(agents(&slow).await, expected.agents, "both paths find the same agents");
+
+    // A deleted agent is proved gone by the tenant-wide listing.
+    let mutation = fast.mutate(0.0, 40, 0).await;
+    let report = fast.sync(SyncOptions::default()).await;
+    assert_eq!(report.resources_deleted(), mutation.deleted.len() as u64);
+}
