@@ -102,16 +102,7 @@ impl Ctx {
     }
 
     pub(crate) async fn load<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, SyncError> {
-        let value = self.store.get_sync_state(key).await.map_err(self.store_error("reading the sync state"))?;
-        value
-            .map(|v| {
-                serde_json::from_value(v).map_err(|e| SyncError::State {
-                    source_name: self.source.clone(),
-                    key: key.to_string(),
-                    reason: e.to_string(),
-                })
-            })
-            .transpose()
+        load_state(self.store.as_ref(), &self.source, key).await
     }
 
     /// Write through the run's writer (in order with every page; rolled back in a dry run).
@@ -145,6 +136,25 @@ impl Ctx {
     }
 }
 
+/// The sync state saved under `key`, if any; a document that no longer parses is an error that
+/// tells the user to start over with `--full`.
+async fn load_state<T: DeserializeOwned>(store: &dyn Store, source: &str, key: &str) -> Result<Option<T>, SyncError> {
+    let value = store.get_sync_state(key).await.map_err(|error| SyncError::Store {
+        source_name: source.to_string(),
+        what: "reading the sync state".into(),
+        error,
+    })?;
+    value
+        .map(|v| {
+            serde_json::from_value(v).map_err(|e| SyncError::State {
+                source_name: source.to_string(),
+                key: key.to_string(),
+                reason: e.to_string(),
+            })
+        })
+        .transpose()
+}
+
 /// Sync one Power Platform source into `store`.
 pub async fn sync_powerplatform(
     store: Arc<dyn Store>,
@@ -156,21 +166,7 @@ pub async fn sync_powerplatform(
 ) -> Result<SyncReport, SyncError> {
     let started = std::time::Instant::now();
     let tenant_id = tenant_id.to_ascii_lowercase();
-    let previous: Option<RunState> = {
-        let value = store.get_sync_state(&run_key(source)).await.map_err(|error| SyncError::Store {
-            source_name: source.to_string(),
-            what: "reading the sync state".into(),
-            error,
-        })?;
-        match value {
-            Some(v) => Some(serde_json::from_value(v).map_err(|e| SyncError::State {
-                source_name: source.to_string(),
-                key: run_key(source),
-                reason: e.to_string(),
-            })?),
-            None => None,
-        }
-    };
+    let previous: Option<RunState> = load_state(store.as_ref(), source, &run_key(source)).await?;
     let resumed = previous.as_ref().is_some_and(|p| !p.finished) && !options.full && !options.dry_run;
     let run = match previous {
         Some(p) if resumed => p,

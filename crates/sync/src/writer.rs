@@ -98,36 +98,33 @@ fn stopped() -> StoreError {
     StoreError::Closed("the sync's writer stopped after an earlier failure".into())
 }
 
+type Reply = oneshot::Sender<Result<Outcome, StoreError>>;
+
 async fn run(store: Arc<dyn Store>, dry_run: bool, mut queue: mpsc::Receiver<Job>) {
     while let Some(first) = queue.recv().await {
-        let mut batch = vec![first];
         let mut tx = match store.begin_ingest().await {
             Ok(tx) => tx,
             Err(e) => {
-                fail(batch, e);
+                fail(vec![first.reply], e);
                 continue;
             }
         };
+        // Each job's operation is consumed as it is applied; its reply waits for the commit.
+        let mut replies: Vec<Reply> = Vec::with_capacity(MAX_OPS);
         let mut outcomes = Vec::with_capacity(MAX_OPS);
         let mut failure = None;
-        let mut applied = 0;
-        loop {
-            while applied < batch.len() {
-                match apply(tx.as_mut(), &mut batch[applied].op).await {
-                    Ok(o) => outcomes.push(o),
-                    Err(e) => {
-                        failure = Some(e);
-                        break;
-                    }
+        let mut next = Some(first);
+        while let Some(Job { op, reply }) = next.take() {
+            replies.push(reply);
+            match apply(tx.as_mut(), op).await {
+                Ok(o) => outcomes.push(o),
+                Err(e) => {
+                    failure = Some(e);
+                    break;
                 }
-                applied += 1;
             }
-            if failure.is_some() || batch.len() >= MAX_OPS {
-                break;
-            }
-            match queue.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
+            if replies.len() < MAX_OPS {
+                next = queue.try_recv().ok();
             }
         }
         let ended = match failure {
@@ -140,54 +137,53 @@ async fn run(store: Arc<dyn Store>, dry_run: bool, mut queue: mpsc::Receiver<Job
         };
         match ended {
             Ok(()) => {
-                for (job, outcome) in batch.into_iter().zip(outcomes) {
-                    let _ = job.reply.send(Ok(outcome));
+                for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                    let _ = reply.send(Ok(outcome));
                 }
             }
-            Err(e) => fail(batch, e),
+            Err(e) => fail(replies, e),
         }
     }
 }
 
 /// Answer every job of a failed batch: the cause to the first, a pointer to it to the rest.
-fn fail(batch: Vec<Job>, error: StoreError) {
+fn fail(replies: Vec<Reply>, error: StoreError) {
     let message = error.to_string();
     let mut first = Some(error);
-    for job in batch {
+    for reply in replies {
         let e = first
             .take()
             .unwrap_or_else(|| StoreError::Closed(format!("a write in the same transaction failed: {message}")));
-        let _ = job.reply.send(Err(e));
+        let _ = reply.send(Err(e));
     }
 }
 
-async fn apply(tx: &mut dyn IngestTx, op: &mut Op) -> Result<Outcome, StoreError> {
+async fn apply(tx: &mut dyn IngestTx, op: Op) -> Result<Outcome, StoreError> {
     let mut out = Outcome::default();
     match op {
         Op::Page { listing, abandon_first, records, seen, complete, state } => {
-            if *abandon_first {
-                tx.abandon_listing(listing).await?;
+            if abandon_first {
+                tx.abandon_listing(&listing).await?;
             }
-            let records = std::mem::replace(records, Records::Principals(Vec::new(), Vec::new()));
             out.counts = write_records(tx, records).await?;
-            if let Some(ids) = seen.take() {
-                tx.record_listing_seen(listing, ids).await?;
+            if let Some(ids) = seen {
+                tx.record_listing_seen(&listing, ids).await?;
             }
             if let Some((scope, at)) = complete {
-                out.deletions = tx.complete_listing(listing, scope, *at).await?;
+                out.deletions = tx.complete_listing(&listing, &scope, at).await?;
             }
-            if let Some((key, value)) = state.take() {
+            if let Some((key, value)) = state {
                 tx.put_sync_state(&key, value).await?;
             }
         }
-        Op::Usage { events, state } => {
-            out.new_events = tx.insert_usage_events(std::mem::take(events)).await?;
-            tx.put_sync_state(&state.0, std::mem::take(&mut state.1)).await?;
+        Op::Usage { events, state: (key, value) } => {
+            out.new_events = tx.insert_usage_events(events).await?;
+            tx.put_sync_state(&key, value).await?;
         }
-        Op::Licences(items) => out.counts = tx.upsert_licenses(std::mem::take(items)).await?,
-        Op::Policies(items) => out.counts = tx.upsert_data_policies(std::mem::take(items)).await?,
-        Op::Tenants(items) => out.counts = tx.upsert_tenants(std::mem::take(items)).await?,
-        Op::State(key, value) => tx.put_sync_state(key, std::mem::take(value)).await?,
+        Op::Licences(items) => out.counts = tx.upsert_licenses(items).await?,
+        Op::Policies(items) => out.counts = tx.upsert_data_policies(items).await?,
+        Op::Tenants(items) => out.counts = tx.upsert_tenants(items).await?,
+        Op::State(key, value) => tx.put_sync_state(&key, value).await?,
     }
     Ok(out)
 }
