@@ -52,30 +52,32 @@ pub(crate) async fn abandon(client: &Object, listing: &str) -> Result<()> {
 
 const UNSEEN: &str = "NOT EXISTS (SELECT 1 FROM sync_listing_seen s WHERE s.listing = $1 AND s.id = t.id)";
 
+/// Mark deleted the live resources of `kinds` whose `column` is `value` and that the listing
+/// did not see.
+async fn unseen_resources(
+    client: &Object,
+    listing: &str,
+    at: Timestamp,
+    column: &str,
+    value: &str,
+    kinds: &[steward_model::ResourceKind],
+) -> Result<u64> {
+    let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+    let sql = format!(
+        "UPDATE resources AS t SET deleted_at = $2, content_hash = '' \
+         WHERE t.{column} = $3 AND t.kind = ANY($4::text[]) AND t.deleted_at IS NULL AND {UNSEEN}"
+    );
+    client.execute(&sql, &[&listing, &at, &value, &kinds]).await.map_err(db("marking unseen resources deleted"))
+}
+
 pub(crate) async fn complete(client: &Object, listing: &str, scope: &ListingScope, at: Timestamp) -> Result<Deletions> {
     let deletions = match scope {
         ListingScope::Resources { environment_id, kinds } => {
-            let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
-            let sql = format!(
-                "UPDATE resources AS t SET deleted_at = $2, content_hash = '' \
-                 WHERE t.environment_id = $3 AND t.kind = ANY($4::text[]) AND t.deleted_at IS NULL AND {UNSEEN}"
-            );
-            let resources = client
-                .execute(&sql, &[&listing, &at, environment_id, &kinds])
-                .await
-                .map_err(db("marking unseen resources deleted"))?;
+            let resources = unseen_resources(client, listing, at, "environment_id", environment_id, kinds).await?;
             Deletions { resources, ..Deletions::default() }
         }
         ListingScope::TenantResources { tenant_id, kinds } => {
-            let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
-            let sql = format!(
-                "UPDATE resources AS t SET deleted_at = $2, content_hash = '' \
-                 WHERE t.tenant_id = $3 AND t.kind = ANY($4::text[]) AND t.deleted_at IS NULL AND {UNSEEN}"
-            );
-            let resources = client
-                .execute(&sql, &[&listing, &at, tenant_id, &kinds])
-                .await
-                .map_err(db("marking unseen resources deleted"))?;
+            let resources = unseen_resources(client, listing, at, "tenant_id", tenant_id, kinds).await?;
             Deletions { resources, ..Deletions::default() }
         }
         ListingScope::Principals { tenant_id } => {
