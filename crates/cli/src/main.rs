@@ -45,6 +45,12 @@ enum Command {
     FakeTenant(commands::fake_tenant::Args),
     /// Serve the web UI and the REST API.
     Serve(commands::serve::Args),
+    /// Usage analytics: top resources, trends, inactive resources.
+    #[command(subcommand)]
+    Usage(commands::usage::UsageCommand),
+    /// Reports for the governance board.
+    #[command(subcommand)]
+    Report(commands::report::ReportCommand),
     /// Measure Steward's speed and memory; prints figures for BENCHMARKS.md.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -80,6 +86,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sync(args) => commands::sync::run(args, &config, &config::database_url(db_url)).await,
         Command::FakeTenant(args) => commands::fake_tenant::run(args).await,
         Command::Serve(args) => commands::serve::run(args, &config::database_url(db_url), &config).await,
+        Command::Usage(cmd) => commands::usage::run(cmd, &config::database_url(db_url)).await,
+        Command::Report(cmd) => commands::report::run(cmd, &config::database_url(db_url)).await,
         Command::Bench(cmd) => bench::run(cmd).await,
     }
 }

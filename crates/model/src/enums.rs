@@ -225,6 +225,65 @@ impl UsageKind {
 }
 
 string_enum!(
+    /// What a usage rollup row counts over: one resource, everything in an environment, every
+    /// resource a maker owns, or the whole tenant.
+    UsageScope, "usage scope" {
+        Resource => "resource",
+        Environment => "environment",
+        Maker => "maker",
+        Tenant => "tenant",
+    }
+);
+
+string_enum!(
+    /// The length of a rollup period. Weeks start on Monday (ISO weeks); months on the 1st.
+    UsagePeriod, "usage period" {
+        Day => "day",
+        Week => "week",
+        Month => "month",
+    }
+);
+
+string_enum!(
+    /// Which events a rollup row counts: people using resources, or makers building them
+    /// (create, edit, publish, share).
+    UsageMetric, "usage metric" {
+        Use => "use",
+        Make => "make",
+    }
+);
+
+impl UsageKind {
+    /// Whether the event is a maker building or changing a resource (counts towards active makers).
+    pub fn is_make(self) -> bool {
+        matches!(self, UsageKind::Create | UsageKind::Edit | UsageKind::Publish | UsageKind::Share)
+    }
+
+    /// The rollup metric the event counts towards, if any.
+    pub fn metric(self) -> Option<UsageMetric> {
+        if self.is_use() {
+            Some(UsageMetric::Use)
+        } else if self.is_make() {
+            Some(UsageMetric::Make)
+        } else {
+            None
+        }
+    }
+}
+
+impl UsagePeriod {
+    /// The first day of the period that contains `day`.
+    pub fn start_of(self, day: chrono::NaiveDate) -> chrono::NaiveDate {
+        use chrono::Datelike;
+        match self {
+            UsagePeriod::Day => day,
+            UsagePeriod::Week => day - chrono::Days::new(u64::from(day.weekday().num_days_from_monday())),
+            UsagePeriod::Month => day.with_day(1).unwrap_or(day),
+        }
+    }
+}
+
+string_enum!(
     /// How a data (DLP) policy selects environments.
     PolicyEnvironmentScope, "policy environment scope" {
         AllEnvironments => "all_environments",

@@ -1,6 +1,7 @@
 //! Who used what, when: raw audit events and daily rollups.
 
-use crate::{Timestamp, UsageKind};
+use crate::{ResourceKind, Timestamp, UsageKind, UsageMetric, UsagePeriod, UsageScope};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 /// One audit record reduced to what usage analytics needs. The raw record stays in the
@@ -38,4 +39,48 @@ pub struct DailyUsage {
     /// Launches for apps, runs for flows, sessions for agents.
     pub uses: u64,
     pub unique_users: u64,
+    /// Distinct departments of the day's users (users without a known department count as none).
+    #[serde(default)]
+    pub departments: u64,
+}
+
+/// One rollup row: uses and distinct users (or edits and distinct makers) of a scope over one
+/// period. Daily, weekly and monthly active users are the `users` of day, week and month rows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeriodUsage {
+    pub scope: UsageScope,
+    /// Resource id, environment id, maker (principal id) or tenant id, as `scope` says.
+    pub scope_id: String,
+    pub period: UsagePeriod,
+    /// First day of the period.
+    pub start: NaiveDate,
+    pub metric: UsageMetric,
+    pub uses: u64,
+    pub users: u64,
+}
+
+/// What one resource did over a window, beside what the inventory says about it: the figures
+/// `usage top`, success rules and the board report read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourceUsage {
+    pub resource_id: String,
+    pub tenant_id: String,
+    /// From the inventory; `None` for resources only the audit log knows.
+    pub environment_id: Option<String>,
+    pub kind: Option<ResourceKind>,
+    pub display_name: Option<String>,
+    /// Principal id of the primary owner.
+    pub owner: Option<String>,
+    pub created_at: Option<Timestamp>,
+    /// Uses (launches, runs, sessions) in the window.
+    pub uses: u64,
+    /// Distinct users in the window.
+    pub unique_users: u64,
+    /// Days of the window with at least one use.
+    pub active_days: u64,
+    /// Distinct departments of the window's users.
+    pub departments: u64,
+    /// First and last day with a use, over all time kept.
+    pub first_use: Option<NaiveDate>,
+    pub last_use: Option<NaiveDate>,
 }

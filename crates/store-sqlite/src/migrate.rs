@@ -14,6 +14,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, name: "init", sql: include_str!("../migrations/0001_init.sql") },
     Migration { version: 2, name: "sync", sql: include_str!("../migrations/0002_sync.sql") },
     Migration { version: 3, name: "licenses", sql: include_str!("../migrations/0003_licenses.sql") },
+    Migration { version: 4, name: "usage_rollups", sql: include_str!("../migrations/0004_usage_rollups.sql") },
 ];
 
 /// The schema version this build writes and understands.

@@ -13,6 +13,7 @@ mod cursor;
 mod error;
 mod query;
 mod sync;
+pub mod usage;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -21,10 +22,11 @@ pub use cursor::Cursor;
 pub use error::{Result, StoreError};
 pub use query::*;
 pub use sync::{Deletions, ListingScope};
+pub use usage::UsageReads;
 
 use async_trait::async_trait;
 use steward_model::{
-    Connector, DailyUsage, DataPolicy, Environment, Governance, License, LicenseAssignment, Page, Principal, Resource,
+    Connector, DataPolicy, Environment, Governance, License, LicenseAssignment, Page, Principal, Resource,
     Tenant, UsageEvent,
 };
 
@@ -78,15 +80,35 @@ pub trait Store: Send + Sync + 'static {
     /// Fails with [`StoreError::NotFound`] when the resource does not exist.
     async fn set_governance(&self, resource_id: &str, governance: &Governance) -> Result<()>;
 
-    // ---- usage ------------------------------------------------------------------------------
+    // ---- usage (row level; see [`usage::UsageReads`] for figures) ---------------------------
 
-    /// Daily usage of one resource for the days in `[from, to]`, oldest first; days without use are absent.
-    async fn daily_usage(
+    /// Stored rollup rows matching the query, in no particular order.
+    async fn usage_rows(&self, query: &usage::RollupQuery) -> Result<Vec<usage::RollupRow>>;
+
+    /// The department of every interned actor whose principal has one (by principal id or UPN).
+    async fn usage_actor_departments(&self, tenant_id: Option<&str>) -> Result<Vec<(u32, String)>>;
+
+    /// First and last day of use per resource; only the listed resources when `resource_ids` is given.
+    async fn usage_spans(
         &self,
-        resource_id: &str,
-        from: chrono::NaiveDate,
-        to: chrono::NaiveDate,
-    ) -> Result<Vec<DailyUsage>>;
+        tenant_id: Option<&str>,
+        resource_ids: Option<&[String]>,
+    ) -> Result<Vec<usage::UsageSpan>>;
+
+    /// What the usage store holds.
+    async fn usage_status(&self, tenant_id: Option<&str>) -> Result<usage::UsageStatus>;
+
+    /// Retention: drop the ledgers of days before `raw_before` (sealing them: later records for
+    /// those days are refused) and rollup rows of periods that end before `rollups_before`.
+    async fn prune_usage(
+        &self,
+        tenant_id: &str,
+        raw_before: Option<chrono::NaiveDate>,
+        rollups_before: Option<chrono::NaiveDate>,
+    ) -> Result<usage::PruneCounts>;
+
+    /// The few inventory fields usage views show, for the matching resources.
+    async fn resource_briefs(&self, query: &usage::BriefQuery) -> Result<Vec<usage::ResourceBrief>>;
 
     // ---- integrity --------------------------------------------------------------------------
 
@@ -119,10 +141,50 @@ pub trait IngestTx: Send {
     /// counts as unchanged.
     async fn set_license_assignments(&mut self, items: Vec<LicenseAssignment>) -> Result<UpsertCounts>;
 
-    /// Insert usage events, ignoring ids already stored (the audit feed repeats records),
-    /// and bring the daily rollups of the touched resource-days up to date.
-    /// Returns how many events were new.
-    async fn insert_usage_events(&mut self, items: Vec<UsageEvent>) -> Result<u64>;
+    /// What the ledger of a tenant-day holds. Inside the transaction, so that a concurrent
+    /// writer of the same day waits (PostgreSQL locks the row; SQLite has one writer).
+    async fn usage_ledger(&mut self, tenant_id: &str, day: chrono::NaiveDate) -> Result<usage::DayLedger>;
+
+    /// Add a delta from [`usage::Aggregator::take`]: extend the ledgers, add uses, merge actor
+    /// sets, widen spans.
+    async fn apply_usage(&mut self, delta: usage::UsageDelta) -> Result<()>;
+
+    /// Environment and maker of each listed resource the inventory knows.
+    async fn resource_scopes(&mut self, resource_ids: &[String]) -> Result<Vec<usage::ResourceScopes>>;
+
+    /// Count usage events, ignoring records already counted (the audit feed repeats records)
+    /// and records for sealed days, and bring the rollups they touch up to date.
+    /// Returns how many events were counted.
+    async fn insert_usage_events(&mut self, items: Vec<UsageEvent>) -> Result<u64> {
+        let mut tenants: Vec<&str> = items.iter().map(|e| e.tenant_id.as_str()).collect();
+        tenants.sort_unstable();
+        tenants.dedup();
+        let mut counted = 0;
+        for tenant in tenants {
+            let mine: Vec<&UsageEvent> = items.iter().filter(|e| e.tenant_id == tenant).collect();
+            let mut days: Vec<chrono::NaiveDate> = mine.iter().map(|e| e.occurred_at.date_naive()).collect();
+            days.sort_unstable();
+            days.dedup();
+            let mut ledgers = std::collections::HashMap::new();
+            for day in days {
+                ledgers.insert(day, self.usage_ledger(tenant, day).await?);
+            }
+            let mut aggregator = usage::Aggregator::new(tenant);
+            usage::aggregate_events(&mut aggregator, mine, |day| {
+                ledgers.remove(&day).unwrap_or(usage::DayLedger::Open(Vec::new()))
+            });
+            let open = aggregator.open_days();
+            let resources = aggregator.resources_on(&open);
+            let scopes = self.resource_scopes(&resources).await?;
+            let scopes = scopes.into_iter().map(|s| (s.resource_id.clone(), s)).collect();
+            let delta = aggregator.take(&open, &scopes);
+            counted += aggregator.stats().counted;
+            if !delta.is_empty() {
+                self.apply_usage(delta).await?;
+            }
+        }
+        Ok(counted)
+    }
 
     /// Save a sync engine's state (checkpoint, watermarks) under `key`, replacing what was
     /// there. It commits with this transaction's data, so the two never disagree.

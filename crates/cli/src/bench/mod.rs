@@ -3,6 +3,7 @@
 
 mod ingest;
 mod sync;
+mod usage;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum BenchCommand {
@@ -11,12 +12,16 @@ pub enum BenchCommand {
     /// Wall time, requests per second and peak memory of `steward sync` against a fake tenant
     /// over loopback; `--changed 1%` also times an incremental run.
     Sync(sync::Args),
+    /// Records per second of parsing Office 365 audit records into rollups, and peak memory,
+    /// beside DuckDB and SQLite computing the same rollup from the same file.
+    Usage(usage::Args),
 }
 
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
     match cmd {
         BenchCommand::Ingest(args) => ingest::run(args).await,
         BenchCommand::Sync(args) => sync::run(args).await,
+        BenchCommand::Usage(args) => usage::run(args).await,
     }
 }
 

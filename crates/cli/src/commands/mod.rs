@@ -5,5 +5,7 @@ pub mod fake_tenant;
 pub mod generate;
 pub mod import;
 pub mod migrate;
+pub mod report;
 pub mod serve;
 pub mod sync;
+pub mod usage;

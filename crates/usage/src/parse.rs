@@ -1,0 +1,1 @@
+//! Fast audit record reader (being written).

@@ -1,0 +1,1 @@
+//! Trends over the rollups (being written).
