@@ -7,10 +7,6 @@ use steward_model::Timestamp;
 use steward_store::StoreError;
 
 /// A day as stored: days since 1970-01-01 (UTC).
-pub fn day_number(t: &Timestamp) -> i64 {
-    t.timestamp_millis().div_euclid(86_400_000)
-}
-
 pub fn day_from_number(n: i64) -> Result<chrono::NaiveDate, StoreError> {
     chrono::NaiveDate::from_ymd_opt(1970, 1, 1)
         .and_then(|epoch| epoch.checked_add_signed(chrono::Duration::days(n)))

@@ -9,11 +9,12 @@
 //!    (deleted ones included) in ascending **bytewise** order of `id` (SQLite's BINARY collation,
 //!    PostgreSQL's `COLLATE "C"`): `"{id}\t{content_hash}\n"`, where `content_hash` is
 //!    `steward_store::content_hash` of the record as last written by ingestion.
-//! 2. The bytes `"usage_events\n"`, then for every stored usage event id in ascending bytewise
-//!    order: `"{id}\n"`.
-//! 3. The bytes `"usage_daily\n"`, then for every daily rollup row (rows exist only for
-//!    resource-days with at least one use) ordered by resource id (bytewise), then day:
-//!    `"{resource_id}\t{YYYY-MM-DD}\t{uses}\t{unique_users}\n"` with decimal numbers.
+//! 2. The bytes `"usage_ledger\n"`, then for every ledger row with at least one record, ordered
+//!    by tenant id (bytewise), then day: `"{tenant_id}\t{YYYY-MM-DD}\t{records}\t{h:016x}\n"`,
+//!    where `h` is `xxh3_64` of the stored ids blob (the sorted little-endian u64 record hashes).
+//! 3. The bytes `"usage_daily\n"`, then for every rollup row of scope `resource`, period `day`,
+//!    metric `use`, ordered by resource id (bytewise), then day:
+//!    `"{resource_id}\t{YYYY-MM-DD}\t{uses}\t{users}\n"` with decimal numbers.
 //!
 //! The digest is the 128-bit result as 32 lowercase hex digits (`format!("{:032x}", …)`).
 //! Bookkeeping (`first_seen`, `last_seen`, `last_changed`) and governance metadata are not part of
@@ -58,9 +59,10 @@ impl ContentDigest {
         self.hasher.update(b"\n");
     }
 
-    pub fn usage_event(&mut self, id: &str) {
-        self.hasher.update(id.as_bytes());
-        self.hasher.update(b"\n");
+    pub fn ledger_day(&mut self, tenant_id: &str, day: chrono::NaiveDate, records: u64, ids: &[u8]) {
+        let hash = xxhash_rust::xxh3::xxh3_64(ids);
+        let line = format!("{tenant_id}\t{}\t{records}\t{hash:016x}\n", day.format("%Y-%m-%d"));
+        self.hasher.update(line.as_bytes());
     }
 
     pub fn usage_day(&mut self, resource_id: &str, day: chrono::NaiveDate, uses: u64, unique_users: u64) {
@@ -92,16 +94,24 @@ pub fn content_digest(conn: &Connection) -> Result<String, StoreError> {
             digest.record(&id, &hash);
         }
     }
-    digest.section("usage_events");
-    let mut stmt = conn.prepare("SELECT id FROM usage_events ORDER BY id").map_err(db("reading usage event ids"))?;
-    let mut rows = stmt.query([]).map_err(db("reading usage event ids"))?;
-    while let Some(row) = rows.next().map_err(db("reading usage event ids"))? {
-        let id: String = row.get(0).map_err(db("reading usage event ids"))?;
-        digest.usage_event(&id);
+    digest.section("usage_ledger");
+    let mut stmt = conn
+        .prepare("SELECT tenant_id, day, records, ids FROM usage_ledger WHERE records > 0 ORDER BY tenant_id, day")
+        .map_err(db("reading the usage ledger"))?;
+    let mut rows = stmt.query([]).map_err(db("reading the usage ledger"))?;
+    while let Some(row) = rows.next().map_err(db("reading the usage ledger"))? {
+        let tenant: String = row.get(0).map_err(db("reading the usage ledger"))?;
+        let day: i64 = row.get(1).map_err(db("reading the usage ledger"))?;
+        let records: i64 = row.get(2).map_err(db("reading the usage ledger"))?;
+        let ids: Vec<u8> = row.get(3).map_err(db("reading the usage ledger"))?;
+        digest.ledger_day(&tenant, day_from_number(day)?, crate::convert::count(records), &ids);
     }
     digest.section("usage_daily");
     let mut stmt = conn
-        .prepare("SELECT resource_id, day, uses, unique_users FROM usage_daily ORDER BY resource_id, day")
+        .prepare(
+            "SELECT scope_id, start_day, uses, users FROM usage_rollups \
+             WHERE scope = 'resource' AND period = 'day' AND metric = 'use' ORDER BY scope_id, start_day",
+        )
         .map_err(db("reading daily usage"))?;
     let mut rows = stmt.query([]).map_err(db("reading daily usage"))?;
     while let Some(row) = rows.next().map_err(db("reading daily usage"))? {

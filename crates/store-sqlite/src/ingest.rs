@@ -5,9 +5,8 @@ use crate::writer::{Session, SessionMsg, closed};
 use async_trait::async_trait;
 use rusqlite::Connection;
 use std::sync::mpsc;
-use steward_model::{
-    Connector, DataPolicy, Environment, License, LicenseAssignment, Principal, Resource, Tenant, UsageEvent,
-};
+use steward_model::{Connector, DataPolicy, Environment, License, LicenseAssignment, Principal, Resource, Tenant};
+use steward_store::usage::{DayLedger, ResourceScopes, UsageDelta};
 use steward_store::{Deletions, IngestTx, ListingScope, Result, StoreError, UpsertCounts};
 use tokio::sync::oneshot;
 
@@ -123,8 +122,18 @@ impl IngestTx for SqliteIngestTx {
         }
     }
 
-    async fn insert_usage_events(&mut self, items: Vec<UsageEvent>) -> Result<u64> {
-        self.run(move |conn, _| write::usage_events(conn, &items)).await
+    async fn usage_ledger(&mut self, tenant_id: &str, day: chrono::NaiveDate) -> Result<DayLedger> {
+        let tenant = tenant_id.to_string();
+        self.run(move |conn, _| crate::usage::ledger(conn, &tenant, day)).await
+    }
+
+    async fn apply_usage(&mut self, delta: UsageDelta) -> Result<()> {
+        self.run(move |conn, _| crate::usage::apply(conn, &delta)).await
+    }
+
+    async fn resource_scopes(&mut self, resource_ids: &[String]) -> Result<Vec<ResourceScopes>> {
+        let ids = resource_ids.to_vec();
+        self.run(move |conn, _| crate::usage::scopes(conn, &ids)).await
     }
 
     async fn upsert_licenses(&mut self, items: Vec<License>) -> Result<UpsertCounts> {

@@ -24,6 +24,7 @@ mod migrate;
 mod overview;
 mod read;
 mod sync;
+mod usage;
 mod write;
 mod writer;
 
@@ -34,9 +35,7 @@ use connection::Role;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use steward_model::{
-    Connector, DailyUsage, DataPolicy, Environment, Governance, License, Page, Principal, Resource, Tenant,
-};
+use steward_model::{Connector, DataPolicy, Environment, Governance, License, Page, Principal, Resource, Tenant};
 use steward_store::{
     EnvironmentQuery, EnvironmentSummary, IngestTx, Overview, PrincipalQuery, ResourceQuery, Result, Store, StoreError,
 };
@@ -216,14 +215,56 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn daily_usage(
+    async fn usage_rows(
         &self,
-        resource_id: &str,
-        from: chrono::NaiveDate,
-        to: chrono::NaiveDate,
-    ) -> Result<Vec<DailyUsage>> {
-        let id = resource_id.to_string();
-        self.read(move |conn| read::daily_usage(conn, &id, from, to)).await
+        query: &steward_store::usage::RollupQuery,
+    ) -> Result<Vec<steward_store::usage::RollupRow>> {
+        let query = query.clone();
+        self.read(move |conn| usage::rows(conn, &query)).await
+    }
+
+    async fn usage_actor_departments(&self, tenant_id: Option<&str>) -> Result<Vec<(u32, String)>> {
+        let tenant = tenant_id.map(str::to_string);
+        self.read(move |conn| usage::actor_departments(conn, tenant.as_deref())).await
+    }
+
+    async fn usage_spans(
+        &self,
+        tenant_id: Option<&str>,
+        ids: Option<&[String]>,
+    ) -> Result<Vec<steward_store::usage::UsageSpan>> {
+        let (tenant, ids) = (tenant_id.map(str::to_string), ids.map(<[String]>::to_vec));
+        self.read(move |conn| usage::spans(conn, tenant.as_deref(), ids.as_deref())).await
+    }
+
+    async fn usage_status(&self, tenant_id: Option<&str>) -> Result<steward_store::usage::UsageStatus> {
+        let tenant = tenant_id.map(str::to_string);
+        self.read(move |conn| usage::status(conn, tenant.as_deref())).await
+    }
+
+    async fn prune_usage(
+        &self,
+        tenant_id: &str,
+        raw_before: Option<chrono::NaiveDate>,
+        rollups_before: Option<chrono::NaiveDate>,
+    ) -> Result<steward_store::usage::PruneCounts> {
+        let tenant = tenant_id.to_string();
+        self.writer
+            .run(move |conn| {
+                let tx = conn.transaction().map_err(|e| StoreError::backend("starting the usage prune", e))?;
+                let counts = usage::prune(&tx, &tenant, raw_before, rollups_before)?;
+                tx.commit().map_err(|e| StoreError::backend("committing the usage prune", e))?;
+                Ok(counts)
+            })
+            .await
+    }
+
+    async fn resource_briefs(
+        &self,
+        query: &steward_store::usage::BriefQuery,
+    ) -> Result<Vec<steward_store::usage::ResourceBrief>> {
+        let query = query.clone();
+        self.read(move |conn| usage::briefs(conn, &query)).await
     }
 
     async fn content_digest(&self) -> Result<String> {

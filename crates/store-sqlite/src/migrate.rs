@@ -18,7 +18,7 @@ pub const MIGRATIONS: &[Migration] = &[
 ];
 
 /// The schema version this build writes and understands.
-pub const LATEST_VERSION: u32 = 3;
+pub const LATEST_VERSION: u32 = MIGRATIONS.len() as u32;
 
 /// The highest applied migration, or 0 for a new database.
 pub fn current_version(conn: &Connection) -> Result<u32, StoreError> {

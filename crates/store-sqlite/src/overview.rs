@@ -7,8 +7,6 @@ use rusqlite::types::Value;
 use steward_model::ResourceKind;
 use steward_store::{EnvironmentCount, KindCount, Overview, StoreError};
 
-const THIRTY_DAYS_MS: i64 = 30 * 86_400_000;
-
 pub fn overview(conn: &Connection, tenant: Option<&str>) -> Result<Overview, StoreError> {
     let args: Vec<Value> = tenant.map(|t| Value::Text(t.to_string())).into_iter().collect();
     // `and` restricts a query with a WHERE clause to the tenant; every query binds the tenant as ?1.
@@ -90,33 +88,11 @@ pub fn overview(conn: &Connection, tenant: Option<&str>) -> Result<Overview, Sto
     )?;
     let usage_events = scalar(
         conn,
-        &format!("SELECT count(*) FROM usage_events WHERE 1 = 1 {}", and("tenant_id")),
+        &format!("SELECT coalesce(sum(records), 0) FROM usage_ledger WHERE 1 = 1 {}", and("tenant_id")),
         &args,
-        "counting usage events",
+        "counting usage records",
     )?;
-    let newest: Option<i64> = conn
-        .prepare_cached(&format!("SELECT max(occurred_at) FROM usage_events WHERE 1 = 1 {}", and("tenant_id")))
-        .and_then(|mut s| s.query_row(rusqlite::params_from_iter(args.iter()), |r| r.get(0)))
-        .map_err(crate::read::db("finding the newest usage event"))?;
-    let active_users_30d = match newest {
-        None => 0,
-        Some(newest) => {
-            let mut window = args.clone();
-            window.push(Value::Integer(newest - THIRTY_DAYS_MS));
-            window.push(Value::Integer(newest));
-            let (from, to) = (window.len() - 1, window.len());
-            scalar(
-                conn,
-                &format!(
-                    "SELECT count(DISTINCT actor) FROM usage_events WHERE occurred_at > ?{from} AND occurred_at <= ?{to} \
-                     AND is_use = 1 AND actor IS NOT NULL {}",
-                    and("tenant_id")
-                ),
-                &window,
-                "counting active users",
-            )?
-        }
-    };
+    let active_users_30d = crate::usage::active_users_30d(conn, tenant)? as i64;
     Ok(Overview {
         tenants: count(tenants),
         environments: count(environments),

@@ -1,13 +1,9 @@
 //! Inventory reads: gets, filtered lists with keyset paging, governance and daily usage.
 
-use crate::convert::{
-    col, corrupt, count, date_to_number, day_from_number, enum_col, json_col, opt_enum_col, opt_timestamp,
-};
+use crate::convert::{col, corrupt, count, enum_col, json_col, opt_enum_col, opt_timestamp};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
-use steward_model::{
-    Connector, DailyUsage, DataPolicy, Environment, Governance, Page, Principal, Resource, Tenant, Timestamp,
-};
+use steward_model::{Connector, DataPolicy, Environment, Governance, Page, Principal, Resource, Tenant, Timestamp};
 use steward_store::{
     Cursor, EnvironmentQuery, EnvironmentSummary, PrincipalQuery, ResourceQuery, ResourceSort, StoreError, clamp_limit,
 };
@@ -480,27 +476,4 @@ pub fn set_governance(conn: &Connection, resource_id: &str, g: &Governance, now:
     })
     .map_err(db("writing governance"))?;
     Ok(())
-}
-
-pub fn daily_usage(
-    conn: &Connection,
-    resource_id: &str,
-    from: chrono::NaiveDate,
-    to: chrono::NaiveDate,
-) -> Result<Vec<DailyUsage>, StoreError> {
-    let args = [text(resource_id), Value::Integer(date_to_number(from)), Value::Integer(date_to_number(to))];
-    collect(
-        conn,
-        "SELECT day, uses, unique_users FROM usage_daily WHERE resource_id = ?1 AND day BETWEEN ?2 AND ?3 ORDER BY day",
-        &args,
-        "reading daily usage",
-        |r| {
-            Ok(DailyUsage {
-                resource_id: resource_id.to_string(),
-                day: day_from_number(col(r, 0, "usage_daily.day")?)?,
-                uses: count(col(r, 1, "usage_daily.uses")?),
-                unique_users: count(col(r, 2, "usage_daily.unique_users")?),
-            })
-        },
-    )
 }

@@ -4,11 +4,11 @@
 //! `last_seen` refreshed, and child rows are rewritten only for added or changed records.
 
 use crate::bulk::BulkLoad;
-use crate::convert::{corrupt, day_number, millis, to_json};
+use crate::convert::{corrupt, millis, to_json};
 use crate::writer::Session;
 use rusqlite::types::ToSql;
 use rusqlite::{Connection, OptionalExtension, params};
-use steward_model::{ConnectionReference, Connector, DataPolicy, Environment, Owner, Principal, Tenant, UsageEvent};
+use steward_model::{ConnectionReference, Connector, DataPolicy, Environment, Owner, Principal, Tenant};
 use steward_store::{StoreError, UpsertCounts, content_hash};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -553,61 +553,4 @@ fn resources_bulk(
         tally(&mut counts, outcome);
     }
     Ok(counts)
-}
-
-/// Insert events not stored yet and bring their resource-days up to date. Returns how many were new.
-pub fn usage_events(conn: &Connection, items: &[UsageEvent]) -> Result<u64, StoreError> {
-    let mut insert = conn
-        .prepare_cached(
-            "INSERT OR IGNORE INTO usage_events (id, tenant_id, occurred_at, principal_id, principal_upn, actor, \
-             resource_id, environment_id, kind, is_use, operation, workload) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        )
-        .map_err(db("preparing the usage event insert"))?;
-    let mut add_use = conn
-        .prepare_cached(
-            "INSERT INTO usage_daily (resource_id, day, uses, unique_users) VALUES (?1, ?2, 1, 0) \
-             ON CONFLICT (resource_id, day) DO UPDATE SET uses = uses + 1",
-        )
-        .map_err(db("preparing the daily usage update"))?;
-    let mut add_actor = conn
-        .prepare_cached("INSERT OR IGNORE INTO usage_daily_actors (resource_id, day, actor) VALUES (?1, ?2, ?3)")
-        .map_err(db("preparing the daily actor insert"))?;
-    let mut add_user = conn
-        .prepare_cached("UPDATE usage_daily SET unique_users = unique_users + 1 WHERE resource_id = ?1 AND day = ?2")
-        .map_err(db("preparing the daily user update"))?;
-    let mut new = 0;
-    for e in items {
-        let actor = e.principal_id.clone().or_else(|| e.principal_upn.as_ref().map(|u| u.to_lowercase()));
-        let is_use = e.kind.is_use();
-        let inserted = insert
-            .execute(params![
-                e.id,
-                e.tenant_id,
-                e.occurred_at.timestamp_millis(),
-                e.principal_id,
-                e.principal_upn,
-                actor,
-                e.resource_id,
-                e.environment_id,
-                e.kind.as_str(),
-                is_use,
-                e.operation,
-                e.workload,
-            ])
-            .map_err(|err| StoreError::backend(format!("writing usage event '{}'", e.id), err))?;
-        if inserted == 0 {
-            continue;
-        }
-        new += 1;
-        let (Some(resource), true) = (&e.resource_id, is_use) else { continue };
-        let day = day_number(&e.occurred_at);
-        add_use.execute(params![resource, day]).map_err(db("updating daily usage"))?;
-        if let Some(actor) = actor
-            && add_actor.execute(params![resource, day, actor]).map_err(db("recording a daily user"))? == 1
-        {
-            add_user.execute(params![resource, day]).map_err(db("updating daily unique users"))?;
-        }
-    }
-    Ok(new)
 }

@@ -31,6 +31,7 @@ mod cases_digest;
 mod cases_inventory;
 mod cases_licenses;
 mod cases_lists;
+mod cases_rollups;
 mod cases_sync;
 mod cases_usage;
 mod fixtures;
@@ -39,6 +40,7 @@ pub use cases_digest::*;
 pub use cases_inventory::*;
 pub use cases_licenses::*;
 pub use cases_lists::*;
+pub use cases_rollups::*;
 pub use cases_sync::*;
 pub use cases_usage::*;
 pub use fixtures::*;
@@ -148,6 +150,10 @@ macro_rules! conformance_tests {
             case_rollback_on_drop,
             case_usage_dedup_and_rollups,
             case_usage_second_tx_updates_day,
+            case_usage_periods_scopes_and_makers,
+            case_usage_resource_windows,
+            case_usage_split_batches_match_one_batch,
+            case_usage_retention_seals_days,
             case_overview,
             case_digest_detects_changes,
             case_digest_matches_definition,

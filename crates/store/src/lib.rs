@@ -26,8 +26,8 @@ pub use usage::UsageReads;
 
 use async_trait::async_trait;
 use steward_model::{
-    Connector, DataPolicy, Environment, Governance, License, LicenseAssignment, Page, Principal, Resource,
-    Tenant, UsageEvent,
+    Connector, DataPolicy, Environment, Governance, License, LicenseAssignment, Page, Principal, Resource, Tenant,
+    UsageEvent,
 };
 
 /// Everything Steward keeps. Implementations must be safe to share between tasks.

@@ -4,7 +4,7 @@ use super::*;
 use crate::{Store, content_hash};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use steward_model::{ResourceKind, ShareRole, UsageKind};
+use steward_model::{ResourceKind, ShareRole, UsageEvent, UsageKind};
 
 /// A dataset touching every table, with usage on several resource-days.
 pub fn digest_dataset() -> Dataset {
@@ -42,13 +42,25 @@ pub fn reference_digest(data: &Dataset) -> String {
     table(&mut h, "data_policies", &data.data_policies, |r| &r.id);
     table(&mut h, "principals", &data.principals, |r| &r.id);
     table(&mut h, "resources", &data.resources, |r| &r.id);
-    h.update(b"usage_events\n");
-    let mut first_seen = BTreeMap::new();
-    for e in &data.events {
-        first_seen.entry(e.id.as_str()).or_insert(e);
+    // Counted records: uses and maker actions, once per id and tenant-day.
+    let mut ledgers: BTreeMap<(&str, chrono::NaiveDate), BTreeSet<u64>> = BTreeMap::new();
+    let mut first_seen: BTreeMap<(&str, chrono::NaiveDate, String), &UsageEvent> = BTreeMap::new();
+    for e in data.events.iter().filter(|e| e.kind.metric().is_some()) {
+        let day = e.occurred_at.date_naive();
+        if ledgers.entry((e.tenant_id.as_str(), day)).or_default().insert(crate::usage::record_hash(&e.id)) {
+            first_seen.insert((e.tenant_id.as_str(), day, e.id.to_lowercase()), e);
+        }
     }
-    for id in first_seen.keys() {
-        h.update(format!("{id}\n").as_bytes());
+    h.update(b"usage_ledger\n");
+    for ((tenant, day), ids) in &ledgers {
+        let blob: Vec<u8> = ids.iter().flat_map(|i| i.to_le_bytes()).collect();
+        let line = format!(
+            "{tenant}\t{}\t{}\t{:016x}\n",
+            day.format("%Y-%m-%d"),
+            ids.len(),
+            xxhash_rust::xxh3::xxh3_64(&blob)
+        );
+        h.update(line.as_bytes());
     }
     h.update(b"usage_daily\n");
     let mut days: BTreeMap<(&str, chrono::NaiveDate), (u64, BTreeSet<String>)> = BTreeMap::new();

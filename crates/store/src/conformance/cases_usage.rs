@@ -1,7 +1,7 @@
 //! Transactions, usage events and rollups, and the overview figures.
 
 use super::*;
-use crate::{EnvironmentCount, KindCount, Overview, ResourceQuery, Store};
+use crate::{EnvironmentCount, KindCount, Overview, ResourceQuery, Store, UsageReads};
 use std::sync::Arc;
 use steward_model::{DailyUsage, ResourceKind, UsageEvent, UsageKind};
 
@@ -74,7 +74,7 @@ fn upn_event(
 }
 
 fn usage(resource_id: &str, d: chrono::NaiveDate, uses: u64, unique_users: u64) -> DailyUsage {
-    DailyUsage { resource_id: resource_id.into(), day: d, uses, unique_users }
+    DailyUsage { resource_id: resource_id.into(), day: d, uses, unique_users, departments: 0 }
 }
 
 fn first_usage_batch() -> Vec<UsageEvent> {

@@ -81,19 +81,28 @@ fn key_hash(s: &str) -> u64 {
     }
 }
 
-/// Strings seen so far, each with a dense index; stored lowercased.
+/// Strings seen so far, each with a dense index. Actor UPNs (anything with an `@`) compare
+/// without case and are kept lowercased, as the principals table's `upn_key`; ids are kept as
+/// the store spells them.
 #[derive(Default)]
 struct Interner {
+    fold_case: bool,
     index: HashMapU64<u32>,
     values: Vec<String>,
 }
 
 impl Interner {
+    fn folding() -> Self {
+        Interner { fold_case: true, ..Default::default() }
+    }
+
     fn intern(&mut self, s: &str) -> u32 {
         let next = self.values.len() as u32;
-        let values = &mut self.values;
-        *self.index.entry(key_hash(s)).or_insert_with(|| {
-            values.push(s.to_ascii_lowercase());
+        let (fold, values) = (self.fold_case, &mut self.values);
+        let fold = fold && s.contains('@');
+        let key = if fold { key_hash(s) } else { xxhash_rust::xxh3::xxh3_64(s.as_bytes()) };
+        *self.index.entry(key).or_insert_with(|| {
+            values.push(if fold { s.to_ascii_lowercase() } else { s.to_string() });
             next
         })
     }
@@ -145,7 +154,7 @@ impl Aggregator {
             resources: Interner::default(),
             resource_env: Vec::new(),
             environments: Interner::default(),
-            actors: Interner::default(),
+            actors: Interner::folding(),
             stats: AggregateStats::default(),
         }
     }
@@ -267,7 +276,8 @@ impl Aggregator {
             for (metric, by_env) in [(UsageMetric::Use, &day.loose), (UsageMetric::Make, &day.make)] {
                 for (env, tally) in by_env {
                     let mut targets = vec![(UsageScope::Tenant, tenant.clone())];
-                    targets.extend(env.map(|e| (UsageScope::Environment, self.environments.values[e as usize].clone())));
+                    targets
+                        .extend(env.map(|e| (UsageScope::Environment, self.environments.values[e as usize].clone())));
                     spread(&mut rows, targets, *d, metric, tally);
                 }
             }
@@ -328,7 +338,8 @@ fn spread(
 ) {
     for (scope, scope_id) in targets {
         for period in UsagePeriod::ALL {
-            let key = RowKey { scope, scope_id: scope_id.clone(), period: *period, start: period.start_of(day), metric };
+            let key =
+                RowKey { scope, scope_id: scope_id.clone(), period: *period, start: period.start_of(day), metric };
             let row = rows.entry(key).or_default();
             row.uses += tally.uses;
             row.actors.extend(tally.actors.iter().copied());
@@ -364,7 +375,13 @@ pub fn aggregate_events<'a>(
 mod tests {
     use super::*;
 
-    fn ev(id: &str, day: u32, kind: UsageKind, resource: Option<&'static str>, actor: &'static str) -> EventRef<'static> {
+    fn ev(
+        id: &str,
+        day: u32,
+        kind: UsageKind,
+        resource: Option<&'static str>,
+        actor: &'static str,
+    ) -> EventRef<'static> {
         EventRef {
             id_hash: record_hash(id),
             day: NaiveDate::from_ymd_opt(2026, 10, day).unwrap(),
@@ -394,8 +411,8 @@ mod tests {
         let mut agg = Aggregator::new("t1");
         // 2026-10-05 is a Monday; the 4th is the Sunday before it.
         for e in [
-            ev("a", 4, UsageKind::Launch, Some("app-1"), "u1"),
-            ev("b", 5, UsageKind::Launch, Some("app-1"), "U1"),
+            ev("a", 4, UsageKind::Launch, Some("app-1"), "u1@contoso.com"),
+            ev("b", 5, UsageKind::Launch, Some("app-1"), "U1@Contoso.com"),
             ev("c", 5, UsageKind::Launch, Some("app-1"), "u2"),
             ev("C", 5, UsageKind::Launch, Some("app-1"), "u2"),
             ev("d", 5, UsageKind::Edit, Some("app-1"), "maker"),
@@ -407,7 +424,11 @@ mod tests {
         let mut scopes = HashMap::new();
         scopes.insert(
             "app-1".to_string(),
-            ResourceScopes { resource_id: "app-1".into(), environment_id: Some("env-inv".into()), maker: Some("m1".into()) },
+            ResourceScopes {
+                resource_id: "app-1".into(),
+                environment_id: Some("env-inv".into()),
+                maker: Some("m1".into()),
+            },
         );
         let delta = agg.take(&agg.open_days(), &scopes);
         let days = row(&delta, UsageScope::Resource, UsagePeriod::Day, UsageMetric::Use);
@@ -415,7 +436,7 @@ mod tests {
         let weeks = row(&delta, UsageScope::Resource, UsagePeriod::Week, UsageMetric::Use);
         assert_eq!(weeks.len(), 2, "Sunday and Monday fall in different ISO weeks");
         let month = row(&delta, UsageScope::Resource, UsagePeriod::Month, UsageMetric::Use);
-        assert_eq!((month[0].uses, month[0].actors.len()), (3, 2), "u1 and U1 are one user");
+        assert_eq!((month[0].uses, month[0].actors.len()), (3, 2), "UPNs compare without case");
         let env = row(&delta, UsageScope::Environment, UsagePeriod::Month, UsageMetric::Use);
         assert_eq!(env[0].scope_id, "env-inv", "the inventory's environment wins over the record's");
         assert_eq!(row(&delta, UsageScope::Maker, UsagePeriod::Month, UsageMetric::Use)[0].scope_id, "m1");

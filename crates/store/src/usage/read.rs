@@ -245,9 +245,14 @@ impl<S: Store + ?Sized> UsageReads for S {
         match q.order {
             UsageOrder::Uses => out.sort_by(|a, b| b.uses.cmp(&a.uses).then_with(|| a.resource_id.cmp(&b.resource_id))),
             UsageOrder::Users => out.sort_by(|a, b| {
-                b.unique_users.cmp(&a.unique_users).then(b.uses.cmp(&a.uses)).then_with(|| a.resource_id.cmp(&b.resource_id))
+                b.unique_users
+                    .cmp(&a.unique_users)
+                    .then(b.uses.cmp(&a.uses))
+                    .then_with(|| a.resource_id.cmp(&b.resource_id))
             }),
-            UsageOrder::LastUse => out.sort_by(|a, b| a.last_use.cmp(&b.last_use).then_with(|| a.resource_id.cmp(&b.resource_id))),
+            UsageOrder::LastUse => {
+                out.sort_by(|a, b| a.last_use.cmp(&b.last_use).then_with(|| a.resource_id.cmp(&b.resource_id)))
+            }
         }
         if let Some(limit) = q.limit {
             out.truncate(limit);

@@ -1,0 +1,363 @@
+//! Usage rollups: the ledger, interned actors, rollup rows and spans (see 0004_usage_rollups.sql
+//! and `steward_store::usage` for the design). Writes run on the writer thread inside an ingest
+//! session; reads on a reader connection.
+
+use crate::convert::{col, date_to_number, day_from_number, enum_col, opt_timestamp};
+use crate::read::db;
+use rusqlite::{Connection, OptionalExtension, params};
+use steward_model::UsagePeriod;
+use steward_store::usage::{
+    BriefQuery, DayLedger, PruneCounts, ResourceBrief, ResourceScopes, RollupQuery, RollupRow, UsageDelta, UsageSpan,
+    UsageStatus, blob,
+};
+use steward_store::{Result, StoreError};
+
+pub fn ledger(conn: &Connection, tenant_id: &str, day: chrono::NaiveDate) -> Result<DayLedger> {
+    let n = date_to_number(day);
+    let sealed: Option<i64> = conn
+        .prepare_cached("SELECT before_day FROM usage_sealed WHERE tenant_id = ?1")
+        .and_then(|mut s| s.query_row([tenant_id], |r| r.get(0)).optional())
+        .map_err(db("reading the usage retention seal"))?;
+    if sealed.is_some_and(|before| n < before) {
+        return Ok(DayLedger::Sealed);
+    }
+    let ids: Option<Vec<u8>> = conn
+        .prepare_cached("SELECT ids FROM usage_ledger WHERE tenant_id = ?1 AND day = ?2")
+        .and_then(|mut s| s.query_row(params![tenant_id, n], |r| r.get(0)).optional())
+        .map_err(db("reading the usage ledger"))?;
+    Ok(DayLedger::Open(match ids {
+        Some(bytes) => blob::decode_u64(&bytes, &format!("usage ledger of {tenant_id} on {day}"))?,
+        None => Vec::new(),
+    }))
+}
+
+pub fn apply(conn: &Connection, delta: &UsageDelta) -> Result<()> {
+    let tenant = delta.tenant_id.as_str();
+    let actor_ids = intern_actors(conn, tenant, &delta.actors)?;
+    for l in &delta.ledgers {
+        let day = date_to_number(l.day);
+        let stored: Option<Vec<u8>> = conn
+            .prepare_cached("SELECT ids FROM usage_ledger WHERE tenant_id = ?1 AND day = ?2")
+            .and_then(|mut s| s.query_row(params![tenant, day], |r| r.get(0)).optional())
+            .map_err(db("reading the usage ledger"))?;
+        let merged = match stored {
+            Some(bytes) => blob::union(&blob::decode_u64(&bytes, "usage ledger")?, &l.added),
+            None => l.added.clone(),
+        };
+        conn.prepare_cached(
+            "INSERT INTO usage_ledger (tenant_id, day, records, ids) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (tenant_id, day) DO UPDATE SET records = excluded.records, ids = excluded.ids",
+        )
+        .and_then(|mut s| s.execute(params![tenant, day, merged.len() as i64, blob::encode_u64(&merged)]))
+        .map_err(db("writing the usage ledger"))?;
+    }
+    let mut read_row = conn
+        .prepare_cached(
+            "SELECT uses, actors FROM usage_rollups \
+             WHERE scope = ?1 AND period = ?2 AND metric = ?3 AND scope_id = ?4 AND start_day = ?5",
+        )
+        .map_err(db("preparing the rollup read"))?;
+    let mut write_row = conn
+        .prepare_cached(
+            "INSERT INTO usage_rollups (scope, scope_id, period, start_day, metric, tenant_id, uses, users, actors) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+             ON CONFLICT (scope, period, metric, scope_id, start_day) DO UPDATE SET \
+             uses = excluded.uses, users = excluded.users, actors = excluded.actors",
+        )
+        .map_err(db("preparing the rollup write"))?;
+    for row in &delta.rows {
+        let (scope, period, metric) = (row.scope.as_str(), row.period.as_str(), row.metric.as_str());
+        let start = date_to_number(row.start);
+        let mut added: Vec<u32> = row.actors.iter().filter_map(|i| actor_ids.get(*i as usize).copied()).collect();
+        added.sort_unstable();
+        added.dedup();
+        let stored: Option<(i64, Vec<u8>)> = read_row
+            .query_row(params![scope, period, metric, row.scope_id, start], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
+            .map_err(db("reading a rollup row"))?;
+        let (uses, actors) = match stored {
+            Some((uses, bytes)) => {
+                (uses as u64 + row.uses, blob::union(&blob::decode_u32(&bytes, "rollup actors")?, &added))
+            }
+            None => (row.uses, added),
+        };
+        write_row
+            .execute(params![
+                scope,
+                row.scope_id,
+                period,
+                start,
+                metric,
+                tenant,
+                uses as i64,
+                actors.len() as i64,
+                blob::encode_u32(&actors)
+            ])
+            .map_err(db("writing a rollup row"))?;
+    }
+    let mut span = conn
+        .prepare_cached(
+            "INSERT INTO usage_spans (resource_id, tenant_id, first_day, last_day) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (resource_id) DO UPDATE SET first_day = min(first_day, excluded.first_day), \
+             last_day = max(last_day, excluded.last_day)",
+        )
+        .map_err(db("preparing the usage span write"))?;
+    for s in &delta.spans {
+        span.execute(params![s.resource_id, tenant, date_to_number(s.first), date_to_number(s.last)])
+            .map_err(db("writing a usage span"))?;
+    }
+    Ok(())
+}
+
+/// Store-wide ids of `actors`, in the same order, interning the new ones.
+fn intern_actors(conn: &Connection, tenant: &str, actors: &[String]) -> Result<Vec<u32>> {
+    if actors.is_empty() {
+        return Ok(Vec::new());
+    }
+    // One JSON array parameter instead of one statement per actor.
+    let list = serde_json::to_string(actors).map_err(|e| StoreError::backend("encoding actors", e))?;
+    conn.prepare_cached("INSERT OR IGNORE INTO usage_actors (tenant_id, actor) SELECT ?1, value FROM json_each(?2)")
+        .and_then(|mut s| s.execute(params![tenant, list]))
+        .map_err(db("interning actors"))?;
+    let mut ids = vec![u32::MAX; actors.len()];
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT j.key, a.id FROM json_each(?2) j JOIN usage_actors a ON a.tenant_id = ?1 AND a.actor = j.value",
+        )
+        .map_err(db("reading actor ids"))?;
+    let mut rows = stmt.query(params![tenant, list]).map_err(db("reading actor ids"))?;
+    while let Some(r) = rows.next().map_err(db("reading actor ids"))? {
+        let (i, id): (i64, i64) =
+            (r.get(0).map_err(db("reading actor ids"))?, r.get(1).map_err(db("reading actor ids"))?);
+        let id = u32::try_from(id).map_err(|_| StoreError::Corrupt {
+            what: "usage_actors.id".into(),
+            reason: format!("{id} does not fit 32 bits"),
+        })?;
+        if let Some(slot) = ids.get_mut(i as usize) {
+            *slot = id;
+        }
+    }
+    Ok(ids)
+}
+
+pub fn scopes(conn: &Connection, ids: &[String]) -> Result<Vec<ResourceScopes>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = serde_json::to_string(ids).map_err(|e| StoreError::backend("encoding resource ids", e))?;
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT r.id, r.environment_id, json_extract(d.owners, '$[0].principal_id') \
+             FROM json_each(?1) j JOIN resources r ON r.id = j.value LEFT JOIN resource_details d ON d.rid = r.rid",
+        )
+        .map_err(db("reading resource scopes"))?;
+    let rows = stmt
+        .query_map([list], |r| {
+            Ok(ResourceScopes { resource_id: r.get(0)?, environment_id: r.get(1)?, maker: r.get(2)? })
+        })
+        .map_err(db("reading resource scopes"))?;
+    rows.collect::<std::result::Result<_, _>>().map_err(db("reading resource scopes"))
+}
+
+pub fn rows(conn: &Connection, q: &RollupQuery) -> Result<Vec<RollupRow>> {
+    let mut sql = String::from(
+        "SELECT tenant_id, scope_id, start_day, uses, actors FROM usage_rollups \
+         WHERE scope = ?1 AND period = ?2 AND metric = ?3 AND start_day BETWEEN ?4 AND ?5",
+    );
+    if q.tenant_id.is_some() {
+        sql.push_str(" AND tenant_id = ?6");
+    }
+    if q.scope_ids.is_some() {
+        sql.push_str(" AND scope_id IN (SELECT value FROM json_each(?7))");
+    }
+    let ids = q
+        .scope_ids
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| StoreError::backend("encoding scope ids", e))?;
+    let mut stmt = conn.prepare_cached(&sql).map_err(db("reading rollup rows"))?;
+    let (scope, period, metric) = (q.scope.as_str(), q.period.as_str(), q.metric.as_str());
+    let (from, to) = (date_to_number(q.from), date_to_number(q.to));
+    let mut params: Vec<(&str, &dyn rusqlite::ToSql)> =
+        vec![("?1", &scope), ("?2", &period), ("?3", &metric), ("?4", &from), ("?5", &to)];
+    if let Some(t) = &q.tenant_id {
+        params.push(("?6", t));
+    }
+    if let Some(ids) = &ids {
+        params.push(("?7", ids));
+    }
+    let mut rows = stmt.query(params.as_slice()).map_err(db("reading rollup rows"))?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().map_err(db("reading rollup rows"))? {
+        let bytes: Vec<u8> = r.get(4).map_err(db("reading rollup rows"))?;
+        out.push(RollupRow {
+            tenant_id: r.get(0).map_err(db("reading rollup rows"))?,
+            scope_id: r.get(1).map_err(db("reading rollup rows"))?,
+            start: day_from_number(r.get(2).map_err(db("reading rollup rows"))?)?,
+            uses: r.get::<_, i64>(3).map_err(db("reading rollup rows"))? as u64,
+            actors: blob::decode_u32(&bytes, "rollup actors")?,
+        });
+    }
+    Ok(out)
+}
+
+pub fn actor_departments(conn: &Connection, tenant_id: Option<&str>) -> Result<Vec<(u32, String)>> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT a.id, p.department FROM usage_actors a JOIN principals p ON p.id = a.actor \
+             WHERE p.department <> '' AND (?1 IS NULL OR a.tenant_id = ?1) \
+             UNION \
+             SELECT a.id, p.department FROM usage_actors a JOIN principals p ON p.upn_key = a.actor \
+             WHERE p.department <> '' AND (?1 IS NULL OR a.tenant_id = ?1)",
+        )
+        .map_err(db("reading actor departments"))?;
+    let rows = stmt
+        .query_map([tenant_id], |r| Ok((r.get::<_, i64>(0)? as u32, r.get::<_, String>(1)?)))
+        .map_err(db("reading actor departments"))?;
+    rows.collect::<std::result::Result<_, _>>().map_err(db("reading actor departments"))
+}
+
+pub fn spans(conn: &Connection, tenant_id: Option<&str>, ids: Option<&[String]>) -> Result<Vec<UsageSpan>> {
+    let list =
+        ids.map(serde_json::to_string).transpose().map_err(|e| StoreError::backend("encoding resource ids", e))?;
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT resource_id, tenant_id, first_day, last_day FROM usage_spans \
+             WHERE (?1 IS NULL OR tenant_id = ?1) AND (?2 IS NULL OR resource_id IN (SELECT value FROM json_each(?2)))",
+        )
+        .map_err(db("reading usage spans"))?;
+    let mut rows = stmt.query(params![tenant_id, list]).map_err(db("reading usage spans"))?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().map_err(db("reading usage spans"))? {
+        out.push(UsageSpan {
+            resource_id: r.get(0).map_err(db("reading usage spans"))?,
+            tenant_id: r.get(1).map_err(db("reading usage spans"))?,
+            first: day_from_number(r.get(2).map_err(db("reading usage spans"))?)?,
+            last: day_from_number(r.get(3).map_err(db("reading usage spans"))?)?,
+        });
+    }
+    Ok(out)
+}
+
+pub fn status(conn: &Connection, tenant_id: Option<&str>) -> Result<UsageStatus> {
+    let (records, first, last): (i64, Option<i64>, Option<i64>) = conn
+        .prepare_cached(
+            "SELECT coalesce(sum(records), 0), min(day), max(day) FROM usage_ledger \
+             WHERE records > 0 AND (?1 IS NULL OR tenant_id = ?1)",
+        )
+        .and_then(|mut s| s.query_row([tenant_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))))
+        .map_err(db("reading the usage status"))?;
+    let sealed: Option<i64> = conn
+        .prepare_cached("SELECT max(before_day) FROM usage_sealed WHERE (?1 IS NULL OR tenant_id = ?1)")
+        .and_then(|mut s| s.query_row([tenant_id], |r| r.get(0)))
+        .map_err(db("reading the usage status"))?;
+    let rollup_rows: i64 = conn
+        .prepare_cached("SELECT count(*) FROM usage_rollups WHERE (?1 IS NULL OR tenant_id = ?1)")
+        .and_then(|mut s| s.query_row([tenant_id], |r| r.get(0)))
+        .map_err(db("reading the usage status"))?;
+    Ok(UsageStatus {
+        records: records as u64,
+        first_day: first.map(day_from_number).transpose()?,
+        last_day: last.map(day_from_number).transpose()?,
+        sealed_before: sealed.map(day_from_number).transpose()?,
+        rollup_rows: rollup_rows as u64,
+    })
+}
+
+pub fn prune(
+    conn: &Connection,
+    tenant_id: &str,
+    raw_before: Option<chrono::NaiveDate>,
+    rollups_before: Option<chrono::NaiveDate>,
+) -> Result<PruneCounts> {
+    let mut counts = PruneCounts::default();
+    if let Some(before) = raw_before.map(date_to_number) {
+        counts.ledger_days = conn
+            .execute("DELETE FROM usage_ledger WHERE tenant_id = ?1 AND day < ?2", params![tenant_id, before])
+            .map_err(db("pruning the usage ledger"))? as u64;
+        conn.execute(
+            "INSERT INTO usage_sealed (tenant_id, before_day) VALUES (?1, ?2) \
+             ON CONFLICT (tenant_id) DO UPDATE SET before_day = max(before_day, excluded.before_day)",
+            params![tenant_id, before],
+        )
+        .map_err(db("sealing pruned usage days"))?;
+    }
+    if let Some(before) = rollups_before {
+        // A row goes once its whole period lies before the cut-off.
+        let day = date_to_number(before);
+        let week = date_to_number(before - chrono::Days::new(6));
+        let month_start = UsagePeriod::Month.start_of(before);
+        let month = date_to_number(month_start);
+        let n = conn
+            .execute(
+                "DELETE FROM usage_rollups WHERE tenant_id = ?1 AND ( \
+                 (period = 'day' AND start_day < ?2) OR (period = 'week' AND start_day < ?3) \
+                 OR (period = 'month' AND start_day < ?4))",
+                params![tenant_id, day, week, month],
+            )
+            .map_err(db("pruning usage rollups"))?;
+        counts.rollup_rows = n as u64;
+    }
+    Ok(counts)
+}
+
+pub fn briefs(conn: &Connection, q: &BriefQuery) -> Result<Vec<ResourceBrief>> {
+    let kinds: Vec<&str> = q.kinds.iter().map(|k| k.as_str()).collect();
+    let kinds = (!kinds.is_empty()).then(|| serde_json::to_string(&kinds)).transpose();
+    let ids = q.ids.as_ref().map(serde_json::to_string).transpose();
+    let (kinds, ids) = (
+        kinds.map_err(|e| StoreError::backend("encoding kinds", e))?,
+        ids.map_err(|e| StoreError::backend("encoding resource ids", e))?,
+    );
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT r.id, r.tenant_id, r.environment_id, r.kind, r.display_name, \
+             json_extract(d.owners, '$[0].principal_id'), r.created_at, r.deleted_at \
+             FROM resources r LEFT JOIN resource_details d ON d.rid = r.rid \
+             WHERE (?1 IS NULL OR r.tenant_id = ?1) AND (?2 IS NULL OR +r.kind IN (SELECT value FROM json_each(?2))) \
+             AND (?3 IS NULL OR r.environment_id = ?3) AND (?4 IS NULL OR r.id IN (SELECT value FROM json_each(?4))) \
+             AND (?5 OR r.deleted_at IS NULL)",
+        )
+        .map_err(db("reading resource briefs"))?;
+    let mut rows = stmt
+        .query(params![q.tenant_id, kinds, q.environment_id, ids, q.include_deleted])
+        .map_err(db("reading resource briefs"))?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().map_err(db("reading resource briefs"))? {
+        out.push(ResourceBrief {
+            id: col(r, 0, "resources.id")?,
+            tenant_id: col(r, 1, "resources.tenant_id")?,
+            environment_id: col(r, 2, "resources.environment_id")?,
+            kind: enum_col(r, 3, "resources.kind")?,
+            display_name: col(r, 4, "resources.display_name")?,
+            owner: col(r, 5, "resource_details.owners")?,
+            created_at: opt_timestamp(col(r, 6, "resources.created_at")?, "resources.created_at")?,
+            deleted_at: opt_timestamp(col(r, 7, "resources.deleted_at")?, "resources.deleted_at")?,
+        });
+    }
+    Ok(out)
+}
+
+/// Union of the actor sets of the tenant's day rows over the 30 days ending at the newest
+/// counted day: the overview's active users.
+pub fn active_users_30d(conn: &Connection, tenant_id: Option<&str>) -> Result<u64> {
+    let newest: Option<i64> = conn
+        .prepare_cached("SELECT max(day) FROM usage_ledger WHERE records > 0 AND (?1 IS NULL OR tenant_id = ?1)")
+        .and_then(|mut s| s.query_row([tenant_id], |r| r.get(0)))
+        .map_err(db("finding the newest usage day"))?;
+    let Some(newest) = newest else { return Ok(0) };
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT actors FROM usage_rollups WHERE scope = 'tenant' AND period = 'day' AND metric = 'use' \
+             AND start_day BETWEEN ?1 AND ?2 AND (?3 IS NULL OR tenant_id = ?3)",
+        )
+        .map_err(db("counting active users"))?;
+    let mut rows = stmt.query(params![newest - 29, newest, tenant_id]).map_err(db("counting active users"))?;
+    let mut all = rustc_hash::FxHashSet::default();
+    while let Some(r) = rows.next().map_err(db("counting active users"))? {
+        let bytes: Vec<u8> = r.get(0).map_err(db("counting active users"))?;
+        all.extend(blob::decode_u32(&bytes, "rollup actors")?);
+    }
+    Ok(all.len() as u64)
+}
