@@ -10,9 +10,8 @@ use crate::error::{client, db};
 use async_trait::async_trait;
 use deadpool_postgres::{Object, Pool};
 use std::collections::{HashMap, HashSet};
-use steward_model::{
-    Connector, DataPolicy, Environment, License, LicenseAssignment, Principal, Resource, Tenant, UsageEvent,
-};
+use steward_model::{Connector, DataPolicy, Environment, License, LicenseAssignment, Principal, Resource, Tenant};
+use steward_store::usage::{DayLedger, ResourceScopes, UsageDelta};
 use steward_store::{Deletions, IngestTx, ListingScope, Result, StoreError, UpsertCounts, content_hash};
 use tokio_postgres::types::{Json, ToSql};
 
@@ -520,15 +519,6 @@ async fn upsert_resources(client: &Object, items: Vec<Resource>) -> Result<Upser
     Ok(counts)
 }
 
-async fn insert_usage_events(client: &Object, items: Vec<UsageEvent>) -> Result<u64> {
-    let mut inserted = 0;
-    // Repeated ids inside one batch are harmless here: DO NOTHING skips the later copy.
-    for batch in items.chunks(BATCH) {
-        inserted += insert_usage_batch(client, batch).await?;
-    }
-    Ok(inserted)
-}
-
 #[async_trait]
 impl IngestTx for PgIngestTx {
     async fn upsert_tenants(&mut self, items: Vec<Tenant>) -> Result<UpsertCounts> {
@@ -561,8 +551,18 @@ impl IngestTx for PgIngestTx {
         self.note(result)
     }
 
-    async fn insert_usage_events(&mut self, items: Vec<UsageEvent>) -> Result<u64> {
-        let result = insert_usage_events(self.client()?, items).await;
+    async fn usage_ledger(&mut self, tenant_id: &str, day: chrono::NaiveDate) -> Result<DayLedger> {
+        let result = crate::usage::usage_ledger(self.client()?, tenant_id, day).await;
+        self.note(result)
+    }
+
+    async fn apply_usage(&mut self, delta: UsageDelta) -> Result<()> {
+        let result = crate::usage::apply_usage(self.client()?, delta).await;
+        self.note(result)
+    }
+
+    async fn resource_scopes(&mut self, resource_ids: &[String]) -> Result<Vec<ResourceScopes>> {
+        let result = crate::usage::resource_scopes(self.client()?, resource_ids).await;
         self.note(result)
     }
 
@@ -669,75 +669,6 @@ async fn rewrite_children(client: &Object, changed_ids: &[String], written: &[&R
         client.execute(&statement, &[&resource, &ordinal, &connector, &tier]).await.map_err(db(context))?;
     }
     Ok(())
-}
-
-/// Insert one batch of events and recompute the daily rollups of the (resource, day) pairs
-/// the new events touched. Rollups are recomputed from the events rather than incremented,
-/// so they stay exact however often the feed repeats itself.
-async fn insert_usage_batch(client: &Object, batch: &[UsageEvent]) -> Result<u64> {
-    let context = format!("inserting {} usage events", batch.len());
-    let id = column!(batch, |e| e.id.as_str());
-    let tenant = column!(batch, |e| e.tenant_id.as_str());
-    let occurred = column!(batch, |e| e.occurred_at);
-    let principal = column!(batch, |e| e.principal_id.as_deref());
-    let upn = column!(batch, |e| e.principal_upn.as_deref());
-    let actor =
-        column!(batch, |e| e.principal_id.clone().or_else(|| e.principal_upn.as_deref().map(str::to_lowercase)));
-    let resource = column!(batch, |e| e.resource_id.as_deref());
-    let environment = column!(batch, |e| e.environment_id.as_deref());
-    let kind = column!(batch, |e| e.kind.as_str());
-    let operation = column!(batch, |e| e.operation.as_str());
-    let workload = column!(batch, |e| e.workload.as_deref());
-    let statement = client
-        .prepare_cached(
-            "INSERT INTO usage_events (id, tenant_id, occurred_at, principal_id, principal_upn, resource_id, \
-                 environment_id, kind, operation, workload, actor) \
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], \
-                 $7::text[], $8::text[], $9::text[], $10::text[], $11::text[]) \
-             ON CONFLICT (id) DO NOTHING \
-             RETURNING resource_id, kind, occurred_at",
-        )
-        .await
-        .map_err(db(&context))?;
-    let params: [&(dyn ToSql + Sync); 11] =
-        [&id, &tenant, &occurred, &principal, &upn, &resource, &environment, &kind, &operation, &workload, &actor];
-    let rows = client.query(&statement, &params).await.map_err(db(&context))?;
-    let inserted = rows.len() as u64;
-
-    // Only new use events with a resource can change a rollup.
-    let mut touched: HashSet<(String, chrono::NaiveDate)> = HashSet::new();
-    for row in &rows {
-        let resource: Option<String> = row.try_get(0).map_err(db(&context))?;
-        let kind: String = row.try_get(1).map_err(db(&context))?;
-        let occurred: steward_model::Timestamp = row.try_get(2).map_err(db(&context))?;
-        if let Some(resource) = resource
-            && kind.parse::<steward_model::UsageKind>().is_ok_and(|k| k.is_use())
-        {
-            touched.insert((resource, occurred.date_naive()));
-        }
-    }
-    if touched.is_empty() {
-        return Ok(inserted);
-    }
-    let (resources, days): (Vec<String>, Vec<chrono::NaiveDate>) = touched.into_iter().unzip();
-    let statement = client
-        .prepare_cached(
-            "INSERT INTO usage_daily (resource_id, day, uses, unique_users) \
-             SELECT e.resource_id, t.day, count(*), \
-                    count(DISTINCT e.actor) \
-             FROM UNNEST($1::text[], $2::date[]) AS t(resource_id, day) \
-             JOIN usage_events e ON e.resource_id = t.resource_id \
-              AND e.occurred_at >= (t.day::timestamp AT TIME ZONE 'UTC') \
-              AND e.occurred_at < ((t.day + 1)::timestamp AT TIME ZONE 'UTC') \
-             WHERE e.kind IN ('launch', 'run', 'session') \
-             GROUP BY e.resource_id, t.day \
-             ON CONFLICT (resource_id, day) DO UPDATE \
-             SET uses = EXCLUDED.uses, unique_users = EXCLUDED.unique_users",
-        )
-        .await
-        .map_err(db("recomputing daily usage rollups"))?;
-    client.execute(&statement, &[&resources, &days]).await.map_err(db("recomputing daily usage rollups"))?;
-    Ok(inserted)
 }
 
 #[cfg(test)]

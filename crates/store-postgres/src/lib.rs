@@ -17,12 +17,12 @@ mod migrate;
 mod read;
 mod rows;
 mod sync;
+mod usage;
 
 use async_trait::async_trait;
 use deadpool_postgres::Pool;
-use steward_model::{
-    Connector, DailyUsage, DataPolicy, Environment, Governance, License, Page, Principal, Resource, Tenant,
-};
+use steward_model::{Connector, DataPolicy, Environment, Governance, License, Page, Principal, Resource, Tenant};
+use steward_store::usage::{BriefQuery, PruneCounts, ResourceBrief, RollupQuery, RollupRow, UsageSpan, UsageStatus};
 use steward_store::{
     EnvironmentQuery, EnvironmentSummary, IngestTx, Overview, PrincipalQuery, ResourceQuery, Result, Store, StoreError,
 };
@@ -154,13 +154,33 @@ impl Store for PostgresStore {
         read::set_governance(self, resource_id, governance).await
     }
 
-    async fn daily_usage(
+    async fn usage_rows(&self, query: &RollupQuery) -> Result<Vec<RollupRow>> {
+        usage::usage_rows(self, query).await
+    }
+
+    async fn usage_actor_departments(&self, tenant_id: Option<&str>) -> Result<Vec<(u32, String)>> {
+        usage::usage_actor_departments(self, tenant_id).await
+    }
+
+    async fn usage_spans(&self, tenant_id: Option<&str>, resource_ids: Option<&[String]>) -> Result<Vec<UsageSpan>> {
+        usage::usage_spans(self, tenant_id, resource_ids).await
+    }
+
+    async fn usage_status(&self, tenant_id: Option<&str>) -> Result<UsageStatus> {
+        usage::usage_status(self, tenant_id).await
+    }
+
+    async fn prune_usage(
         &self,
-        resource_id: &str,
-        from: chrono::NaiveDate,
-        to: chrono::NaiveDate,
-    ) -> Result<Vec<DailyUsage>> {
-        read::daily_usage(self, resource_id, from, to).await
+        tenant_id: &str,
+        raw_before: Option<chrono::NaiveDate>,
+        rollups_before: Option<chrono::NaiveDate>,
+    ) -> Result<PruneCounts> {
+        usage::prune_usage(self, tenant_id, raw_before, rollups_before).await
+    }
+
+    async fn resource_briefs(&self, query: &BriefQuery) -> Result<Vec<ResourceBrief>> {
+        usage::resource_briefs(self, query).await
     }
 
     async fn content_digest(&self) -> Result<String> {

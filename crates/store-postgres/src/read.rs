@@ -1,12 +1,10 @@
-//! Reads: lists with filters and keyset paging, single records, the overview, governance, usage.
+//! Reads: lists with filters and keyset paging, single records, the overview, governance.
 
 use crate::PostgresStore;
 use crate::error::{client, corrupt, db};
 use crate::rows;
 use chrono::{DateTime, SecondsFormat, Utc};
-use steward_model::{
-    Connector, DailyUsage, DataPolicy, Environment, Governance, Page, Principal, Resource, Tenant, Timestamp,
-};
+use steward_model::{Connector, DataPolicy, Environment, Governance, Page, Principal, Resource, Tenant, Timestamp};
 use steward_store::{
     Cursor, EnvironmentCount, EnvironmentQuery, EnvironmentSummary, KindCount, Overview, PrincipalQuery, ResourceQuery,
     ResourceSort, Result, StoreError, clamp_limit,
@@ -364,24 +362,13 @@ pub(crate) async fn overview(store: &PostgresStore, tenant_id: Option<&str>) -> 
                  AND EXISTS (SELECT 1 FROM resource_owners o WHERE o.resource_id = r.id) \
                  AND NOT EXISTS (SELECT 1 FROM resource_owners o LEFT JOIN principals p ON p.id = o.principal_id \
                    WHERE o.resource_id = r.id AND (p.id IS NULL OR (p.enabled AND p.deleted_at IS NULL)))) \
-                   AS orphaned, \
-               (SELECT count(*) FROM usage_events WHERE $1::text IS NULL OR tenant_id = $1) AS usage_events",
+                   AS orphaned",
             &params,
         )
         .await
         .map_err(db(context))?;
 
-    let active = client
-        .query_one(
-            "WITH newest AS (SELECT max(occurred_at) AS at FROM usage_events WHERE $1::text IS NULL OR tenant_id = $1) \
-             SELECT count(DISTINCT e.actor) AS active \
-             FROM usage_events e, newest \
-             WHERE ($1::text IS NULL OR e.tenant_id = $1) AND e.kind IN ('launch', 'run', 'session') \
-               AND e.occurred_at > newest.at - interval '30 days' AND e.occurred_at <= newest.at",
-            &params,
-        )
-        .await
-        .map_err(db(context))?;
+    let (usage_events, active_users_30d) = crate::usage::overview_usage(&client, tenant_id).await?;
 
     let by_kind = client
         .query(
@@ -434,8 +421,8 @@ pub(crate) async fn overview(store: &PostgresStore, tenant_id: Option<&str>) -> 
         makers: rows::total(&totals, "makers")?,
         principals: rows::total(&totals, "principals")?,
         orphaned_resources: rows::total(&totals, "orphaned")?,
-        usage_events: rows::total(&totals, "usage_events")?,
-        active_users_30d: rows::total(&active, "active")?,
+        usage_events,
+        active_users_30d,
     })
 }
 
@@ -467,24 +454,6 @@ pub(crate) async fn set_governance(store: &PostgresStore, resource_id: &str, gov
         return Err(StoreError::NotFound { what: "resource", id: resource_id.to_string() });
     }
     Ok(())
-}
-
-pub(crate) async fn daily_usage(
-    store: &PostgresStore,
-    resource_id: &str,
-    from: chrono::NaiveDate,
-    to: chrono::NaiveDate,
-) -> Result<Vec<DailyUsage>> {
-    let client = client(store.pool()).await?;
-    let found = client
-        .query(
-            "SELECT resource_id, day, uses, unique_users FROM usage_daily \
-             WHERE resource_id = $1 AND day >= $2 AND day <= $3 ORDER BY day",
-            &[&resource_id, &from, &to],
-        )
-        .await
-        .map_err(db(format!("reading daily usage of resource {resource_id}")))?;
-    found.iter().map(rows::daily_usage).collect()
 }
 
 #[cfg(test)]

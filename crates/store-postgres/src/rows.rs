@@ -4,7 +4,7 @@
 use crate::error::corrupt;
 use serde::de::DeserializeOwned;
 use std::str::FromStr;
-use steward_model::{Connector, DailyUsage, DataPolicy, Environment, Principal, Resource, Tenant, Timestamp};
+use steward_model::{Connector, DataPolicy, Environment, Principal, Resource, Tenant, Timestamp};
 use steward_store::Result;
 use tokio_postgres::Row;
 use tokio_postgres::types::FromSql;
@@ -155,16 +155,6 @@ pub(crate) fn resource(row: &Row) -> Result<Resource> {
         quarantined: get(row, "quarantined", t)?,
         attributes: json(row, "attributes", t)?,
         deleted_at: get::<Option<Timestamp>>(row, "deleted_at", t)?,
-    })
-}
-
-pub(crate) fn daily_usage(row: &Row) -> Result<DailyUsage> {
-    let t = "usage_daily";
-    Ok(DailyUsage {
-        resource_id: get(row, "resource_id", t)?,
-        day: get(row, "day", t)?,
-        uses: count(row, "uses", t)?,
-        unique_users: count(row, "unique_users", t)?,
     })
 }
 

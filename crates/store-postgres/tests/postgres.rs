@@ -9,7 +9,7 @@ use steward_model::{
     ConnectionReference, ConnectorTier, Owner, Resource, ResourceKind, ResourceState, ShareRole, Tenant, UsageEvent,
     UsageKind,
 };
-use steward_store::{ResourceQuery, Store, StoreError, UpsertCounts};
+use steward_store::{ResourceQuery, Store, StoreError, UpsertCounts, UsageReads};
 use steward_store_postgres::{LATEST_VERSION, PostgresStore};
 
 macro_rules! need_postgres {
