@@ -32,6 +32,8 @@ pub struct ExpectedCounts {
     pub audit_duplicates: u64,
     /// Distinct record ids: `audit_records - audit_duplicates`.
     pub audit_distinct: u64,
+    /// Distinct records the usage rollups count (uses and maker actions).
+    pub audit_counted: u64,
     /// Licences held, by SKU part number.
     pub licenses: BTreeMap<String, u64>,
 }
@@ -42,6 +44,7 @@ pub(crate) struct AuditTotals {
     pub blobs: u64,
     pub records: u64,
     pub duplicates: u64,
+    pub uncounted: u64,
 }
 
 /// Count every audit record by generating every blob once, days spread over the cores
@@ -57,10 +60,11 @@ pub(crate) fn audit_totals(tenant: &SyntheticTenant) -> std::io::Result<AuditTot
                     for d in (w..days).step_by(workers as usize) {
                         let day = tenant.day(d);
                         for b in 0..day.blobs {
-                            let (written, duplicates) = tenant.write_blob(&day, b, &mut std::io::sink())?;
+                            let blob = tenant.write_blob(&day, b, &mut std::io::sink())?;
                             t.blobs += 1;
-                            t.records += written;
-                            t.duplicates += duplicates;
+                            t.records += blob.written;
+                            t.duplicates += blob.duplicates;
+                            t.uncounted += blob.uncounted;
                         }
                     }
                     Ok(t)
@@ -73,6 +77,7 @@ pub(crate) fn audit_totals(tenant: &SyntheticTenant) -> std::io::Result<AuditTot
             total.blobs += t.blobs;
             total.records += t.records;
             total.duplicates += t.duplicates;
+            total.uncounted += t.uncounted;
         }
         Ok(total)
     })
@@ -99,6 +104,7 @@ pub(crate) fn expected(
         audit_records: audit.records,
         audit_duplicates: audit.duplicates,
         audit_distinct: audit.records - audit.duplicates,
+        audit_counted: audit.records - audit.duplicates - audit.uncounted,
         licenses: SKUS.iter().zip(licences).map(|(s, n)| (s.part_number.to_string(), *n)).collect(),
         ..ExpectedCounts::default()
     };

@@ -130,7 +130,27 @@ mod null {
         async fn set_governance(&self, _: &str, _: &Governance) -> Result<()> {
             none()
         }
-        async fn daily_usage(&self, _: &str, _: chrono::NaiveDate, _: chrono::NaiveDate) -> Result<Vec<DailyUsage>> {
+        async fn usage_rows(&self, _: &usage::RollupQuery) -> Result<Vec<usage::RollupRow>> {
+            none()
+        }
+        async fn usage_actor_departments(&self, _: Option<&str>) -> Result<Vec<(u32, String)>> {
+            none()
+        }
+        async fn usage_spans(&self, _: Option<&str>, _: Option<&[String]>) -> Result<Vec<usage::UsageSpan>> {
+            none()
+        }
+        async fn usage_status(&self, _: Option<&str>) -> Result<usage::UsageStatus> {
+            none()
+        }
+        async fn prune_usage(
+            &self,
+            _: &str,
+            _: Option<chrono::NaiveDate>,
+            _: Option<chrono::NaiveDate>,
+        ) -> Result<usage::PruneCounts> {
+            none()
+        }
+        async fn resource_briefs(&self, _: &usage::BriefQuery) -> Result<Vec<usage::ResourceBrief>> {
             none()
         }
         async fn content_digest(&self) -> Result<String> {
@@ -171,6 +191,15 @@ mod null {
         }
         async fn insert_usage_events(&mut self, items: Vec<UsageEvent>) -> Result<u64> {
             Ok(items.len() as u64)
+        }
+        async fn usage_ledger(&mut self, _: &str, _: chrono::NaiveDate) -> Result<usage::DayLedger> {
+            Ok(usage::DayLedger::Open(Vec::new()))
+        }
+        async fn apply_usage(&mut self, _: usage::UsageDelta) -> Result<()> {
+            Ok(())
+        }
+        async fn resource_scopes(&mut self, _: &[String]) -> Result<Vec<usage::ResourceScopes>> {
+            Ok(Vec::new())
         }
         async fn upsert_licenses(&mut self, items: Vec<steward_model::License>) -> Result<UpsertCounts> {
             added(items.len())

@@ -216,7 +216,7 @@ impl SyntheticTenant {
 
     /// Write blob `blob` of `day` as a JSON array of audit records; returns (records written,
     /// duplicates among them).
-    pub fn write_blob(&self, day: &Day, blob: u64, out: &mut impl Write) -> std::io::Result<(u64, u64)> {
+    pub fn write_blob(&self, day: &Day, blob: u64, out: &mut impl Write) -> std::io::Result<super::usage::BlobCounts> {
         self.plan.write_blob(day, blob, out)
     }
 }

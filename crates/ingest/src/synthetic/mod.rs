@@ -370,9 +370,10 @@ fn write_usage(plan: &Plan, sink: &mut Sink, counts: &mut Counts, progress: &dyn
         sink.write_json(&format!("{}/content-{date}.json", layout::AUDIT_ROOT), &items)?;
         for (b, item) in items.iter().enumerate() {
             let rel = format!("{}/{date}/{}.json", layout::AUDIT_ROOT, item.content_id);
-            let (written, duplicates) = sink.write_with(&rel, |out| plan.write_blob(&day, b as u64, out))?;
+            let blob = sink.write_with(&rel, |out| plan.write_blob(&day, b as u64, out))?;
+            let written = blob.written;
             counts.audit_records += written;
-            counts.audit_duplicates += duplicates;
+            counts.audit_duplicates += blob.duplicates;
             counts.audit_blobs += 1;
             progress.advance(written);
         }

@@ -55,13 +55,14 @@ impl Plan {
         }
     }
 
-    /// Write blob `blob` of `day` as a JSON array; returns (records written, duplicates among them).
-    pub fn write_blob(&self, day: &Day, blob: u64, out: &mut impl Write) -> std::io::Result<(u64, u64)> {
+    /// Write blob `blob` of `day` as a JSON array.
+    pub fn write_blob(&self, day: &Day, blob: u64, out: &mut impl Write) -> std::io::Result<BlobCounts> {
         let mut r = rng(self.seed, tag::BLOB, u64::from(day.date.num_days_from_ce().unsigned_abs()), blob);
         let planned = day.records / day.blobs + u64::from(blob < day.records % day.blobs);
         let mut buf = Vec::with_capacity(2048);
         let mut written = 0u64;
         let mut duplicates = 0u64;
+        let mut uncounted = 0u64;
         out.write_all(b"[")?;
         let mut emit = |record: &AuditRecord, out: &mut dyn Write, r: &mut ChaCha8Rng| -> std::io::Result<()> {
             buf.clear();
@@ -75,6 +76,9 @@ impl Plan {
                 written += 1;
             }
             duplicates += copies - 1;
+            if crate::powerplatform::normalize::usage_kind(&record.operation).metric().is_none() {
+                uncounted += 1;
+            }
             Ok(())
         };
 
@@ -128,7 +132,7 @@ impl Plan {
             emit(&record, out, &mut r)?;
         }
         out.write_all(b"]")?;
-        Ok((written, duplicates))
+        Ok(BlobCounts { written, duplicates, uncounted })
     }
 
     fn time_on(&self, day: &Day, r: &mut ChaCha8Rng) -> Timestamp {
@@ -269,4 +273,15 @@ impl Plan {
             user_upn: Some(upn),
         }
     }
+}
+
+/// What one audit blob holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BlobCounts {
+    /// Records written, repeats included.
+    pub written: u64,
+    /// Repeats among them (the feed sends some records twice).
+    pub duplicates: u64,
+    /// Distinct records that are neither a use nor a maker action: usage rollups do not count them.
+    pub uncounted: u64,
 }

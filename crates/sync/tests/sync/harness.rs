@@ -6,7 +6,7 @@ use steward_fake_tenant::{FakeConfig, Faults, MutationReport, MutationRequest, R
 use steward_ingest::synthetic::Preset;
 use steward_model::Timestamp;
 use steward_powerplatform::{ClientOptions, PowerPlatformClient, SourceSettings};
-use steward_store::{IngestTx, ResourceQuery, Store};
+use steward_store::{IngestTx, ResourceQuery, Store, usage};
 use steward_sync::{SyncError, SyncOptions, SyncReport};
 
 pub fn as_of() -> Timestamp {
@@ -220,13 +220,32 @@ impl Store for KillSwitch {
     async fn set_governance(&self, id: &str, g: &steward_model::Governance) -> steward_store::Result<()> {
         self.inner.set_governance(id, g).await
     }
-    async fn daily_usage(
+    async fn usage_rows(&self, q: &usage::RollupQuery) -> steward_store::Result<Vec<usage::RollupRow>> {
+        self.inner.usage_rows(q).await
+    }
+    async fn usage_actor_departments(&self, t: Option<&str>) -> steward_store::Result<Vec<(u32, String)>> {
+        self.inner.usage_actor_departments(t).await
+    }
+    async fn usage_spans(
         &self,
-        id: &str,
-        from: chrono::NaiveDate,
-        to: chrono::NaiveDate,
-    ) -> steward_store::Result<Vec<steward_model::DailyUsage>> {
-        self.inner.daily_usage(id, from, to).await
+        t: Option<&str>,
+        ids: Option<&[String]>,
+    ) -> steward_store::Result<Vec<usage::UsageSpan>> {
+        self.inner.usage_spans(t, ids).await
+    }
+    async fn usage_status(&self, t: Option<&str>) -> steward_store::Result<usage::UsageStatus> {
+        self.inner.usage_status(t).await
+    }
+    async fn prune_usage(
+        &self,
+        t: &str,
+        raw: Option<chrono::NaiveDate>,
+        rollups: Option<chrono::NaiveDate>,
+    ) -> steward_store::Result<usage::PruneCounts> {
+        self.inner.prune_usage(t, raw, rollups).await
+    }
+    async fn resource_briefs(&self, q: &usage::BriefQuery) -> steward_store::Result<Vec<usage::ResourceBrief>> {
+        self.inner.resource_briefs(q).await
     }
     async fn content_digest(&self) -> steward_store::Result<String> {
         self.inner.content_digest().await

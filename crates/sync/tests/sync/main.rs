@@ -23,7 +23,7 @@ async fn full_sync_takes_everything_and_a_second_run_writes_nothing() {
     assert_eq!(report.principals.added, expected.users, "every user");
     assert!(report.usage.records_new > 0, "audit records ingested");
     // The fake serves fewer days than the feed keeps (7), so a first run reads every record.
-    assert_eq!(report.usage.records_new, expected.audit_distinct, "every distinct audit record, once");
+    assert_eq!(report.usage.records_new, expected.audit_counted, "every distinct countable audit record, once");
     assert_eq!(h.fake.stats().calls_without_publisher_identifier, 0, "PublisherIdentifier on every O365 call");
 
     let again = h.sync(SyncOptions::default()).await;
