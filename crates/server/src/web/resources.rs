@@ -10,10 +10,10 @@ use crate::web::{Layout, format, respond};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use steward_store::UsageReads;
 use chrono::{Days, NaiveDate, Utc};
 use std::collections::HashMap;
 use steward_model::{ConnectorTier, Governance, Principal, ShareTarget};
+use steward_store::UsageReads;
 
 /// The usage chart covers this many days.
 const USAGE_DAYS: u64 = 30;
