@@ -1,12 +1,390 @@
-//! `steward bench usage` (being written).
+//! `steward bench usage`: records per second of Office 365 audit records parsed into rollups,
+//! and peak memory, beside DuckDB and SQLite computing the same rollup from the same file.
+//!
+//! The file of records is generated once (deterministic by `--events` and `--seed`) and reused
+//! by later runs. Steward imports it into a fresh SQLite store in this process (so the peak RSS
+//! printed is Steward's alone: it is read before the peers run); DuckDB runs in a python3 child
+//! process, SQLite in this process after Steward. Every system's per-resource, per-day rows are
+//! compared with DuckDB's: a benchmark that is fast and wrong fails.
+
+mod compare;
+mod duckdb;
+mod generate;
+mod sqlite_peer;
+mod steward;
+
+use crate::rss;
+use anyhow::Context;
+use compare::DayRow;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Audit records to generate.
+    /// Audit records in the generated file (~0.8 KB each: 100,000,000 take ~80 GB).
     #[arg(long, default_value_t = 1_000_000)]
     pub events: u64,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Where the generated file is kept for later runs (default: steward-bench-usage in the
+    /// system's temporary directory). Scratch databases go here too.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Write the file again even when one for these --events and --seed exists.
+    #[arg(long)]
+    pub regenerate: bool,
+    /// Keep the scratch Steward database and every system's rollup CSV (printed paths).
+    #[arg(long)]
+    pub keep: bool,
+    /// Delete the generated file at the end (it is kept for later runs by default).
+    #[arg(long)]
+    pub remove_data: bool,
+    /// Measure Steward alone (no DuckDB, no SQLite, no comparison).
+    #[arg(long)]
+    pub skip_peers: bool,
+    /// Leave SQLite out (DuckDB still runs and checks the results).
+    #[arg(long)]
+    pub skip_sqlite: bool,
+    /// Run the SQLite peer on the first N records only (its figure is then from a prefix and
+    /// its rows are not compared). Default: the whole file.
+    #[arg(long, value_name = "N")]
+    pub sqlite_events: Option<u64>,
+    /// Steward's parser threads (0: one per core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Python interpreter that runs DuckDB (installed with pip when missing).
+    #[arg(long, default_value = "python3")]
+    pub python: String,
 }
 
-pub async fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("steward bench usage is being written")
+/// Goals of the issue, on 2 cores.
+const GOAL_TIMES_DUCKDB: f64 = 3.0;
+const GOAL_PER_CORE: f64 = 1_000_000.0;
+const GOAL_RSS: u64 = 1 << 30;
+
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    super::print_machine();
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let data_dir = args.data_dir.clone().unwrap_or_else(|| std::env::temp_dir().join("steward-bench-usage"));
+    std::fs::create_dir_all(&data_dir)
+        .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
+    let input = data_dir.join(format!("audit-{}-seed{}.jsonl", args.events, args.seed));
+    let bytes = prepare_file(&args, &input).await?;
+    println!("file     {} ({}, {} records)", input.display(), gb(bytes), thousands(args.events));
+
+    let scratch = tempfile::Builder::new()
+        .prefix("scratch-")
+        .tempdir_in(&data_dir)
+        .with_context(|| format!("cannot create a scratch directory in {}", data_dir.display()))?;
+    let mut failed = Vec::new();
+
+    // Steward first, alone in this process, so that its peak RSS is its own.
+    let ours = steward::run(&input, scratch.path(), args.threads).await;
+    let ours = match ours {
+        Ok(run) => {
+            let rate = run.report.records as f64 / secs(run.elapsed);
+            println!(
+                "steward  {:>13} records in {:>8.2} s = {:>11} records/s ({}/s per core); peak RSS {}",
+                thousands(run.report.records),
+                secs(run.elapsed),
+                thousands(rate as u64),
+                thousands((rate / cores as f64) as u64),
+                run.peak_rss.map(rss::mib).unwrap_or_else(|| "unknown".into()),
+            );
+            let s = &run.report.stats;
+            println!(
+                "         {} Power Platform records: {} counted, {} duplicates, {} not uses or makes, {} sealed; \
+                 {} malformed; {} resource-days",
+                thousands(run.report.power_platform),
+                thousands(s.counted),
+                thousands(s.duplicates),
+                thousands(s.not_counted),
+                thousands(s.sealed),
+                thousands(run.report.malformed),
+                thousands(run.rows.len() as u64),
+            );
+            for e in &run.report.first_errors {
+                println!("         malformed: {e}");
+            }
+            Some(run)
+        }
+        Err(err) => {
+            println!("steward  FAILED: {err:#}");
+            failed.push("the Steward import failed".to_string());
+            None
+        }
+    };
+
+    let mut duck = None;
+    let mut lite = None;
+    if !args.skip_peers {
+        duck = match run_duckdb(&args, &input, scratch.path(), cores) {
+            Ok(run) => Some(run),
+            Err(err) => {
+                println!("duckdb   FAILED: {err:#}");
+                failed.push("the DuckDB peer failed".to_string());
+                None
+            }
+        };
+        if !args.skip_sqlite {
+            lite = match run_sqlite(&args, &input, bytes, scratch.path()).await {
+                Ok(run) => Some(run),
+                Err(err) => {
+                    println!("sqlite   FAILED: {err:#}");
+                    failed.push("the SQLite peer failed".to_string());
+                    None
+                }
+            };
+        }
+    }
+
+    let our_rate = ours.as_ref().map(|r| r.report.records as f64 / secs(r.elapsed));
+    if let (Some(ours), Some(duck)) = (our_rate, duck.as_ref()) {
+        println!("ratio    steward / duckdb = {:.2}x", ours / (args.events as f64 / secs(duck.query)));
+    }
+    if let (Some(ours), Some(lite)) = (our_rate, lite.as_ref()) {
+        let prefix = if lite.records < args.events { " (SQLite on a prefix)" } else { "" };
+        println!(
+            "ratio    steward / sqlite = {:.1}x{prefix}",
+            ours / (lite.records as f64 / secs(lite.load + lite.query))
+        );
+    }
+
+    // Results: every system's rows against DuckDB's (or, without DuckDB, against SQLite's).
+    if let Some(ours) = &ours {
+        let reference = duck
+            .as_ref()
+            .map(|d| ("DuckDB", &d.rows))
+            .or_else(|| lite.as_ref().filter(|l| l.records >= args.events).map(|l| ("SQLite", &l.rows)));
+        match reference {
+            Some((name, rows)) => {
+                if !check("Steward", &ours.rows, name, rows) {
+                    failed.push(format!("Steward's results differ from {name}'s"));
+                }
+            }
+            None if args.skip_peers => println!("results  not compared (--skip-peers)"),
+            None => println!("results  not compared: no peer ran on the whole file"),
+        }
+        if args.keep {
+            let csv = scratch.path().join("steward_rollup.csv");
+            compare::write_csv(&csv, &ours.rows)?;
+        }
+    }
+    if let (Some(duck), Some(lite)) = (&duck, &lite) {
+        if lite.records >= args.events {
+            if !check("SQLite", &lite.rows, "DuckDB", &duck.rows) {
+                failed.push("SQLite's results differ from DuckDB's".to_string());
+            }
+        } else {
+            println!("results  SQLite's rows not compared (it read a prefix of {} records)", thousands(lite.records));
+        }
+    }
+
+    if let Some(ours) = &ours {
+        let rate = ours.report.records as f64 / secs(ours.elapsed);
+        if let Some(duck) = &duck {
+            let times = rate / (args.events as f64 / secs(duck.query));
+            goal(
+                &format!("at least {GOAL_TIMES_DUCKDB}x DuckDB's throughput"),
+                &format!("{times:.2}x"),
+                times >= GOAL_TIMES_DUCKDB,
+            );
+        }
+        let per_core = rate / cores as f64;
+        goal(
+            "at least 1,000,000 records/s per core",
+            &format!("{}/s per core on {cores} cores", thousands(per_core as u64)),
+            per_core >= GOAL_PER_CORE,
+        );
+        match ours.peak_rss {
+            Some(peak) => goal("peak RSS under 1 GiB", &rss::mib(peak), peak < GOAL_RSS),
+            None => println!("goal     peak RSS under 1 GiB: unknown on this platform"),
+        }
+    }
+
+    if args.keep {
+        let kept = scratch.keep();
+        println!("kept     {} (steward.db, *_rollup.csv)", kept.display());
+    }
+    if args.remove_data {
+        std::fs::remove_file(&input).with_context(|| format!("cannot remove {}", input.display()))?;
+        println!("removed  {}", input.display());
+    }
+    if !failed.is_empty() {
+        anyhow::bail!("bench usage: {}", failed.join("; "));
+    }
+    Ok(())
+}
+
+/// Use the file for these --events and --seed, or generate it (after checking the disk).
+async fn prepare_file(args: &Args, input: &Path) -> anyhow::Result<u64> {
+    if !args.regenerate
+        && let Ok(meta) = std::fs::metadata(input)
+    {
+        println!("bench usage: {} records, seed {}, reusing the generated file", thousands(args.events), args.seed);
+        return Ok(meta.len());
+    }
+    let estimate = generate::estimate_bytes(args.events, args.seed);
+    let dir = input.parent().unwrap_or(Path::new("."));
+    // Room for the file, the scratch databases and a margin for everyone else on the disk.
+    let needed = estimate + estimate / 20 + (2 << 30);
+    if let Some(free) = free_bytes(dir) {
+        let existing = std::fs::metadata(input).map(|m| m.len()).unwrap_or(0);
+        if needed > free + existing {
+            anyhow::bail!(
+                "{} records take about {} but {} has {} free (with a margin of 5% and 2 GB for the scratch \
+                 databases); free some space, point --data-dir at a larger disk, or ask for fewer --events",
+                thousands(args.events),
+                gb(estimate),
+                dir.display(),
+                gb(free + existing)
+            );
+        }
+    }
+    println!(
+        "bench usage: {} records, seed {}, generating about {} into {}",
+        thousands(args.events),
+        args.seed,
+        gb(estimate),
+        dir.display()
+    );
+    let (events, seed, path) = (args.events, args.seed, input.to_path_buf());
+    let started = Instant::now();
+    let report = tokio::task::spawn_blocking(move || {
+        use steward_ingest::Progress;
+        let progress = crate::progress::TerminalProgress::new();
+        progress.stage("generating", Some(events));
+        let last = std::cell::Cell::new(0u64);
+        let result = generate::write_file(&path, events, seed, &|written| {
+            progress.advance(written - last.get());
+            last.set(written);
+        });
+        progress.finish();
+        result
+    })
+    .await
+    .context("the generator thread failed")??;
+    let elapsed = started.elapsed();
+    println!(
+        "generated {} records ({} repeats) in {:.1} s = {} records/s, {}/s",
+        thousands(report.records),
+        thousands(report.duplicates),
+        secs(elapsed),
+        thousands((report.records as f64 / secs(elapsed)) as u64),
+        gb((report.bytes as f64 / secs(elapsed)) as u64),
+    );
+    Ok(report.bytes)
+}
+
+fn run_duckdb(args: &Args, input: &Path, scratch: &Path, cores: usize) -> anyhow::Result<duckdb::DuckRun> {
+    if let Some(note) = duckdb::ensure_installed(&args.python)? {
+        println!("duckdb   {note}");
+    }
+    let run = duckdb::run(&args.python, input, scratch, cores)?;
+    println!(
+        "duckdb   {:>13} records in {:>8.2} s = {:>11} records/s (query alone; wall {:.2} s with python start-up); \
+         DuckDB {} on {cores} threads, peak RSS {}",
+        thousands(args.events),
+        secs(run.query),
+        thousands((args.events as f64 / secs(run.query)) as u64),
+        secs(run.wall),
+        run.version,
+        run.peak_rss.map(rss::mib).unwrap_or_else(|| "unknown".into()),
+    );
+    Ok(run)
+}
+
+async fn run_sqlite(args: &Args, input: &Path, bytes: u64, scratch: &Path) -> anyhow::Result<sqlite_peer::SqliteRun> {
+    let limit = args.sqlite_events.filter(|&n| n < args.events);
+    // SQLite copies the lines into its database: room for them is needed besides the file.
+    let share = limit.map_or(1.0, |n| n as f64 / args.events.max(1) as f64);
+    let needed = (bytes as f64 * share * 1.1) as u64;
+    if let Some(free) = free_bytes(scratch)
+        && needed > free
+    {
+        anyhow::bail!(
+            "the SQLite peer copies the records into a database (~{}) but {} has {} free; \
+             run it on a prefix with --sqlite-events N, or leave it out with --skip-sqlite",
+            gb(needed),
+            scratch.display(),
+            gb(free)
+        );
+    }
+    let (input, db) = (input.to_path_buf(), scratch.join("sqlite_peer.db"));
+    let run = tokio::task::spawn_blocking(move || sqlite_peer::run(&input, &db, limit))
+        .await
+        .context("the SQLite peer's thread failed")??;
+    let total = run.load + run.query;
+    let prefix = if run.records < args.events {
+        format!(" (first {} records of the file only: --sqlite-events)", thousands(run.records))
+    } else {
+        String::new()
+    };
+    println!(
+        "sqlite   {:>13} records in {:>8.2} s = {:>11} records/s (load {:.2} s + query {:.2} s){prefix}",
+        thousands(run.records),
+        secs(total),
+        thousands((run.records as f64 / secs(total)) as u64),
+        secs(run.load),
+        secs(run.query),
+    );
+    if args.keep {
+        compare::write_csv(&scratch.join("sqlite_rollup.csv"), &run.rows)?;
+    }
+    Ok(run)
+}
+
+/// Compare two row sets and print the verdict; true when they are equal.
+fn check(name: &str, rows: &[DayRow], reference_name: &str, reference: &[DayRow]) -> bool {
+    let mut rows = rows.to_vec();
+    rows.sort();
+    let mut reference = reference.to_vec();
+    reference.sort();
+    let diffs = compare::differences(name, &rows, reference_name, &reference, 10);
+    if diffs.is_empty() {
+        println!("results  {name}'s match {reference_name}: {} resource-days", thousands(rows.len() as u64));
+        return true;
+    }
+    println!(
+        "results  {name}'s DIFFER from {reference_name}'s ({} vs {} resource-days); first differences:",
+        thousands(rows.len() as u64),
+        thousands(reference.len() as u64)
+    );
+    for d in diffs {
+        println!("         {d}");
+    }
+    false
+}
+
+fn goal(what: &str, measured: &str, met: bool) {
+    println!("goal     {what}: {measured} {}", if met { "PASS" } else { "FAIL" });
+}
+
+/// Free bytes on the disk holding `dir`, from `df` (None when it cannot tell).
+fn free_bytes(dir: &Path) -> Option<u64> {
+    let out = std::process::Command::new("df").arg("-Pk").arg(dir).output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let kb: u64 = text.lines().nth(1)?.split_whitespace().nth(3)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+fn secs(d: Duration) -> f64 {
+    d.as_secs_f64().max(1e-9)
+}
+
+fn gb(bytes: u64) -> String {
+    format!("{:.2} GB", bytes as f64 / 1e9)
+}
+
+/// 1234567 as 1,234,567.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -1,0 +1,109 @@
+//! SQLite as a peer: what a team would do with the same file and no Steward. Load the lines into
+//! a table, then compute the same rollup with SQLite's JSON functions and GROUP BY.
+
+use super::compare::DayRow;
+use anyhow::Context;
+use std::io::BufRead;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+pub struct SqliteRun {
+    pub records: u64,
+    pub load: Duration,
+    pub query: Duration,
+    pub rows: Vec<DayRow>,
+}
+
+/// The rollup over the table `lines(j)`; the same rules as the DuckDB script.
+const ROLLUP: &str = r#"
+WITH records AS (
+  SELECT
+    lower(j ->> '$.Id') AS id,
+    substr(j ->> '$.CreationTime', 1, 10) AS day,
+    coalesce(nullif(j ->> '$.Operation', ''),
+      (SELECT nullif(p.value ->> '$.Value', '') FROM json_each(j, '$.PropertyCollection') p
+        WHERE p.value ->> '$.Name' = 'powerplatform.analytics.activity.name' LIMIT 1)) AS operation,
+    lower(coalesce(
+      nullif(j ->> '$.AppName', ''),
+      (SELECT nullif(p.value ->> '$.Value', '') FROM json_each(j, '$.PropertyCollection') p
+        WHERE p.value ->> '$.Name' = 'powerplatform.analytics.resource.power_app.id' LIMIT 1),
+      CASE WHEN j ->> '$.Workload' = 'MicrosoftFlow' OR j ->> '$.RecordType' = 30
+        THEN nullif(j ->> '$.ObjectId', '') END,
+      nullif(j ->> '$.AdditionalInfo.targetObjectId', ''))) AS resource_id,
+    lower(coalesce(
+      nullif(j ->> '$.UserKey', ''),
+      (SELECT nullif(p.value ->> '$.Value', '') FROM json_each(j, '$.PropertyCollection') p
+        WHERE p.value ->> '$.Name' = 'enduser.id' LIMIT 1),
+      nullif(j ->> '$.UserId', ''),
+      (SELECT nullif(p.value ->> '$.Value', '') FROM json_each(j, '$.PropertyCollection') p
+        WHERE p.value ->> '$.Name' = 'enduser.principal_name' LIMIT 1),
+      nullif(j ->> '$.UserUPN', ''))) AS actor
+  FROM lines
+  WHERE j ->> '$.Workload' IN ('PowerApps', 'PowerPlatform', 'MicrosoftFlow') OR j ->> '$.RecordType' IN (45, 256, 30)
+)
+SELECT resource_id, day, count(DISTINCT id), count(DISTINCT actor)
+FROM records
+WHERE operation = 'LaunchPowerApp' AND resource_id IS NOT NULL
+GROUP BY resource_id, day
+ORDER BY resource_id, day
+"#;
+
+/// Load the first `limit` lines of `input` (all when `None`) into a fresh database at `db`, then
+/// run the rollup.
+pub fn run(input: &Path, db: &Path, limit: Option<u64>) -> anyhow::Result<SqliteRun> {
+    let _ = std::fs::remove_file(db);
+    let mut conn = rusqlite::Connection::open(db).with_context(|| format!("cannot create {}", db.display()))?;
+    // A scratch database: no journal, no fsync; the load is not what a crash must survive.
+    conn.execute_batch(
+        "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -262144;
+         PRAGMA temp_store = FILE; CREATE TABLE lines(j TEXT NOT NULL);",
+    )
+    .with_context(|| format!("cannot prepare {}", db.display()))?;
+    let file = std::fs::File::open(input).with_context(|| format!("cannot open {}", input.display()))?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+    let started = Instant::now();
+    let mut records = 0u64;
+    let tx = conn.transaction()?;
+    {
+        let mut insert = tx.prepare("INSERT INTO lines(j) VALUES (?1)")?;
+        let mut line = String::new();
+        while limit.is_none_or(|n| records < n) {
+            line.clear();
+            if reader.read_line(&mut line).with_context(|| format!("cannot read {}", input.display()))? == 0 {
+                break;
+            }
+            let text = line.trim_end();
+            if text.is_empty() {
+                continue;
+            }
+            insert
+                .execute([text])
+                .with_context(|| format!("cannot insert line {} into {}", records + 1, db.display()))?;
+            records += 1;
+        }
+    }
+    tx.commit()?;
+    let load = started.elapsed();
+    let started = Instant::now();
+    let mut query = conn.prepare(ROLLUP)?;
+    let rows = query
+        .query_map([], |row| {
+            let day: String = row.get(1)?;
+            Ok((row.get::<_, String>(0)?, day, row.get::<_, i64>(2)?, row.get::<_, i64>(3)?))
+        })?
+        .map(|r| -> anyhow::Result<DayRow> {
+            let (resource, day, uses, users) = r?;
+            Ok(DayRow {
+                resource,
+                day: day.parse().with_context(|| format!("SQLite returned the day {day:?}, not a date"))?,
+                uses: uses.max(0) as u64,
+                users: users.max(0) as u64,
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let query_time = started.elapsed();
+    drop(query);
+    drop(conn);
+    let _ = std::fs::remove_file(db);
+    Ok(SqliteRun { records, load, query: query_time, rows })
+}
