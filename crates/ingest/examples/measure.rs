@@ -41,7 +41,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!(
                 "import: {secs:.1} s, {:.0} resources+principals/s overall, {:.0} usage events/s overall",
                 (report.resources.total() + report.principals.total()) as f64 / secs,
-                report.usage_events_read as f64 / secs
+                report.usage_records_read as f64 / secs
             );
         }
         ["parse", dir] => {
@@ -51,7 +51,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("{}", serde_json::to_string(&report)?);
             println!(
                 "parse only: {secs:.1} s, {:.0} usage events/s, {} files",
-                report.usage_events_read as f64 / secs,
+                report.usage_records_read as f64 / secs,
                 report.files
             );
         }

@@ -1,10 +1,14 @@
 //! Generate a synthetic tenant, import it into a real SQLite file, and check what the store holds.
 
+use chrono::NaiveDate;
 use std::path::{Path, PathBuf};
 use steward_ingest::dump::{ImportOptions, ImportReport, import_dir};
+use steward_ingest::powerplatform::normalize::usage_kind;
 use steward_ingest::synthetic::{GenerateOptions, Preset, generate};
 use steward_ingest::{IngestError, NoProgress};
-use steward_store::Store;
+use steward_model::{UsageMetric, UsagePeriod, UsageScope};
+use steward_store::usage::PeriodQuery;
+use steward_store::{Store, UsageReads};
 use steward_store_sqlite::SqliteStore;
 
 struct Fixture {
@@ -38,6 +42,32 @@ fn count(m: &serde_json::Value, key: &str) -> u64 {
     m["counts"][key].as_u64().unwrap_or_else(|| panic!("manifest has no counts.{key}"))
 }
 
+/// Distinct record ids (without case) of the dump's audit records that are uses or maker
+/// actions, read straight from the blobs: what the usage ledger must end up counting.
+fn countable_records(dump: &Path) -> u64 {
+    let mut ids = std::collections::HashSet::new();
+    let root = dump.join("audit/Audit.General");
+    for day in std::fs::read_dir(&root).unwrap_or_else(|e| panic!("{}: {e}", root.display())) {
+        let day = day.unwrap_or_else(|e| panic!("{e}")).path();
+        if !day.is_dir() {
+            continue;
+        }
+        for blob in std::fs::read_dir(&day).unwrap_or_else(|e| panic!("{e}")) {
+            let blob = blob.unwrap_or_else(|e| panic!("{e}")).path();
+            let text = std::fs::read_to_string(&blob).unwrap_or_else(|e| panic!("{}: {e}", blob.display()));
+            let records: Vec<serde_json::Value> =
+                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", blob.display()));
+            for r in records {
+                let operation = r["Operation"].as_str().unwrap_or_default();
+                if usage_kind(operation).metric().is_some() {
+                    ids.insert(r["Id"].as_str().unwrap_or_default().to_ascii_lowercase());
+                }
+            }
+        }
+    }
+    ids.len() as u64
+}
+
 #[tokio::test]
 async fn import_matches_the_manifest_and_a_second_import_changes_nothing() {
     let f = fixture(7).await;
@@ -50,15 +80,42 @@ async fn import_matches_the_manifest_and_a_second_import_changes_nothing() {
     assert_eq!(first.data_policies.added, count(&m, "data_policies"));
     assert_eq!(first.principals.added, count(&m, "principals"));
     assert_eq!(first.resources.added, count(&m, "resources"));
-    assert_eq!(first.usage_events_read, count(&m, "audit_records"));
-    assert_eq!(first.usage_events_new, count(&m, "audit_records") - count(&m, "audit_duplicates"));
+    assert_eq!(first.usage_records_read, count(&m, "audit_records"));
+    let expected = countable_records(&f.dump);
+    assert!(expected > 0);
+    assert_eq!(first.usage_records_counted, expected, "each use or maker action once, by record id");
+    assert_eq!(
+        first.usage_records_counted + first.usage_records_repeated + first.usage_records_not_counted,
+        first.usage_records_read
+    );
+    assert!(first.usage_records_not_counted > 0, "the feed has deletions and operations Steward does not interpret");
+    assert!(first.usage_records_repeated > 0 && first.usage_records_repeated <= count(&m, "audit_duplicates"));
     assert!(first.files > 20);
 
     let overview = f.store.overview(None).await.unwrap_or_else(|e| panic!("overview: {e}"));
     assert_eq!(overview.environments, 5);
     assert_eq!(overview.resources, 300);
     assert_eq!(overview.principals, 150);
-    assert_eq!(overview.usage_events, first.usage_events_new);
+    assert_eq!(overview.usage_events, first.usage_records_counted);
+    assert_eq!(f.store.usage_status(None).await.unwrap_or_else(|e| panic!("{e}")).records, expected);
+    // Every counted record lands in its tenant's daily rows, as a use or as a maker action.
+    let tenant = m["tenant"]["id"].as_str().unwrap_or_else(|| panic!("manifest has no tenant.id"));
+    let mut in_rollups = 0;
+    for metric in [UsageMetric::Use, UsageMetric::Make] {
+        let query = PeriodQuery {
+            tenant_id: Some(tenant.to_string()),
+            scope: UsageScope::Tenant,
+            scope_id: Some(tenant.to_string()),
+            period: UsagePeriod::Day,
+            metric,
+            from: NaiveDate::MIN,
+            to: NaiveDate::MAX,
+        };
+        let rows = f.store.period_usage(&query).await.unwrap_or_else(|e| panic!("{e}"));
+        assert!(!rows.is_empty(), "{metric:?} rows");
+        in_rollups += rows.iter().map(|r| r.uses).sum::<u64>();
+    }
+    assert_eq!(in_rollups, expected);
     assert!(overview.orphaned_resources > 0);
     let policies = f.store.list_data_policies(None).await.unwrap_or_else(|e| panic!("{e}"));
     assert!(policies.iter().all(|p| !p.connector_groups.is_empty()), "groups come from the single-policy files");
@@ -73,7 +130,8 @@ async fn import_matches_the_manifest_and_a_second_import_changes_nothing() {
     assert_eq!(second.principals.unchanged, count(&m, "principals"));
     assert_eq!(second.connectors.unchanged, count(&m, "connectors"));
     assert_eq!(second.data_policies.unchanged, count(&m, "data_policies"));
-    assert_eq!(second.usage_events_new, 0);
+    assert_eq!(second.usage_records_counted, 0);
+    assert_eq!(second.usage_records_repeated + second.usage_records_not_counted, second.usage_records_read);
     assert_eq!(f.store.content_digest().await.unwrap_or_else(|e| panic!("{e}")), digest);
 }
 

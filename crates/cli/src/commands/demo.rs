@@ -45,11 +45,11 @@ pub async fn run(args: Args, db_url: Option<String>) -> anyhow::Result<()> {
             .await
             .context("cannot import the demo tenant")?;
         println!(
-            "Imported {} environments, {} resources, {} principals, {} usage events.",
+            "Imported {} environments, {} resources, {} principals, {} usage records.",
             report.environments.total(),
             report.resources.total(),
             report.principals.total(),
-            report.usage_events_new
+            report.usage_records_counted
         );
     }
     if args.no_serve {

@@ -100,7 +100,10 @@ fn print_report(report: &FileImportReport, elapsed: std::time::Duration) {
     ] {
         println!("{name:<14} {:>10} {:>10} {:>10}", c.added, c.changed, c.unchanged);
     }
-    println!("usage events: {} read, {} new", r.usage_events_read, r.usage_events_new);
+    println!(
+        "usage records: {} read, {} counted, {} already counted, {} not counted (deletions, other operations)",
+        r.usage_records_read, r.usage_records_counted, r.usage_records_repeated, r.usage_records_not_counted
+    );
     let skipped = match report.records_skipped {
         0 => String::new(),
         n => format!(" ({n} skipped: not Power Platform activity)"),

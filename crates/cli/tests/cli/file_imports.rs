@@ -32,12 +32,17 @@ fn purview_export_is_detected_and_imported_once() {
     assert_eq!(first["format"], "purview", "{first}");
     assert_eq!(first["records_read"], 8, "{first}");
     assert_eq!(first["records_skipped"], 1, "{first}");
-    assert_eq!(first["usage_events_read"], 7, "{first}");
-    assert_eq!(first["usage_events_new"], 6, "{first}");
+    assert_eq!(first["usage_records_read"], 7, "{first}");
+    // Two launches, a flow created, an app published; the export repeats a launch, and a
+    // deletion and an uninterpreted operation are not counted.
+    assert_eq!(first["usage_records_counted"], 4, "{first}");
+    assert_eq!(first["usage_records_repeated"], 1, "{first}");
+    assert_eq!(first["usage_records_not_counted"], 2, "{first}");
     assert_eq!(first["tenants"]["added"], 1, "{first}");
 
     let again = import_json(&db, &sample("purview/audit-export.csv"), &["--format", "purview"]);
-    assert_eq!(again["usage_events_new"], 0, "records repeat across exports: {again}");
+    assert_eq!(again["usage_records_counted"], 0, "records repeat across exports: {again}");
+    assert_eq!(again["usage_records_repeated"], 5, "{again}");
 }
 
 #[test]
@@ -51,12 +56,13 @@ fn coe_kit_directory_is_detected_and_reimport_changes_nothing() {
     assert_eq!(first["connectors"]["added"], 4, "{first}");
     assert_eq!(first["principals"]["added"], 3, "{first}");
     assert_eq!(first["resources"]["added"], 6, "{first}");
-    assert_eq!(first["usage_events_new"], 3, "{first}");
+    assert_eq!(first["usage_records_counted"], 3, "{first}");
 
     let second = import_json(&db, &sample("coe-kit"), &[]);
     assert_eq!(second["resources"]["unchanged"], 6, "{second}");
     assert_eq!(second["resources"]["added"], 0, "{second}");
-    assert_eq!(second["usage_events_new"], 0, "{second}");
+    assert_eq!(second["usage_records_counted"], 0, "{second}");
+    assert_eq!(second["usage_records_repeated"], 3, "{second}");
 }
 
 #[test]
@@ -66,7 +72,7 @@ fn steward_format_directory_and_single_file() {
     let dir = import_json(&db, &sample("steward-dir"), &[]);
     assert_eq!(dir["format"], "steward", "{dir}");
     assert_eq!(dir["resources"]["added"], 3, "{dir}");
-    assert_eq!(dir["usage_events_new"], 3, "{dir}");
+    assert_eq!(dir["usage_records_counted"], 3, "evt-2 is in the file twice: {dir}");
 
     let single = import_json(&db, &sample("steward-appian.jsonl"), &[]);
     assert_eq!(single["format"], "steward", "{single}");
@@ -77,6 +83,10 @@ fn steward_format_directory_and_single_file() {
     let out = run_ok(steward().args(["--db", &db, "import"]).arg(sample("steward-appian.jsonl")));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("steward import: 5 records from 1 file"), "{text}");
+    assert!(
+        text.contains("usage records: 2 read, 0 counted, 1 already counted, 1 not counted"),
+        "the launch was counted by the first import, the report export is not counted: {text}"
+    );
 }
 
 #[tokio::test]

@@ -17,13 +17,27 @@ fn generated_tenant_imports_and_reimport_changes_nothing() {
     let first = import_json(&db, &dump);
     let added = first["resources"]["added"].as_u64().unwrap();
     assert!(added >= 200, "small tenant has a few hundred resources: {first}");
-    assert!(first["usage_events_new"].as_u64().unwrap() > 0, "{first}");
+    let usage = |report: &Value, key: &str| report[key].as_u64().unwrap_or_else(|| panic!("no {key} in {report}"));
+    assert!(usage(&first, "usage_records_counted") > 0, "{first}");
+    assert_eq!(
+        usage(&first, "usage_records_counted")
+            + usage(&first, "usage_records_repeated")
+            + usage(&first, "usage_records_not_counted"),
+        usage(&first, "usage_records_read"),
+        "every record read is accounted for: {first}"
+    );
 
     let second = import_json(&db, &dump);
     assert_eq!(second["resources"]["added"], 0, "{second}");
     assert_eq!(second["resources"]["changed"], 0, "{second}");
     assert_eq!(second["resources"]["unchanged"].as_u64().unwrap(), added, "{second}");
-    assert_eq!(second["usage_events_new"], 0, "{second}");
+    assert_eq!(second["usage_records_counted"], 0, "{second}");
+    assert_eq!(
+        usage(&second, "usage_records_repeated"),
+        usage(&first, "usage_records_counted") + usage(&first, "usage_records_repeated"),
+        "every use and maker action was counted before: {second}"
+    );
+    assert_eq!(second["usage_records_not_counted"], first["usage_records_not_counted"], "{second}");
 }
 
 #[tokio::test]

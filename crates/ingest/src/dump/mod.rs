@@ -5,8 +5,12 @@
 //! so the two overlap and memory stays at a few batches whatever the size of the tenant. Any
 //! error rolls the transaction back: the database is exactly as it was before the import.
 
+mod collect;
 pub mod manifest;
 pub(crate) mod reader;
+
+pub use collect::Records;
+pub(crate) use collect::gather;
 
 use crate::{IngestError, Progress};
 pub(crate) use reader::Batch;
@@ -28,6 +32,10 @@ impl Default for ImportOptions {
 }
 
 /// What an import did.
+///
+/// Audit records are not stored one by one: each is counted once into the usage rollups
+/// (`steward_store::usage`), so the usage figures say what became of the records read.
+/// `usage_records_read = counted + repeated + not_counted`.
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct ImportReport {
     pub tenants: UpsertCounts,
@@ -36,8 +44,18 @@ pub struct ImportReport {
     pub data_policies: UpsertCounts,
     pub principals: UpsertCounts,
     pub resources: UpsertCounts,
-    pub usage_events_read: u64,
-    pub usage_events_new: u64,
+    /// Audit records read that concern Power Platform resources.
+    pub usage_records_read: u64,
+    /// Records newly counted into the rollups: uses (launch, run, session) and maker actions
+    /// (create, edit, publish, share) whose record id the store had not counted yet.
+    pub usage_records_counted: u64,
+    /// Uses and maker actions not counted: the store (or this import) had already counted
+    /// their record id (the feed and overlapping exports repeat records), or their day is
+    /// older than the usage retention (sealed), whose records are refused.
+    pub usage_records_repeated: u64,
+    /// Records of operations the rollups do not count (deletions, operations Steward does not
+    /// interpret).
+    pub usage_records_not_counted: u64,
     pub files: u64,
 }
 
@@ -57,6 +75,16 @@ pub async fn import_dir(
     let batch_size = opts.batch_size;
     run_import(store, Some(&counts), progress, move |sender| reader::run(reader_dir, manifest, batch_size, sender))
         .await
+}
+
+/// Read the tenant dump in `dir` into memory, normalised exactly as [`import_dir`] would write
+/// it, without a store. Memory grows with the dump: meant for inspecting small dumps and for
+/// tests of the readers.
+pub async fn read_dir(dir: &Path, opts: &ImportOptions) -> Result<Records, IngestError> {
+    let manifest = manifest::read(dir)?;
+    let reader_dir = dir.to_path_buf();
+    let batch_size = opts.batch_size;
+    gather(move |sender| reader::run(reader_dir, manifest, batch_size, sender)).await
 }
 
 /// The import pipeline shared by every file source: `read` runs on a blocking thread and
@@ -153,9 +181,14 @@ async fn write_batches(
             Batch::Usage(items) => {
                 enter("audit records", counts.map(|c| c.audit_records));
                 let n = items.len() as u64;
-                report.usage_events_read += n;
-                report.usage_events_new +=
-                    tx.insert_usage_events(items).await.map_err(|e| IngestError::store("writing usage events", e))?;
+                let not_counted = items.iter().filter(|e| e.kind.metric().is_none()).count() as u64;
+                let counted =
+                    tx.insert_usage_events(items).await.map_err(|e| IngestError::store("counting usage records", e))?;
+                report.usage_records_read += n;
+                report.usage_records_counted += counted;
+                report.usage_records_not_counted += not_counted;
+                // Saturating: a store may count differently (the measuring example's null store counts all).
+                report.usage_records_repeated += n.saturating_sub(counted + not_counted);
                 progress.advance(n);
             }
             Batch::Done { files } => {

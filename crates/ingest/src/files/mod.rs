@@ -25,7 +25,7 @@ pub mod steward_format;
 
 pub use detect::detect;
 
-use crate::dump::{self, ImportOptions, ImportReport};
+use crate::dump::{self, ImportOptions, ImportReport, Records};
 use crate::{IngestError, Progress};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -109,11 +109,46 @@ pub async fn import(
                 + import.data_policies.total()
                 + import.principals.total()
                 + import.resources.total()
-                + import.usage_events_read;
+                + import.usage_records_read;
             Ok(FileImportReport { format, records_read: records, records_skipped: 0, import })
         }
         SourceFormat::Purview => purview::import(store, path, opts, progress).await,
         SourceFormat::CoeKit => coe_kit::import(store, path, opts, progress).await,
         SourceFormat::Steward => steward_format::import(store, path, opts, progress).await,
+    }
+}
+
+/// What [`read`] found: every record normalised as an import would write it.
+#[derive(Debug, Clone)]
+pub struct FileRecords {
+    pub format: SourceFormat,
+    /// As in [`FileImportReport::records_read`].
+    pub records_read: u64,
+    /// As in [`FileImportReport::records_skipped`].
+    pub records_skipped: u64,
+    pub records: Records,
+}
+
+/// Read `path` in `format` into memory, normalised exactly as [`import`] would write it, without
+/// a store: usage events are all there, before the store drops repeats and counts them into
+/// rollups. Tenants are those an import into an empty store would write. Memory grows with the
+/// input (an import's does not): meant for inspecting small inputs and for testing the readers.
+pub async fn read(path: &Path, format: SourceFormat, opts: &FileImportOptions) -> Result<FileRecords, IngestError> {
+    match format {
+        SourceFormat::Dump => {
+            let dir = detect::dump_dir(path);
+            let records = dump::read_dir(dir, &ImportOptions { batch_size: opts.batch_size }).await?;
+            let read = records.tenants.len()
+                + records.environments.len()
+                + records.connectors.len()
+                + records.data_policies.len()
+                + records.principals.len()
+                + records.resources.len()
+                + records.usage.len();
+            Ok(FileRecords { format, records_read: read as u64, records_skipped: 0, records })
+        }
+        SourceFormat::Purview => pipeline::gather(format, opts.batch_size, purview::reader(path, opts)?).await,
+        SourceFormat::CoeKit => pipeline::gather(format, opts.batch_size, coe_kit::reader(path, opts)?).await,
+        SourceFormat::Steward => pipeline::gather(format, opts.batch_size, steward_format::reader(path, opts)?).await,
     }
 }

@@ -2,7 +2,7 @@
 //! and sends them to the tenant-dump writer ([`crate::dump::run_import`]), which writes them
 //! through one transaction. Readers run on a blocking thread; memory stays at a few batches.
 
-use super::{FileImportReport, SourceFormat};
+use super::{FileImportReport, FileRecords, SourceFormat};
 use crate::dump::{self, Batch};
 use crate::{IngestError, Progress};
 use std::collections::HashSet;
@@ -153,12 +153,47 @@ where
 {
     let known = known_tenants(store).await?;
     let tally = Arc::new(Tally::default());
-    let reader_tally = Arc::clone(&tally);
-    let import = dump::run_import(store, None, progress, move |out| {
+    let import = dump::run_import(store, None, progress, reader(batch_size, known, Arc::clone(&tally), read)).await?;
+    Ok(FileImportReport {
+        format,
+        records_read: tally.records.load(Ordering::SeqCst),
+        records_skipped: tally.skipped.load(Ordering::SeqCst),
+        import,
+    })
+}
+
+/// Run `read` on a blocking thread and gather what it reads in memory (see [`super::read`]).
+/// Tenants are sent as for an empty store.
+pub(crate) async fn gather<R>(format: SourceFormat, batch_size: usize, read: R) -> Result<FileRecords, IngestError>
+where
+    R: FnOnce(&mut Sink) -> Result<(), Stop> + Send + 'static,
+{
+    let tally = Arc::new(Tally::default());
+    let records = dump::gather(reader(batch_size, HashSet::new(), Arc::clone(&tally), read)).await?;
+    Ok(FileRecords {
+        format,
+        records_read: tally.records.load(Ordering::SeqCst),
+        records_skipped: tally.skipped.load(Ordering::SeqCst),
+        records,
+    })
+}
+
+/// `read` as the reading half of the dump pipeline: it fills a [`Sink`] that sends to `out`,
+/// then ends the stream (or sends the error that stopped it).
+fn reader<R>(
+    batch_size: usize,
+    known_tenants: HashSet<String>,
+    tally: Arc<Tally>,
+    read: R,
+) -> impl FnOnce(Sender<Result<Batch, IngestError>>) + Send + 'static
+where
+    R: FnOnce(&mut Sink) -> Result<(), Stop> + Send + 'static,
+{
+    move |out| {
         let mut sink = Sink {
             out,
             batch_size: batch_size.max(1),
-            known_tenants: known,
+            known_tenants,
             environments: Buffer::new(Batch::Environments),
             connectors: Buffer::new(Batch::Connectors),
             principals: Buffer::new(Batch::Principals),
@@ -167,7 +202,7 @@ where
             files: 0,
             records: 0,
             skipped: 0,
-            tally: reader_tally,
+            tally,
         };
         match read(&mut sink).and_then(|()| sink.finish()) {
             Ok(()) | Err(Stop::WriterGone) => {}
@@ -175,12 +210,5 @@ where
                 let _ = sink.out.blocking_send(Err(e));
             }
         }
-    })
-    .await?;
-    Ok(FileImportReport {
-        format,
-        records_read: tally.records.load(Ordering::SeqCst),
-        records_skipped: tally.skipped.load(Ordering::SeqCst),
-        import,
-    })
+    }
 }

@@ -59,10 +59,18 @@ pub async fn import(
     opts: &FileImportOptions,
     progress: &dyn Progress,
 ) -> Result<FileImportReport, IngestError> {
+    pipeline::run(store, SourceFormat::Purview, opts.batch_size, progress, reader(path, opts)?).await
+}
+
+/// What reads the export at `path` into a [`Sink`], once the files are found.
+pub(crate) fn reader(
+    path: &Path,
+    opts: &FileImportOptions,
+) -> Result<impl FnOnce(&mut Sink) -> Result<(), Stop> + Send + 'static, IngestError> {
     let files = export_files(path)?;
     // Tenant ids are GUIDs, lowercased everywhere like the records' own ids.
     let tenant = opts.tenant.as_deref().map(|t| t.trim().to_ascii_lowercase());
-    pipeline::run(store, SourceFormat::Purview, opts.batch_size, progress, move |sink| read(sink, &files, tenant)).await
+    Ok(move |sink: &mut Sink| read(sink, &files, tenant))
 }
 
 /// `path` itself, or the CSV files directly in the directory `path`, sorted.

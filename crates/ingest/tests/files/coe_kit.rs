@@ -3,8 +3,12 @@
 use crate::support::*;
 use serde_json::json;
 use steward_ingest::files::{SourceFormat, detect};
-use steward_model::{ConnectorTier, EnvironmentType, PrincipalKind, ResourceKind, ResourceState};
-use steward_store::{ResourceQuery, Store};
+use steward_model::{
+    ConnectorTier, EnvironmentType, PrincipalKind, ResourceKind, ResourceState, UsageKind, UsageMetric, UsagePeriod,
+    UsageScope,
+};
+use steward_store::usage::{ResourceUsageQuery, UsageOrder};
+use steward_store::{ResourceQuery, Store, UsageReads};
 
 #[tokio::test]
 async fn kit_tables_become_inventory_and_usage() {
@@ -22,7 +26,7 @@ async fn kit_tables_become_inventory_and_usage() {
     assert_eq!(report.import.connectors.added, 4);
     assert_eq!(report.import.principals.added, 3);
     assert_eq!(report.import.resources.added, 6);
-    assert_eq!((report.import.usage_events_read, report.import.usage_events_new), (3, 3));
+    assert_eq!((report.import.usage_records_read, report.import.usage_records_counted), (3, 3));
 
     // Environments: the default one keeps the `Default-{tenant}` name the APIs use.
     let default = f.store.get_environment(DEFAULT_ENV).await.unwrap().expect("default environment by its API name");
@@ -116,18 +120,50 @@ async fn kit_tables_become_inventory_and_usage() {
     assert_eq!(all.total, 6);
 
     // Audit rows: environment from the app, principal from the maker's UPN.
-    let events = events(&f.db);
+    let events = read_events(&dir, SourceFormat::CoeKit, None).await;
     assert_eq!(events.len(), 3);
     let launch = event(&events, "1a2b3c4d-0000-4000-8000-000000000001");
+    assert_eq!(launch.tenant_id, TENANT);
     assert_eq!(launch.resource_id.as_deref(), Some(EXPENSES_APP));
     assert_eq!(launch.environment_id.as_deref(), Some(DEFAULT_ENV));
     assert_eq!(launch.principal_id.as_deref(), Some(AMBER));
-    assert_eq!((launch.kind.as_str(), launch.workload.as_deref()), ("launch", Some("PowerApps")));
+    assert_eq!(launch.principal_upn.as_deref(), Some("AmberR@contoso.onmicrosoft.com"));
+    assert_eq!((launch.kind, launch.operation.as_str()), (UsageKind::Launch, "LaunchPowerApp"));
+    assert_eq!(launch.workload.as_deref(), Some("PowerApps"));
     let by_ben = event(&events, "c0c0c0c0-0000-4000-8000-000000000002");
     assert_eq!((by_ben.environment_id.as_deref(), by_ben.principal_id.as_deref()), (Some(PROD_ENV), Some(BEN)));
     let lookup_only = event(&events, "c0c0c0c0-0000-4000-8000-000000000003");
     assert_eq!(lookup_only.resource_id.as_deref(), Some(EXPENSES_APP), "from the app lookup");
-    assert_eq!(lookup_only.occurred_at, "2026-05-18T11:00:00Z");
+    assert_eq!(lookup_only.occurred_at, at("2026-05-18T11:00:00Z"));
+
+    // Counted into the rollups, joined with the inventory the same import brought.
+    assert_eq!(counted(&f.store).await, 3);
+    let window = ResourceUsageQuery {
+        tenant_id: Some(TENANT.into()),
+        kinds: Vec::new(),
+        environment_id: None,
+        from: day("2026-05-01"),
+        to: day("2026-05-31"),
+        include_unused: false,
+        order: UsageOrder::Uses,
+        limit: None,
+    };
+    let used = f.store.resource_usage(&window).await.unwrap();
+    let ids: Vec<&str> = used.iter().map(|u| u.resource_id.as_str()).collect();
+    assert_eq!(ids, [EXPENSES_APP, INVOICE_APP], "most used first");
+    let expenses = &used[0];
+    assert_eq!((expenses.uses, expenses.unique_users, expenses.active_days), (2, 2, 2));
+    assert_eq!(expenses.departments, 2, "Amber in Finance, Ben in Procurement");
+    assert_eq!((expenses.first_use, expenses.last_use), (Some(day("2026-05-18")), Some(day("2026-05-19"))));
+    assert_eq!(
+        (expenses.display_name.as_deref(), expenses.kind),
+        (Some("Expense Claims"), Some(ResourceKind::CanvasApp))
+    );
+    assert_eq!(expenses.environment_id.as_deref(), Some(DEFAULT_ENV));
+    assert_eq!((used[1].uses, used[1].unique_users, used[1].departments), (1, 1, 1));
+    // The inventory names each app's maker: Amber owns the Expenses app.
+    let may = day("2026-05-18");
+    assert_eq!(figures(&f.store, UsageScope::Maker, AMBER, UsagePeriod::Month, UsageMetric::Use, may).await.0, 2);
 
     // Importing the same export again changes nothing.
     let digest_before = digest(&f.store).await;
@@ -135,7 +171,7 @@ async fn kit_tables_become_inventory_and_usage() {
     assert_eq!(again.import.resources.unchanged, 6);
     assert_eq!(again.import.resources.added + again.import.resources.changed, 0);
     assert_eq!(again.import.environments.unchanged, 3);
-    assert_eq!(again.import.usage_events_new, 0);
+    assert_eq!((again.import.usage_records_counted, again.import.usage_records_repeated), (0, 3));
     assert_eq!(digest(&f.store).await, digest_before);
 }
 
@@ -185,6 +221,11 @@ async fn purview_and_kit_audit_rows_share_record_ids() {
     let f = fixture().await;
     import_ok(&f.store, &data("purview/audit-export.csv"), SourceFormat::Purview).await;
     let report = import_ok(&f.store, &data("coe-kit"), SourceFormat::CoeKit).await;
-    assert_eq!(report.import.usage_events_new, 2, "the kit's copy of a Purview record is the same event");
-    assert_eq!(events(&f.db).len(), 8);
+    assert_eq!(report.import.usage_records_counted, 2, "the kit's copy of a Purview record is the same record");
+    assert_eq!(report.import.usage_records_repeated, 1);
+    assert_eq!(counted(&f.store).await, 4 + 2);
+    // Amber's launch of the Expenses app on the 19th is in both sources and counts once.
+    let may19 = day("2026-05-19");
+    let expenses = f.store.daily_usage(EXPENSES_APP, may19, may19).await.unwrap();
+    assert_eq!((expenses.len(), expenses[0].uses), (1, 1));
 }

@@ -28,13 +28,14 @@ fn copy(f: &Fixture, name: &str) -> PathBuf {
 }
 
 /// Import the good samples, then `bad`; `bad` must fail and leave the database unchanged.
+/// The digest covers the inventory, the usage ledger and the daily usage rollups.
 async fn fails_cleanly(f: &Fixture, bad: &Path, format: SourceFormat) -> steward_ingest::IngestError {
     import_ok(&f.store, &data("coe-kit"), SourceFormat::CoeKit).await;
     let before = digest(&f.store).await;
-    let events_before = events(&f.db);
+    let counted_before = counted(&f.store).await;
     let err = import(&f.store, bad, format, None).await.expect_err("the damaged input must fail");
     assert_eq!(digest(&f.store).await, before, "a failed import leaves the database as it was: {err}");
-    assert_eq!(events(&f.db), events_before);
+    assert_eq!(counted(&f.store).await, counted_before);
     err
 }
 

@@ -3,8 +3,11 @@
 use crate::support::*;
 use serde_json::json;
 use steward_ingest::files::{SourceFormat, detect};
-use steward_model::{ConnectorTier, EnvironmentType, PrincipalKind, ResourceKind, ResourceState};
-use steward_store::Store;
+use steward_model::{
+    ConnectorTier, EnvironmentType, PrincipalKind, ResourceKind, ResourceState, UsageEvent, UsageKind, UsageMetric,
+    UsagePeriod, UsageScope,
+};
+use steward_store::{Store, UsageReads};
 
 #[tokio::test]
 async fn directory_of_jsonl_and_csv_files() {
@@ -20,7 +23,8 @@ async fn directory_of_jsonl_and_csv_files() {
     assert_eq!(report.import.environments.added, 2);
     assert_eq!(report.import.principals.added, 3);
     assert_eq!(report.import.resources.added, 3);
-    assert_eq!((report.import.usage_events_read, report.import.usage_events_new), (4, 3));
+    assert_eq!((report.import.usage_records_read, report.import.usage_records_counted), (4, 3));
+    assert_eq!((report.import.usage_records_repeated, report.import.usage_records_not_counted), (1, 0));
 
     let tenants = f.store.list_tenants().await.unwrap();
     assert_eq!(tenants.len(), 1);
@@ -72,31 +76,50 @@ async fn directory_of_jsonl_and_csv_files() {
     let legacy = f.store.get_resource("app-legacy-forms").await.unwrap().unwrap();
     assert_eq!((legacy.state, legacy.deleted_at), (ResourceState::Unknown, Some(at("2025-12-31T23:00:00Z"))));
 
-    let events = events(&f.db);
-    assert_eq!(events.len(), 3);
+    let events = read_events(&dir, SourceFormat::Steward, None).await;
+    assert_eq!(events.len(), 4, "evt-2 twice");
     let first = event(&events, "evt-1");
     assert_eq!(
         first,
-        &Event {
+        &UsageEvent {
             id: "evt-1".into(),
             tenant_id: "contoso-outsystems".into(),
-            occurred_at: "2026-05-18T08:00:00Z".into(),
+            occurred_at: at("2026-05-18T08:00:00Z"),
             principal_id: Some("u-1001".into()),
             principal_upn: Some("ana.silva@contoso.com".into()),
             resource_id: Some("app-claims-portal".into()),
             environment_id: Some("os-prd".into()),
-            kind: "launch".into(),
+            kind: UsageKind::Launch,
             operation: "OpenScreen".into(),
             workload: None,
         }
     );
-    assert_eq!(event(&events, "evt-2").operation, "launch", "the kind when no operation is given");
-    assert_eq!(event(&events, "evt-3").kind, "run");
+    let second = event(&events, "evt-2");
+    assert_eq!(second.operation, "launch", "the kind when no operation is given");
+    assert_eq!((second.principal_id.as_deref(), second.principal_upn.as_deref()), (Some("u-1002"), None));
+    let third = event(&events, "evt-3");
+    assert_eq!((third.kind, third.principal_id.as_deref()), (UsageKind::Run, None));
+
+    // Counted into the rollups: evt-2 once; the flow run has no user, so it counts as a use
+    // without one.
+    assert_eq!(counted(&f.store).await, 3);
+    let may18 = day("2026-05-18");
+    let portal = f.store.daily_usage("app-claims-portal", may18, may18).await.unwrap();
+    assert_eq!((portal.len(), portal[0].uses, portal[0].unique_users), (1, 2, 2));
+    assert_eq!(portal[0].departments, 1, "Ana is in Claims; Joe has no department");
+    let review = f.store.daily_usage("bpt-claim-review", may18, may18).await.unwrap();
+    assert_eq!((review.len(), review[0].uses, review[0].unique_users), (1, 1, 0));
+    let env = figures(&f.store, UsageScope::Environment, "os-prd", UsagePeriod::Day, UsageMetric::Use, may18).await;
+    assert_eq!(env, (3, 2));
+    // Ana (u-1001) is the primary owner of both: the maker scope counts their use.
+    let maker = figures(&f.store, UsageScope::Maker, "u-1001", UsagePeriod::Week, UsageMetric::Use, may18).await;
+    assert_eq!(maker, (3, 2));
 
     let again = import_ok(&f.store, &dir, SourceFormat::Steward).await;
     assert_eq!(again.import.resources.unchanged, 3);
     assert_eq!(again.import.tenants.unchanged, 1);
-    assert_eq!(again.import.usage_events_new, 0);
+    assert_eq!((again.import.usage_records_counted, again.import.usage_records_repeated), (0, 4));
+    assert_eq!(counted(&f.store).await, 3);
 }
 
 #[tokio::test]
@@ -110,13 +133,19 @@ async fn one_jsonl_file_with_a_header_line() {
     assert_eq!(report.import.environments.added, 1);
     assert_eq!(report.import.principals.added, 1);
     assert_eq!(report.import.resources.added, 1);
-    assert_eq!(report.import.usage_events_new, 2);
+    // The launch counts; the export of a report is no use Steward interprets.
+    assert_eq!((report.import.usage_records_counted, report.import.usage_records_not_counted), (1, 1));
+    assert_eq!(counted(&f.store).await, 1);
     let site = f.store.get_resource("site-onboarding").await.unwrap().unwrap();
     assert_eq!((site.platform.as_str(), site.tenant_id.as_str()), ("appian", "contoso-appian"));
     assert_eq!(site.primary_owner(), Some("jdoe"));
-    let events = events(&f.db);
+    let events = read_events(&path, SourceFormat::Steward, None).await;
     let other = event(&events, "a-2");
-    assert_eq!((other.kind.as_str(), other.operation.as_str()), ("other", "ExportReport"));
+    assert_eq!((other.kind, other.operation.as_str()), (UsageKind::Other, "ExportReport"));
+    assert_eq!(other.resource_id.as_deref(), Some("site-onboarding"));
+    let may19 = day("2026-05-19");
+    let launches = f.store.daily_usage("site-onboarding", may19, may19).await.unwrap();
+    assert_eq!((launches.len(), launches[0].uses, launches[0].unique_users), (1, 1, 1));
 }
 
 #[tokio::test]

@@ -1,9 +1,13 @@
-//! A real SQLite store per test, the sample files, and a way to read usage events back.
+//! A real SQLite store per test, the sample files, the usage events a file holds, and the
+//! store's usage rollups.
 
+use chrono::NaiveDate;
 use std::path::{Path, PathBuf};
 use steward_ingest::files::{self, FileImportOptions, FileImportReport, SourceFormat};
 use steward_ingest::{IngestError, NoProgress};
-use steward_store::Store;
+use steward_model::{PeriodUsage, UsageEvent, UsageMetric, UsagePeriod, UsageScope};
+use steward_store::usage::PeriodQuery;
+use steward_store::{Store, UsageReads};
 use steward_store_sqlite::SqliteStore;
 
 pub const TENANT: &str = "33333333-3333-3333-3333-333333333333";
@@ -17,7 +21,6 @@ pub const INVOICE_FLOW: &str = "3f1b2a4c-6d5e-4f70-8a9b-0c1d2e3f4a5b";
 
 pub struct Fixture {
     pub dir: tempfile::TempDir,
-    pub db: PathBuf,
     pub store: SqliteStore,
 }
 
@@ -26,7 +29,7 @@ pub async fn fixture() -> Fixture {
     let db = dir.path().join("steward.db");
     let store = SqliteStore::open(&db.to_string_lossy()).unwrap();
     store.migrate().await.unwrap();
-    Fixture { dir, db, store }
+    Fixture { dir, store }
 }
 
 /// A committed sample file or directory under `tests/files/data`.
@@ -56,54 +59,62 @@ pub async fn digest(store: &SqliteStore) -> String {
     store.content_digest().await.unwrap()
 }
 
-/// A usage event as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Event {
-    pub id: String,
-    pub tenant_id: String,
-    pub occurred_at: String,
-    pub principal_id: Option<String>,
-    pub principal_upn: Option<String>,
-    pub resource_id: Option<String>,
-    pub environment_id: Option<String>,
-    pub kind: String,
-    pub operation: String,
-    pub workload: Option<String>,
+/// Every usage event the import of `path` would count, as the reader normalised it (repeats
+/// included): the store keeps only rollups, so this is where per-record fields are checked.
+pub async fn read_events(path: &Path, format: SourceFormat, tenant: Option<&str>) -> Vec<UsageEvent> {
+    let opts = FileImportOptions { batch_size: 2, tenant: tenant.map(str::to_string) };
+    match files::read(path, format, &opts).await {
+        Ok(read) => read.records.usage,
+        Err(e) => panic!("reading {} failed: {e}", path.display()),
+    }
 }
 
-/// Every stored usage event, by id. Read from the file because the Store API serves usage
-/// only as daily rollups.
-pub fn events(db: &Path) -> Vec<Event> {
-    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
-    let mut stmt = conn
-        .prepare(
-            "SELECT id, tenant_id, occurred_at, principal_id, principal_upn, resource_id, environment_id, kind, operation, workload
-             FROM usage_events ORDER BY id",
-        )
-        .unwrap();
-    stmt.query_map([], |r| {
-        let ms: i64 = r.get(2)?;
-        let at = chrono::DateTime::from_timestamp_millis(ms).unwrap();
-        Ok(Event {
-            id: r.get(0)?,
-            tenant_id: r.get(1)?,
-            occurred_at: at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            principal_id: r.get(3)?,
-            principal_upn: r.get(4)?,
-            resource_id: r.get(5)?,
-            environment_id: r.get(6)?,
-            kind: r.get(7)?,
-            operation: r.get(8)?,
-            workload: r.get(9)?,
-        })
-    })
-    .unwrap()
-    .map(Result::unwrap)
-    .collect()
-}
-
-pub fn event<'a>(events: &'a [Event], id: &str) -> &'a Event {
+pub fn event<'a>(events: &'a [UsageEvent], id: &str) -> &'a UsageEvent {
     events.iter().find(|e| e.id == id).unwrap_or_else(|| panic!("no event {id} in {events:#?}"))
+}
+
+/// How many records the store's usage ledger has counted.
+pub async fn counted(store: &SqliteStore) -> u64 {
+    store.usage_status(None).await.unwrap().records
+}
+
+/// The rollup row of `scope_id` for the period of `period` that holds `day`, if any.
+pub async fn rollup(
+    store: &SqliteStore,
+    scope: UsageScope,
+    scope_id: &str,
+    period: UsagePeriod,
+    metric: UsageMetric,
+    day: NaiveDate,
+) -> Option<PeriodUsage> {
+    let query = PeriodQuery {
+        tenant_id: None,
+        scope,
+        scope_id: Some(scope_id.to_string()),
+        period,
+        metric,
+        from: day,
+        to: day,
+    };
+    let rows = store.period_usage(&query).await.unwrap();
+    assert!(rows.len() <= 1, "one row per scope and period: {rows:#?}");
+    rows.into_iter().next()
+}
+
+/// (uses, users) of the rollup row, (0, 0) when there is none.
+pub async fn figures(
+    store: &SqliteStore,
+    scope: UsageScope,
+    scope_id: &str,
+    period: UsagePeriod,
+    metric: UsageMetric,
+    day: NaiveDate,
+) -> (u64, u64) {
+    rollup(store, scope, scope_id, period, metric, day).await.map_or((0, 0), |r| (r.uses, r.users))
+}
+
+pub fn day(text: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
 }
 
 pub fn at(text: &str) -> steward_model::Timestamp {

@@ -73,13 +73,18 @@ pub async fn import(
     opts: &FileImportOptions,
     progress: &dyn Progress,
 ) -> Result<FileImportReport, IngestError> {
+    pipeline::run(store, SourceFormat::CoeKit, opts.batch_size, progress, reader(path, opts)?).await
+}
+
+/// What reads the kit export at `path` into a [`Sink`], once the table files are found.
+pub(crate) fn reader(
+    path: &Path,
+    opts: &FileImportOptions,
+) -> Result<impl FnOnce(&mut Sink) -> Result<(), Stop> + Send + 'static, IngestError> {
     let files = table_files(path)?;
     let tenant = opts.tenant.clone().map(|t| t.trim().to_ascii_lowercase());
     let origin = path.to_path_buf();
-    pipeline::run(store, SourceFormat::CoeKit, opts.batch_size, progress, move |sink| {
-        read(sink, &origin, &files, tenant)
-    })
-    .await
+    Ok(move |sink: &mut Sink| read(sink, &origin, &files, tenant))
 }
 
 /// The table files at `path`, one per table at most, in reading order.

@@ -107,6 +107,14 @@ pub async fn import(
     opts: &FileImportOptions,
     progress: &dyn Progress,
 ) -> Result<FileImportReport, IngestError> {
+    pipeline::run(store, SourceFormat::Steward, opts.batch_size, progress, reader(path, opts)?).await
+}
+
+/// What reads the Steward import at `path` into a [`Sink`], once its manifest is read.
+pub(crate) fn reader(
+    path: &Path,
+    opts: &FileImportOptions,
+) -> Result<impl FnOnce(&mut Sink) -> Result<(), Stop> + Send + 'static, IngestError> {
     let (manifest, layout) = open(path)?;
     let tenant = Tenant {
         id: opts.tenant.clone().unwrap_or(manifest.tenant.id),
@@ -114,7 +122,7 @@ pub async fn import(
         domain: manifest.tenant.domain,
     };
     let ctx = Context { tenant_id: tenant.id.clone(), platform: manifest.platform };
-    pipeline::run(store, SourceFormat::Steward, opts.batch_size, progress, move |sink| {
+    Ok(move |sink: &mut Sink| {
         sink.tenant(tenant)?;
         match &layout {
             Layout::Directory(files) => {
@@ -130,7 +138,6 @@ pub async fn import(
         }
         Ok(())
     })
-    .await
 }
 
 /// The manifest and the files of the import at `path`.
