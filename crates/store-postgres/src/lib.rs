@@ -16,6 +16,7 @@ mod licenses;
 mod migrate;
 mod read;
 mod rows;
+mod success;
 mod sync;
 mod usage;
 
@@ -181,6 +182,40 @@ impl Store for PostgresStore {
 
     async fn resource_briefs(&self, query: &BriefQuery) -> Result<Vec<ResourceBrief>> {
         usage::resource_briefs(self, query).await
+    }
+
+    async fn record_success_evaluation(
+        &self,
+        evaluation: &steward_store::success::SuccessEvaluation,
+    ) -> Result<steward_store::success::RecordCounts> {
+        success::record_evaluation(self, evaluation).await
+    }
+
+    async fn success_rule_sets(&self) -> Result<Vec<steward_store::success::StoredRuleSet>> {
+        success::rule_sets(self).await
+    }
+
+    async fn list_detections(
+        &self,
+        query: &steward_store::success::DetectionQuery,
+    ) -> Result<Vec<steward_store::success::Detection>> {
+        success::list(self, query).await
+    }
+
+    async fn get_detection(&self, id: i64) -> Result<Option<steward_store::success::Detection>> {
+        success::get(self, id).await
+    }
+
+    async fn set_detection_state(
+        &self,
+        id: i64,
+        change: &steward_store::success::StateChange,
+    ) -> Result<steward_store::success::Detection> {
+        success::set_state(self, id, change).await
+    }
+
+    async fn detection_history(&self, id: i64) -> Result<Vec<steward_store::success::DetectionTransition>> {
+        success::history(self, id).await
     }
 
     async fn content_digest(&self) -> Result<String> {

@@ -32,6 +32,7 @@ mod cases_inventory;
 mod cases_licenses;
 mod cases_lists;
 mod cases_rollups;
+mod cases_success;
 mod cases_sync;
 mod cases_usage;
 mod fixtures;
@@ -41,6 +42,7 @@ pub use cases_inventory::*;
 pub use cases_licenses::*;
 pub use cases_lists::*;
 pub use cases_rollups::*;
+pub use cases_success::*;
 pub use cases_sync::*;
 pub use cases_usage::*;
 pub use fixtures::*;
@@ -166,6 +168,8 @@ macro_rules! conformance_tests {
             case_tenant_wide_listing_deletes_across_environments,
             case_licenses_round_trip_and_counts,
             case_license_assignments_replace,
+            case_success_rule_sets_are_versioned,
+            case_success_detections_record_and_keep_review_state,
         );
         $crate::conformance_tests!(@pair $make;
             case_digest_independent_of_insertion_order,

@@ -12,6 +12,7 @@
 mod cursor;
 mod error;
 mod query;
+pub mod success;
 mod sync;
 pub mod usage;
 
@@ -109,6 +110,32 @@ pub trait Store: Send + Sync + 'static {
 
     /// The few inventory fields usage views show, for the matching resources.
     async fn resource_briefs(&self, query: &usage::BriefQuery) -> Result<Vec<usage::ResourceBrief>>;
+
+    // ---- success detection ----------------------------------------------------------------
+
+    /// Record one evaluation in one transaction: save its rule set (when given) as the active
+    /// version, insert first detections as `new`, refresh detections that fire again (keeping
+    /// their state: a dismissed one stays dismissed), and mark active detections that did not
+    /// fire as inactive. A rule set whose version is not newer than every saved one is refused
+    /// and nothing is written.
+    async fn record_success_evaluation(&self, evaluation: &success::SuccessEvaluation)
+    -> Result<success::RecordCounts>;
+
+    /// Saved rule sets, newest version first.
+    async fn success_rule_sets(&self) -> Result<Vec<success::StoredRuleSet>>;
+
+    /// Detections matching the query, by id.
+    async fn list_detections(&self, query: &success::DetectionQuery) -> Result<Vec<success::Detection>>;
+
+    async fn get_detection(&self, id: i64) -> Result<Option<success::Detection>>;
+
+    /// Move a detection to another review state and add the move to its history. Fails with
+    /// [`StoreError::NotFound`] for an unknown id and [`StoreError::InvalidQuery`] for a move
+    /// [`success::DetectionState::check_move`] refuses.
+    async fn set_detection_state(&self, id: i64, change: &success::StateChange) -> Result<success::Detection>;
+
+    /// The history of a detection, oldest first; empty for an unknown id.
+    async fn detection_history(&self, id: i64) -> Result<Vec<success::DetectionTransition>>;
 
     // ---- integrity --------------------------------------------------------------------------
 
