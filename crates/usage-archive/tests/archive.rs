@@ -2,17 +2,13 @@
 //! splitting, least-recently-used closing, crash safety, retention and path checks. One extra
 //! test reads the archive with DuckDB when `python3 -c "import duckdb"` works.
 
-use chrono::{Days, NaiveDate};
+use chrono::NaiveDate;
 use std::collections::BTreeMap;
 use std::path::Path;
 use steward_usage_archive::{ArchiveConfig, ArchiveError, ArchiveWriter, COLUMNS, Partition, partitions, prune};
-use support::{Row, all_part_files, all_temporaries, read_part, write_all};
+use support::{Row, all_part_files, all_temporaries, day, read_part, write_all};
 
 const TENANTS: [&str; 2] = ["5f0c1d2e-0000-4000-8000-00000000000a", "contoso.onmicrosoft.com"];
-
-fn day(n: u64) -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 11, 20).unwrap() + Days::new(n)
-}
 
 /// 2 tenants × 3 days, a different number of records per tenant-day, tenants and days
 /// interleaved as a merged feed would deliver them.
@@ -315,7 +311,7 @@ mod support {
     use arrow_array::types::{Int32Type, TimestampMicrosecondType};
     use arrow_array::{Array, RecordBatch, RecordBatchReader};
     use arrow_schema::{DataType, TimeUnit};
-    use chrono::{DateTime, NaiveDate, Utc};
+    use chrono::{DateTime, Days, NaiveDate, Utc};
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     use std::path::{Path, PathBuf};
     use steward_usage_archive::{ArchiveConfig, ArchiveError, ArchiveReport, ArchiveWriter, RawRecord};
@@ -341,7 +337,7 @@ mod support {
         /// A record whose fields all depend on `n`, with each optional field missing on some.
         pub fn sample(tenant: &str, day: NaiveDate, n: u64) -> Row {
             let at = day.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp_micros() + n as i64 * 1_234_567;
-            let some = |every: u64, value: String| (n % every != 0).then_some(value);
+            let some = |every: u64, value: String| (!n.is_multiple_of(every)).then_some(value);
             Row {
                 tenant_id: tenant.to_owned(),
                 day,
@@ -374,6 +370,11 @@ mod support {
                 raw: &self.raw,
             }
         }
+    }
+
+    /// The `n`th day of the fixtures.
+    pub fn day(n: u64) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 20).unwrap() + Days::new(n)
     }
 
     pub fn write_all(config: ArchiveConfig, rows: &[Row]) -> Result<ArchiveReport, ArchiveError> {
