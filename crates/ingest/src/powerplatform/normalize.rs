@@ -460,3 +460,88 @@ pub fn audit_record(r: audit::AuditRecord, tenant_id: &str) -> UsageEvent {
         workload: r.workload,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The fallbacks of [`audit_record`] that the sample exports and the synthetic feed do not
+    //! exercise; the three common record forms are tested end to end from files
+    //! (`tests/files/purview.rs`).
+
+    use super::*;
+    use steward_model::{UsageKind, UsageMetric};
+
+    fn event(json: serde_json::Value) -> UsageEvent {
+        let record: audit::AuditRecord = serde_json::from_value(json).unwrap();
+        audit_record(record, "t1")
+    }
+
+    #[test]
+    fn property_collection_stands_in_for_missing_top_level_fields() {
+        let e = event(serde_json::json!({
+            "Id": "AB-1",
+            "CreationTime": "2026-05-19T13:17:34",
+            "Operation": "",
+            "RecordType": 256,
+            "Workload": "PowerPlatform",
+            "PropertyCollection": [
+                {"Name": "powerplatform.analytics.activity.name", "Value": "LaunchPowerApp"},
+                {"Name": "powerplatform.analytics.resource.power_app.id", "Value": "APP-1"},
+                {"Name": "powerplatform.analytics.resource.environment.id", "Value": "ENV-1"},
+                {"Name": "enduser.id", "Value": "USER-1"},
+                {"Name": "enduser.principal_name", "Value": "Ben@Contoso.com"}
+            ]
+        }));
+        assert_eq!(e.id, "ab-1", "ids compare without case");
+        assert_eq!(e.tenant_id, "t1");
+        assert_eq!((e.kind, e.operation.as_str()), (UsageKind::Launch, "LaunchPowerApp"), "the activity name");
+        assert_eq!(e.resource_id.as_deref(), Some("app-1"));
+        assert_eq!(e.environment_id.as_deref(), Some("env-1"));
+        assert_eq!(e.principal_id.as_deref(), Some("user-1"));
+        assert_eq!(e.principal_upn.as_deref(), Some("Ben@Contoso.com"), "the UPN as written");
+        assert_eq!(e.occurred_at.to_rfc3339(), "2026-05-19T13:17:34+00:00", "audit times are UTC");
+    }
+
+    #[test]
+    fn object_id_is_the_resource_only_of_flow_records() {
+        let app = event(serde_json::json!({
+            "Id": "a", "CreationTime": "2026-05-19T10:00:00", "Operation": "PowerAppPermissionEdited",
+            "RecordType": 45, "Workload": "PowerApps", "ObjectId": "not-an-app",
+            "AdditionalInfo": {"targetObjectId": "APP-2", "environmentName": "Default-T1"}
+        }));
+        assert_eq!(app.resource_id.as_deref(), Some("app-2"), "from AdditionalInfo.targetObjectId");
+        assert_eq!(app.environment_id.as_deref(), Some("default-t1"));
+        assert_eq!(app.kind, UsageKind::Share);
+
+        let flow = event(serde_json::json!({
+            "Id": "f", "CreationTime": "2026-05-19T10:00:00", "Operation": "EditFlow",
+            "RecordType": 30, "ObjectId": "FLOW-1", "UserId": "", "UserUPN": "ana@contoso.com",
+            "FlowDetailsUrl": "https://admin.powerplatform.microsoft.com/environments/ENV-9/flows/FLOW-1/flowDetails"
+        }));
+        assert_eq!(flow.resource_id.as_deref(), Some("flow-1"), "a flow record by its record type alone");
+        assert_eq!(flow.environment_id.as_deref(), Some("env-9"));
+        assert_eq!(flow.principal_upn.as_deref(), Some("ana@contoso.com"), "UserUPN when UserId is empty");
+        assert_eq!(flow.principal_id, None);
+        assert_eq!(flow.kind, UsageKind::Edit);
+    }
+
+    #[test]
+    fn operations_map_to_kinds_and_the_rollups_count_uses_and_maker_actions() {
+        for (operation, kind, metric) in [
+            ("LaunchPowerApp", UsageKind::Launch, Some(UsageMetric::Use)),
+            ("CreatePowerApp", UsageKind::Create, Some(UsageMetric::Make)),
+            ("CreateFlow", UsageKind::Create, Some(UsageMetric::Make)),
+            ("EditFlow", UsageKind::Edit, Some(UsageMetric::Make)),
+            ("UpdatePowerApp", UsageKind::Edit, Some(UsageMetric::Make)),
+            ("EditPowerApp", UsageKind::Edit, Some(UsageMetric::Make)),
+            ("PublishPowerApp", UsageKind::Publish, Some(UsageMetric::Make)),
+            ("PowerAppPermissionEdited", UsageKind::Share, Some(UsageMetric::Make)),
+            ("DeletePowerApp", UsageKind::Delete, None),
+            ("AdminDeleteApp", UsageKind::Delete, None),
+            ("DeleteFlow", UsageKind::Delete, None),
+            ("EnvironmentAddedToEnvironmentGroup", UsageKind::Other, None),
+        ] {
+            assert_eq!(usage_kind(operation), kind, "{operation}");
+            assert_eq!(usage_kind(operation).metric(), metric, "{operation}");
+        }
+    }
+}
