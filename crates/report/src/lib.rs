@@ -1,0 +1,28 @@
+//! The governance board report: one month of a low-code estate on a page.
+//!
+//! [`gather`] reads the figures from any [`steward_store::Store`] into a [`BoardReport`] (which
+//! is also the JSON answer of the API); [`render_html`] turns it into one standalone printable
+//! HTML file, [`render_html_fragment`] into the same content for a page of the web UI, and
+//! [`render_markdown`] into Markdown with its charts as SVG files beside it. Charts are drawn
+//! in Rust ([`charts`]), so no renderer needs JavaScript or a network.
+//!
+//! The figures and where they come from are described in docs/board-report.md.
+
+pub mod charts;
+mod error;
+mod format;
+mod gather;
+mod html;
+mod markdown;
+mod month;
+#[cfg(test)]
+mod render_tests;
+mod report;
+mod view;
+
+pub use error::ReportError;
+pub use gather::{TREND_MONTHS, gather};
+pub use html::{render_html, render_html_fragment};
+pub use markdown::{ChartFile, MarkdownReport, render_markdown};
+pub use month::Month;
+pub use report::*;
