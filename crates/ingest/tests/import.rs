@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 use std::path::{Path, PathBuf};
-use steward_ingest::dump::{ImportOptions, ImportReport, import_dir};
+use steward_ingest::dump::{ImportOptions, ImportReport, import_dir, read_dir};
 use steward_ingest::powerplatform::normalize::usage_kind;
 use steward_ingest::synthetic::{GenerateOptions, Preset, generate};
 use steward_ingest::{IngestError, NoProgress};
@@ -66,6 +66,27 @@ fn countable_records(dump: &Path) -> u64 {
         }
     }
     ids.len() as u64
+}
+
+#[tokio::test]
+async fn reading_without_a_store_gives_every_record_normalised() {
+    let f = fixture(2).await;
+    let m = manifest(&f.dump);
+    let read = read_dir(&f.dump, &ImportOptions { batch_size: 97 }).await.unwrap_or_else(|e| panic!("read: {e}"));
+    assert_eq!(read.environments.len() as u64, count(&m, "environments"));
+    assert_eq!(read.resources.len() as u64, count(&m, "resources"));
+    assert_eq!(read.principals.len() as u64, count(&m, "principals"));
+    assert_eq!(read.usage.len() as u64, count(&m, "audit_records"), "repeats included");
+    let tenant = m["tenant"]["id"].as_str().unwrap_or_default();
+    assert!(read.usage.iter().all(|e| e.tenant_id == tenant && e.id == e.id.to_ascii_lowercase()));
+    assert!(
+        read.usage.iter().all(|e| e.principal_id.is_some() && e.environment_id.is_some()),
+        "every record names both"
+    );
+    let countable: std::collections::HashSet<&str> =
+        read.usage.iter().filter(|e| e.kind.metric().is_some()).map(|e| e.id.as_str()).collect();
+    assert_eq!(countable.len() as u64, countable_records(&f.dump));
+    assert_eq!(f.store.usage_status(None).await.unwrap_or_else(|e| panic!("{e}")).records, 0, "nothing written");
 }
 
 #[tokio::test]
