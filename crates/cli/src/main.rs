@@ -48,6 +48,9 @@ enum Command {
     /// Usage analytics: top resources, trends, inactive resources.
     #[command(subcommand)]
     Usage(commands::usage::UsageCommand),
+    /// Success detection: evaluate the rules, review detections, change the rules.
+    #[command(subcommand)]
+    Success(commands::success::SuccessCommand),
     /// Reports for the governance board.
     #[command(subcommand)]
     Report(commands::report::ReportCommand),
@@ -87,6 +90,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::FakeTenant(args) => commands::fake_tenant::run(args).await,
         Command::Serve(args) => commands::serve::run(args, &config::database_url(db_url), &config).await,
         Command::Usage(cmd) => commands::usage::run(cmd, &config::database_url(db_url)).await,
+        Command::Success(cmd) => commands::success::run(cmd, &config::database_url(db_url)).await,
         Command::Report(cmd) => commands::report::run(cmd, &config::database_url(db_url)).await,
         Command::Bench(cmd) => bench::run(cmd).await,
     }

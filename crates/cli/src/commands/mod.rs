@@ -7,5 +7,6 @@ pub mod import;
 pub mod migrate;
 pub mod report;
 pub mod serve;
+pub mod success;
 pub mod sync;
 pub mod usage;
