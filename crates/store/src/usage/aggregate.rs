@@ -127,7 +127,9 @@ struct Day {
     sealed: bool,
     seen: HashSetU64,
     added: Vec<u64>,
-    by_resource: FxHashMap<u32, Tally>,
+    /// Uses by resource and the environment the record names (the inventory's wins when known;
+    /// keeping the record's per event makes the result independent of the order of events).
+    by_resource: FxHashMap<(u32, Option<u32>), Tally>,
     /// Uses that name no resource, by environment.
     loose: FxHashMap<Option<u32>, Tally>,
     /// Maker actions, by environment.
@@ -139,8 +141,6 @@ pub struct Aggregator {
     tenant_id: String,
     days: BTreeMap<NaiveDate, Day>,
     resources: Interner,
-    /// Environment named by the first event of each resource (the inventory's wins when known).
-    resource_env: Vec<Option<u32>>,
     environments: Interner,
     actors: Interner,
     stats: AggregateStats,
@@ -152,7 +152,6 @@ impl Aggregator {
             tenant_id: tenant_id.into(),
             days: BTreeMap::new(),
             resources: Interner::default(),
-            resource_env: Vec::new(),
             environments: Interner::default(),
             actors: Interner::folding(),
             stats: AggregateStats::default(),
@@ -169,6 +168,11 @@ impl Aggregator {
 
     pub fn is_open(&self, day: NaiveDate) -> bool {
         self.days.contains_key(&day)
+    }
+
+    /// How many days are open.
+    pub fn open_day_count(&self) -> usize {
+        self.days.len()
     }
 
     /// Days with events not yet taken, oldest first.
@@ -218,12 +222,7 @@ impl Aggregator {
         match (metric, e.resource_id.filter(|r| !r.is_empty())) {
             (UsageMetric::Use, Some(resource)) => {
                 let r = self.resources.intern(resource);
-                if r as usize == self.resource_env.len() {
-                    self.resource_env.push(env);
-                } else if self.resource_env[r as usize].is_none() {
-                    self.resource_env[r as usize] = env;
-                }
-                day.by_resource.entry(r).or_default().add(actor);
+                day.by_resource.entry((r, env)).or_default().add(actor);
             }
             (UsageMetric::Use, None) => day.loose.entry(env).or_default().add(actor),
             (UsageMetric::Make, _) => day.make.entry(env).or_default().add(actor),
@@ -237,7 +236,7 @@ impl Aggregator {
         let mut ids: FxHashSet<u32> = FxHashSet::default();
         for d in days {
             if let Some(day) = self.days.get(d) {
-                ids.extend(day.by_resource.keys().copied());
+                ids.extend(day.by_resource.keys().map(|k| k.0));
             }
         }
         let mut out: Vec<String> = ids.into_iter().map(|r| self.resources.values[r as usize].clone()).collect();
@@ -258,12 +257,12 @@ impl Aggregator {
                 day.added.sort_unstable();
                 delta.ledgers.push(LedgerDelta { day: *d, added: std::mem::take(&mut day.added) });
             }
-            for (r, tally) in &day.by_resource {
+            for ((r, record_env), tally) in &day.by_resource {
                 let id = &self.resources.values[*r as usize];
                 let known = scopes.get(id);
                 let env = known
                     .and_then(|s| s.environment_id.clone())
-                    .or_else(|| self.resource_env[*r as usize].map(|e| self.environments.values[e as usize].clone()));
+                    .or_else(|| record_env.map(|e| self.environments.values[e as usize].clone()));
                 let maker = known.and_then(|s| s.maker.clone());
                 let mut targets = vec![(UsageScope::Resource, id.clone()), (UsageScope::Tenant, tenant.clone())];
                 targets.extend(env.map(|e| (UsageScope::Environment, e)));
@@ -402,7 +401,7 @@ mod tests {
         }
     }
 
-    fn row<'d>(d: &'d UsageDelta, scope: UsageScope, period: UsagePeriod, metric: UsageMetric) -> Vec<&'d RollupDelta> {
+    fn row(d: &UsageDelta, scope: UsageScope, period: UsagePeriod, metric: UsageMetric) -> Vec<&RollupDelta> {
         d.rows.iter().filter(|r| r.scope == scope && r.period == period && r.metric == metric).collect()
     }
 

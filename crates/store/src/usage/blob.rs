@@ -12,14 +12,14 @@ pub fn encode_u32(values: &[u32]) -> Vec<u8> {
 }
 
 pub fn decode_u64(bytes: &[u8], what: &str) -> Result<Vec<u64>> {
-    if bytes.len() % 8 != 0 {
+    if !bytes.len().is_multiple_of(8) {
         return Err(corrupt(what, bytes.len(), 8));
     }
     Ok(bytes.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default())).collect())
 }
 
 pub fn decode_u32(bytes: &[u8], what: &str) -> Result<Vec<u32>> {
-    if bytes.len() % 4 != 0 {
+    if !bytes.len().is_multiple_of(4) {
         return Err(corrupt(what, bytes.len(), 4));
     }
     Ok(bytes.chunks_exact(4).map(|c| u32::from_le_bytes(c.try_into().unwrap_or_default())).collect())

@@ -41,7 +41,7 @@ pub fn day_number(day: NaiveDate) -> i64 {
     (day - NaiveDate::default()).num_days()
 }
 
-/// The day a stored day number stands for.
+/// The day a stored day number stands for; `None` beyond the calendar chrono supports.
 pub fn day_from_number(n: i64) -> Option<NaiveDate> {
     NaiveDate::default().checked_add_signed(chrono::TimeDelta::try_days(n)?)
 }

@@ -1,0 +1,153 @@
+//! The aggregating end of an import: events into the store's aggregator, days written and
+//! committed in groups.
+
+use super::worker::Parsed;
+use crate::UsageError;
+use chrono::NaiveDate;
+use std::collections::HashMap;
+use std::sync::Arc;
+use steward_store::usage::{AggregateStats, Aggregator, EventRef, Outcome, day_from_number};
+use steward_store::{IngestTx, Store};
+
+/// What the sink wrote.
+#[derive(Debug, Default)]
+pub struct Written {
+    pub stats: AggregateStats,
+    pub commits: u64,
+    pub rows: u64,
+}
+
+pub struct Sink {
+    store: Arc<dyn Store>,
+    tx: Option<Box<dyn IngestTx>>,
+    tenant_override: Option<String>,
+    /// One aggregator per tenant, with the last one looked up first (files are mostly one tenant).
+    aggregators: Vec<Aggregator>,
+    last: usize,
+    max_open_days: usize,
+    written: Written,
+    /// Counts of aggregators already written and dropped.
+    done: AggregateStats,
+}
+
+impl Sink {
+    pub async fn new(store: Arc<dyn Store>, tenant: Option<String>, max_open_days: usize) -> Result<Self, UsageError> {
+        let tx = store.begin_ingest().await?;
+        Ok(Self {
+            store,
+            tx: Some(tx),
+            tenant_override: tenant,
+            aggregators: Vec::new(),
+            last: 0,
+            max_open_days: max_open_days.max(1),
+            written: Written::default(),
+            done: AggregateStats::default(),
+        })
+    }
+
+    fn aggregator(&mut self, tenant: &str) -> usize {
+        if self.aggregators.get(self.last).is_some_and(|a| a.tenant_id() == tenant) {
+            return self.last;
+        }
+        let i = match self.aggregators.iter().position(|a| a.tenant_id() == tenant) {
+            Some(i) => i,
+            None => {
+                self.aggregators.push(Aggregator::new(tenant));
+                self.aggregators.len() - 1
+            }
+        };
+        self.last = i;
+        i
+    }
+
+    pub async fn add(&mut self, parsed: &Parsed) -> Result<(), UsageError> {
+        for e in &parsed.events {
+            let tenant = match &self.tenant_override {
+                Some(t) => t.clone(),
+                // Workers refuse records without a tenant when there is no override.
+                None => e.tenant.get(&parsed.arena).unwrap_or_default().to_string(),
+            };
+            let Some(day) = day_from_number(e.day) else { continue };
+            let event = EventRef {
+                id_hash: e.id_hash,
+                day,
+                kind: e.kind,
+                resource_id: e.resource.get(&parsed.arena),
+                environment_id: e.environment.get(&parsed.arena),
+                actor: e.actor.get(&parsed.arena),
+            };
+            let mut i = self.aggregator(&tenant);
+            if self.aggregators[i].add(&event) == Outcome::NeedsLedger {
+                // Opening a day is when memory grows: write everything first if enough are open.
+                let open: usize = self.aggregators.iter().map(Aggregator::open_day_count).sum();
+                if open >= self.max_open_days {
+                    self.flush().await?;
+                    i = self.aggregator(&tenant);
+                }
+                let tx = self.tx.as_mut().ok_or_else(closed)?;
+                let ledger = tx.usage_ledger(&tenant, day).await?;
+                self.aggregators[i].open_day(day, ledger);
+                self.aggregators[i].add(&event);
+            }
+        }
+        Ok(())
+    }
+
+    /// Write every open day and commit; start the next transaction.
+    async fn flush(&mut self) -> Result<(), UsageError> {
+        self.write_open_days().await?;
+        let tx = self.tx.take().ok_or_else(closed)?;
+        tx.commit().await?;
+        self.written.commits += 1;
+        self.tx = Some(self.store.begin_ingest().await?);
+        Ok(())
+    }
+
+    async fn write_open_days(&mut self) -> Result<(), UsageError> {
+        let tx = self.tx.as_mut().ok_or_else(closed)?;
+        for agg in &mut self.aggregators {
+            let days: Vec<NaiveDate> = agg.open_days();
+            if days.is_empty() {
+                continue;
+            }
+            let resources = agg.resources_on(&days);
+            let scopes: HashMap<_, _> =
+                tx.resource_scopes(&resources).await?.into_iter().map(|s| (s.resource_id.clone(), s)).collect();
+            let delta = agg.take(&days, &scopes);
+            self.written.rows += delta.rows.len() as u64;
+            if !delta.is_empty() {
+                tx.apply_usage(delta).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Write what is left and commit.
+    pub async fn finish(mut self) -> Result<Written, UsageError> {
+        self.write_open_days().await?;
+        let tx = self.tx.take().ok_or_else(closed)?;
+        tx.commit().await?;
+        self.written.commits += 1;
+        let mut stats = self.done;
+        for a in &self.aggregators {
+            let s = a.stats();
+            stats.counted += s.counted;
+            stats.duplicates += s.duplicates;
+            stats.sealed += s.sealed;
+            stats.not_counted += s.not_counted;
+        }
+        self.written.stats = stats;
+        Ok(self.written)
+    }
+
+    /// Roll back what is not committed yet.
+    pub async fn abandon(mut self) {
+        if let Some(tx) = self.tx.take() {
+            let _ = tx.rollback().await;
+        }
+    }
+}
+
+fn closed() -> UsageError {
+    UsageError::Invalid("the import's transaction is already closed".into())
+}
