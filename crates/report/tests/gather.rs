@@ -1,6 +1,9 @@
 //! `gather` on a real SQLite store loaded with inventory and usage events. Expectations are
 //! computed from the fixture with plain loops, not copied from the output.
 
+// Fixture builders and loaders are test code too: a failed precondition should panic.
+#![allow(clippy::unwrap_used)]
+
 use chrono::{Datelike, TimeZone, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 use steward_model::{Environment, Principal, Resource, ResourceKind, Timestamp, UsageEvent, UsageKind};
