@@ -152,11 +152,8 @@ pub async fn run(cmd: SuccessCommand, db_url: &str) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot read the rule set {}", file.display()))?;
             let rules = RuleSet::parse(&text, &file.display().to_string())?;
             let as_of = as_of.unwrap_or_else(today);
-            let change = if adopt {
-                apply(store, &rules, &text, &by, as_of).await?
-            } else {
-                plan(store, &rules, as_of).await?
-            };
+            let change =
+                if adopt { apply(store, &rules, &text, &by, as_of).await? } else { plan(store, &rules, as_of).await? };
             if json {
                 println!("{}", serde_json::to_string_pretty(&change)?);
                 return Ok(());

@@ -4,5 +4,6 @@
 mod demo;
 mod file_imports;
 mod import;
+mod success;
 mod support;
 mod sync;
