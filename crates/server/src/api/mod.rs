@@ -5,10 +5,11 @@ pub mod health;
 pub mod overview;
 pub mod principals;
 pub mod resources;
+pub mod success;
 
 use crate::AppState;
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -20,4 +21,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/resources", get(resources::list))
         .route("/api/v1/resources/{id}", get(resources::show))
         .route("/api/v1/principals", get(principals::list))
+        .route("/api/v1/success/detections", get(success::list))
+        .route("/api/v1/success/detections/{id}", get(success::show))
+        .route("/api/v1/success/detections/{id}/state", post(success::set_state))
+        .route("/api/v1/success/rules", get(success::rules).put(success::put_rules))
 }

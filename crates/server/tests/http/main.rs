@@ -4,5 +4,6 @@
 mod api;
 mod fixtures;
 mod health;
+mod success;
 mod support;
 mod web;
