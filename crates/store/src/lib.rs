@@ -179,9 +179,10 @@ pub trait IngestTx: Send {
     /// Environment and maker of each listed resource the inventory knows.
     async fn resource_scopes(&mut self, resource_ids: &[String]) -> Result<Vec<usage::ResourceScopes>>;
 
-    /// Count usage events, ignoring records already counted (the audit feed repeats records)
-    /// and records for sealed days, and bring the rollups they touch up to date.
-    /// Returns how many events were counted.
+    /// Count usage events, ignoring records already seen (the audit feed repeats records) and
+    /// records for sealed days, and bring the rollups they touch up to date. Every new record
+    /// enters the ledger; uses and maker actions are counted in rollups.
+    /// Returns how many events were counted (uses and maker actions).
     async fn insert_usage_events(&mut self, items: Vec<UsageEvent>) -> Result<u64> {
         let mut tenants: Vec<&str> = items.iter().map(|e| e.tenant_id.as_str()).collect();
         tenants.sort_unstable();

@@ -42,10 +42,10 @@ pub fn reference_digest(data: &Dataset) -> String {
     table(&mut h, "data_policies", &data.data_policies, |r| &r.id);
     table(&mut h, "principals", &data.principals, |r| &r.id);
     table(&mut h, "resources", &data.resources, |r| &r.id);
-    // Counted records: uses and maker actions, once per id and tenant-day.
+    // Seen records: every event once per id and tenant-day (the rollups count uses and maker actions).
     let mut ledgers: BTreeMap<(&str, chrono::NaiveDate), BTreeSet<u64>> = BTreeMap::new();
     let mut first_seen: BTreeMap<(&str, chrono::NaiveDate, String), &UsageEvent> = BTreeMap::new();
-    for e in data.events.iter().filter(|e| e.kind.metric().is_some()) {
+    for e in &data.events {
         let day = e.occurred_at.date_naive();
         if ledgers.entry((e.tenant_id.as_str(), day)).or_default().insert(crate::usage::record_hash(&e.id)) {
             first_seen.insert((e.tenant_id.as_str(), day, e.id.to_lowercase()), e);

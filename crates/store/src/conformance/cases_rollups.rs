@@ -184,7 +184,8 @@ pub async fn case_usage_split_batches_match_one_batch(store: Arc<dyn Store>) {
     let status = store.usage_status(Some("t1")).await.expect("usage_status");
     assert_eq!(
         (status.records, status.first_day, status.last_day),
-        (9, Some(day(2026, 10, 4)), Some(day(2026, 11, 2)))
+        (10, Some(day(2026, 10, 4)), Some(day(2026, 11, 2))),
+        "the ledger holds every record once, the delete too"
     );
 }
 
@@ -194,7 +195,7 @@ pub async fn case_usage_retention_seals_days(store: Arc<dyn Store>) {
     assert_eq!(pruned.ledger_days, 2, "the ledgers of 4 and 5 October go");
     let status = store.usage_status(Some("t1")).await.expect("usage_status");
     assert_eq!(status.sealed_before, Some(day(2026, 11, 1)));
-    assert_eq!(status.records, 3, "only November's records are still in the ledger");
+    assert_eq!(status.records, 4, "only November's records are still in the ledger");
     assert!(
         store.daily_usage("R1", day(2026, 10, 1), day(2026, 10, 31)).await.expect("daily").is_empty(),
         "day rows before the rollup cut-off go"

@@ -35,7 +35,7 @@ pub enum Outcome {
     Duplicate,
     /// Its day is sealed (older than the raw retention).
     Sealed,
-    /// Neither a use nor a maker action: nothing to count.
+    /// Neither a use nor a maker action: kept in the ledger (seen once), counted in no rollup.
     NotCounted,
     /// The day is not open: call [`Aggregator::open_day`] first, then add the event again.
     NeedsLedger,
@@ -200,10 +200,6 @@ impl Aggregator {
     }
 
     pub fn add(&mut self, e: &EventRef<'_>) -> Outcome {
-        let Some(metric) = e.kind.metric() else {
-            self.stats.not_counted += 1;
-            return Outcome::NotCounted;
-        };
         let Some(day) = self.days.get_mut(&e.day) else {
             return Outcome::NeedsLedger;
         };
@@ -215,7 +211,13 @@ impl Aggregator {
             self.stats.duplicates += 1;
             return Outcome::Duplicate;
         }
+        // Every record goes into the ledger, counted or not, so that the archive and the
+        // ledger's record count see each record once.
         day.added.push(e.id_hash);
+        let Some(metric) = e.kind.metric() else {
+            self.stats.not_counted += 1;
+            return Outcome::NotCounted;
+        };
         self.stats.counted += 1;
         let actor = e.actor.filter(|a| !a.is_empty()).map(|a| self.actors.intern(a));
         let env = e.environment_id.filter(|v| !v.is_empty()).map(|v| self.environments.intern(v));

@@ -5,8 +5,9 @@
 //! database (the optional Parquet archive keeps them). Two things make the rollups incremental
 //! and idempotent:
 //!
-//! - a **ledger** per tenant and day holds the 64-bit hashes of the record ids already counted,
-//!   so a record the feed repeats, or a file imported twice, changes nothing;
+//! - a **ledger** per tenant and day holds the 64-bit hashes of the ids of the records already
+//!   seen (counted or not: deletes and other operations are seen but counted in no rollup), so a
+//!   record the feed repeats, or a file imported twice, changes nothing;
 //! - rollup rows keep their **distinct users as a set** (sorted ids of interned actors), so
 //!   unique-user counts merge exactly however the events are split across imports.
 //!

@@ -124,7 +124,6 @@ pub async fn import_audit_file(
             report.bytes += parsed.bytes;
             report.records += parsed.records;
             report.power_platform += parsed.power_platform;
-            report.stats.not_counted += parsed.not_counted;
             for (line, reason) in &parsed.errors {
                 report.malformed += 1;
                 if report.first_errors.len() < KEPT_ERRORS {
@@ -155,9 +154,7 @@ pub async fn import_audit_file(
     match outcome.and(read) {
         Ok(()) => {
             let written = sink.finish().await?;
-            let stats = report.stats;
             report.stats = written.stats;
-            report.stats.not_counted += stats.not_counted;
             report.commits = written.commits;
             report.rows_written = written.rows;
             Ok(report)

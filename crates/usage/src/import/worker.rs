@@ -46,8 +46,6 @@ pub struct Parsed {
     pub events: Vec<Compact>,
     pub records: u64,
     pub power_platform: u64,
-    /// Power Platform records that are neither a use nor a maker action.
-    pub not_counted: u64,
     /// Records that could not be read: (line, reason).
     pub errors: Vec<(u64, String)>,
 }
@@ -99,10 +97,6 @@ pub fn parse_chunk(chunk: &Chunk, need_tenant: bool) -> Parsed {
             }
         };
         out.power_platform += 1;
-        if usage.kind.metric().is_none() {
-            out.not_counted += 1;
-            continue;
-        }
         if need_tenant && usage.tenant_id.is_none() {
             out.errors
                 .push((*line, format!("record {} has no OrganizationId; pass the tenant with --tenant", usage.id)));
