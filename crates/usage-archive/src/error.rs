@@ -19,7 +19,10 @@ pub enum ArchiveError {
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot write Parquet file {path}: {source}; the file stays a hidden temporary that `prune` removes")]
+    #[error(
+        "cannot write Parquet file {path}: {source}; the records of this part file are not archived \
+         (check free space and permissions, then import them again)"
+    )]
     Parquet {
         path: PathBuf,
         #[source]

@@ -227,6 +227,13 @@ fn tenant_ids_that_are_not_plain_names_are_refused_and_nothing_is_written_outsid
 }
 
 #[test]
+fn the_writer_can_move_to_a_dedicated_thread() {
+    fn assert_send<T: Send + 'static>() {}
+    assert_send::<ArchiveWriter>();
+    assert_send::<ArchiveError>();
+}
+
+#[test]
 fn days_outside_four_digit_years_and_zero_limits_are_refused() {
     let root = tempfile::tempdir().unwrap();
     let mut writer = ArchiveWriter::create(ArchiveConfig::new(root.path())).unwrap();
