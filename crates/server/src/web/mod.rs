@@ -8,6 +8,7 @@ pub mod errors;
 mod format;
 mod links;
 mod overview;
+mod report;
 mod resource_table;
 mod resources;
 
@@ -23,6 +24,9 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(overview::show))
         .route("/environments", get(environments::list))
         .route("/resources/{id}", get(resources::show))
+        // The board report's JSON sits beside its page: one module, one way to read the parameters.
+        .route("/reports/board", get(report::page))
+        .route("/api/v1/reports/board", get(report::json))
         .route("/static/{file}", get(assets::serve))
 }
 
@@ -31,6 +35,7 @@ pub fn routes() -> Router<AppState> {
 pub enum Section {
     Overview,
     Environments,
+    Reports,
 }
 
 /// What the shared layout needs from every page.
@@ -61,6 +66,7 @@ impl Layout {
             nav: vec![
                 item("/", "Overview", Section::Overview),
                 item("/environments", "Environments", Section::Environments),
+                item("/reports/board", "Board report", Section::Reports),
             ],
         }
     }

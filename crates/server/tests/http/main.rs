@@ -4,6 +4,7 @@
 mod api;
 mod fixtures;
 mod health;
+mod report;
 mod success;
 mod support;
 mod web;

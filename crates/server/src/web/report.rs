@@ -1,0 +1,94 @@
+//! The governance board report: `GET /reports/board` shows it inside the site layout,
+//! `GET /api/v1/reports/board` answers the same report as JSON. Both take `?period=YYYY-MM`
+//! (default: the last complete month) and `?tenant=ID`.
+//!
+//! The page embeds the report crate's own HTML, so the page, the file `steward report board`
+//! writes and the JSON can never disagree.
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::params::{self, Params};
+use crate::web::{Layout, Section, respond};
+use askama::Template;
+use axum::Json;
+use axum::extract::State;
+use axum::response::Response;
+use serde::Deserialize;
+use steward_report::{BoardReport, Month, ReportError};
+
+/// `?period=2026-10&tenant=…`
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct BoardParams {
+    pub period: Option<String>,
+    pub tenant: Option<String>,
+}
+
+#[derive(Template)]
+#[template(
+    source = r#"{% extends "base.html" %}
+{% block content %}
+<form class="filters" method="get" action="/reports/board" aria-label="Choose the report">
+  <label>Month <input type="month" name="period" value="{{ period }}" required></label>
+  <label>Tenant <input type="text" name="tenant" value="{{ tenant }}" placeholder="all tenants"></label>
+  <button type="submit">Show</button>
+  <a href="{{ json_href }}">JSON</a>
+</form>
+{{ report|safe }}
+{% endblock %}"#,
+    ext = "html"
+)]
+pub struct BoardPage {
+    layout: Layout,
+    period: String,
+    tenant: String,
+    json_href: String,
+    /// The report crate's HTML fragment: its text was escaped when it was rendered.
+    report: String,
+}
+
+pub async fn page(State(state): State<AppState>, Params(p): Params<BoardParams>) -> Response {
+    let page = build_page(&state, &p).await;
+    respond(&state, page)
+}
+
+async fn build_page(state: &AppState, p: &BoardParams) -> Result<BoardPage, ApiError> {
+    let report = load(state, p).await?;
+    let period = report.period.month.to_string();
+    let tenant = report.tenant.as_ref().map(|t| t.id.clone()).unwrap_or_default();
+    let json_href = crate::web::links::Href::new("/api/v1/reports/board")
+        .param("period", Some(&period))
+        .param("tenant", report.tenant.as_ref().map(|t| t.id.as_str()))
+        .build();
+    let html = steward_report::render_html_fragment(&report)
+        .map_err(|e| ApiError::internal("rendering the board report", e))?;
+    Ok(BoardPage {
+        layout: Layout::new(state, format!("Board report {period}"), Some(Section::Reports)),
+        period,
+        tenant,
+        json_href,
+        report: html,
+    })
+}
+
+/// `GET /api/v1/reports/board`
+pub async fn json(
+    State(state): State<AppState>,
+    Params(p): Params<BoardParams>,
+) -> Result<Json<BoardReport>, ApiError> {
+    load(&state, &p).await.map(Json)
+}
+
+async fn load(state: &AppState, p: &BoardParams) -> Result<BoardReport, ApiError> {
+    let period = match params::text(&p.period) {
+        Some(text) => {
+            text.parse::<Month>().map_err(|e| ApiError::invalid("period", format!("parameter `period`: {e}")))?
+        }
+        None => Month::last_complete(chrono::Utc::now().date_naive()),
+    };
+    let tenant = params::text(&p.tenant);
+    steward_report::gather(state.store.as_ref(), period, tenant.as_deref()).await.map_err(|e| match e {
+        ReportError::UnknownTenant { id, .. } => ApiError::NotFound { what: "tenant", plural: "tenants", id },
+        ReportError::Store { source, .. } => ApiError::store("gathering the board report", source),
+        other => ApiError::internal("gathering the board report", other),
+    })
+}
