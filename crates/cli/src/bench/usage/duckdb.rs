@@ -30,7 +30,7 @@ con = duckdb.connect()
 con.execute(f"SET threads = {threads}")
 con.execute("SET preserve_insertion_order = false")
 con.execute("""CREATE MACRO prop(pc, n) AS
-    nullif(list_filter(pc, p -> p.Name = n)[1].Value, '')""")
+    nullif(list_filter(pc, lambda p: p.Name = n)[1].Value, '')""")
 columns = {
     "Id": "VARCHAR", "CreationTime": "VARCHAR", "Operation": "VARCHAR", "Workload": "VARCHAR",
     "RecordType": "BIGINT", "UserKey": "VARCHAR", "UserId": "VARCHAR", "UserUPN": "VARCHAR",

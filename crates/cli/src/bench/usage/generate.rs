@@ -163,7 +163,7 @@ impl Estate {
     }
 }
 
-/// Hours of the record window, each with how many fresh records its blob carries.
+/// Hours of the record window, each with how many lines its blob carries.
 fn hour_counts(events: u64) -> Vec<u64> {
     let first = first_day();
     let weights: Vec<f64> = (0..DAYS * 24)
@@ -293,6 +293,12 @@ impl Generator {
             return false;
         }
         self.written += 1;
+        // Repeats take their place in the hour's blob too, so the file ends on the last day.
+        while self.left_in_hour == 0 && self.hour + 1 < self.hours.len() {
+            self.hour += 1;
+            self.left_in_hour = self.hours[self.hour];
+        }
+        self.left_in_hour = self.left_in_hour.saturating_sub(1);
         if let Some(top) = self.repeats.peek()
             && top.due < self.written
             && let Some(repeat) = self.repeats.pop()
@@ -301,11 +307,6 @@ impl Generator {
             self.duplicates += 1;
             return true;
         }
-        while self.left_in_hour == 0 && self.hour + 1 < self.hours.len() {
-            self.hour += 1;
-            self.left_in_hour = self.hours[self.hour];
-        }
-        self.left_in_hour = self.left_in_hour.saturating_sub(1);
         let start = out.len();
         self.fresh_record(out);
         if self.r.random_bool(DUPLICATE_RATE) {

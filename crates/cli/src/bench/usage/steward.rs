@@ -22,7 +22,8 @@ pub async fn run(input: &Path, scratch: &Path, threads: usize) -> anyhow::Result
     // The generator ran in this process: its buffers must not count as the import's memory.
     rss::reset_peak();
     let started = Instant::now();
-    let options = ImportOptions { tenant_id: None, threads };
+    // Each record's own OrganizationId is its tenant, as in a real import.
+    let options = ImportOptions { threads, ..ImportOptions::default() };
     let report = steward_usage::import_audit_file(store.clone(), input, &options).await?;
     let elapsed = started.elapsed();
     let peak_rss = rss::peak_bytes();
