@@ -158,7 +158,79 @@ async fn bench_insert_usage_events() {
     assert_eq!(new, distinct.len() as u64);
     println!(
         "postgres insert_usage_events, {EVENTS} events ({new} distinct) in calls of {EVENTS_PER_CALL}: {rate:.0}/s \
-         including daily rollups"
+         including rollups"
+    );
+    store.drop_schema().await.unwrap_or_else(|e| panic!("dropping schema: {e}"));
+}
+
+/// The streaming importer's shape: per day, lock the ledger, aggregate the day's records, look up
+/// scopes, take the delta and apply it; one transaction per day. Prints records per second end to
+/// end and rollup row deltas per second inside `apply_usage`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: run with --release -- --ignored --nocapture"]
+async fn bench_apply_usage() {
+    use std::collections::HashMap;
+    use steward_model::UsageKind;
+    use steward_store::usage::{Aggregator, EventRef};
+    const INVENTORY: usize = 20_000;
+    const USERS: u64 = 20_000;
+    const DAYS: u32 = 14;
+    const RECORDS_PER_DAY: u64 = 250_000;
+    let Some(store) = common::fresh_store().await else {
+        eprintln!("SKIPPED: STEWARD_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let mut rng = Lcg(11);
+    let inventory: Vec<Resource> = (0..INVENTORY).map(|i| realistic(i, &mut rng)).collect();
+    timed_upsert(&store, &inventory).await;
+    let users: Vec<String> = (0..USERS).map(|u| format!("user-{u:05}")).collect();
+    let kinds = [UsageKind::Launch, UsageKind::Launch, UsageKind::Run, UsageKind::Session, UsageKind::Edit];
+    let first = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap_or_default();
+
+    let (mut rows, mut apply_secs) = (0usize, 0f64);
+    let started = Instant::now();
+    for d in 0..DAYS {
+        let day = first + chrono::Days::new(u64::from(d));
+        let mut tx = store.begin_ingest().await.unwrap_or_else(|e| panic!("begin: {e}"));
+        let mut agg = Aggregator::new("tenant-1");
+        agg.open_day(day, tx.usage_ledger("tenant-1", day).await.unwrap_or_else(|e| panic!("ledger: {e}")));
+        for i in 0..RECORDS_PER_DAY {
+            // Popularity is skewed: a few resources and users carry most records.
+            let spread = rng.next(INVENTORY as u64) + 1;
+            let r = &inventory[rng.next(spread) as usize];
+            let spread = rng.next(USERS) + 1;
+            let who = &users[rng.next(spread) as usize];
+            let serial = u64::from(d) * RECORDS_PER_DAY + i;
+            agg.add(&EventRef {
+                id_hash: serial.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                day,
+                kind: kinds[rng.next(kinds.len() as u64) as usize],
+                resource_id: Some(&r.id),
+                environment_id: Some(&r.environment_id),
+                actor: Some(who),
+            });
+        }
+        let resources = agg.resources_on(&[day]);
+        let scopes = tx.resource_scopes(&resources).await.unwrap_or_else(|e| panic!("scopes: {e}"));
+        let scopes: HashMap<_, _> = scopes.into_iter().map(|s| (s.resource_id.clone(), s)).collect();
+        let delta = agg.take(&[day], &scopes);
+        rows += delta.rows.len();
+        let applying = Instant::now();
+        tx.apply_usage(delta).await.unwrap_or_else(|e| panic!("apply: {e}"));
+        apply_secs += applying.elapsed().as_secs_f64();
+        tx.commit().await.unwrap_or_else(|e| panic!("commit: {e}"));
+    }
+    let total = started.elapsed().as_secs_f64();
+    let records = u64::from(DAYS) * RECORDS_PER_DAY;
+    let status = store.usage_status(None).await.unwrap_or_else(|e| panic!("status: {e}"));
+    assert_eq!(status.records, records, "every record id is distinct and of a counted kind");
+    println!(
+        "postgres usage import shape, {DAYS} days x {RECORDS_PER_DAY} records ({INVENTORY} resources, {USERS} users): \
+         {:.0} records/s end to end; apply_usage {rows} row deltas in {apply_secs:.1} s = {:.0} rows/s; \
+         {} rollup rows stored",
+        records as f64 / total,
+        rows as f64 / apply_secs,
+        status.rollup_rows
     );
     store.drop_schema().await.unwrap_or_else(|e| panic!("dropping schema: {e}"));
 }
