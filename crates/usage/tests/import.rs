@@ -97,11 +97,15 @@ async fn streamed_rollups_equal_the_record_by_record_path() {
         "ledger and resource-days equal the importers' path"
     );
     let status = s.usage_status(None).await.unwrap();
-    assert_eq!(status.records, report.stats.counted);
+    assert_eq!(status.records, report.stats.counted + report.stats.not_counted, "the ledger holds every record once");
 
     let again = import_audit_file(s.clone(), &path, &ImportOptions::default()).await.unwrap();
     assert_eq!(again.stats.counted, 0, "the same file again counts nothing");
-    assert_eq!(again.stats.duplicates, report.stats.counted + report.stats.duplicates);
+    assert_eq!(
+        again.stats.duplicates,
+        report.stats.counted + report.stats.not_counted + report.stats.duplicates,
+        "every record of the second run is a repeat"
+    );
     assert_eq!(s.content_digest().await.unwrap(), expected.content_digest().await.unwrap());
 }
 
@@ -160,7 +164,11 @@ async fn arrays_and_tenant_override() {
     let report = import_audit_file(s.clone(), &path, &opts).await.unwrap();
     assert_eq!(report.records, lines.len() as u64);
     let status = s.usage_status(Some("contoso")).await.unwrap();
-    assert_eq!(status.records, report.stats.counted, "every record counted for the given tenant");
+    assert_eq!(
+        status.records,
+        report.stats.counted + report.stats.not_counted,
+        "every record seen for the given tenant"
+    );
     assert_eq!(s.usage_status(Some(TENANT)).await.unwrap().records, 0);
 }
 
@@ -189,4 +197,23 @@ async fn bad_records_stop_the_import_or_are_skipped_when_allowed() {
     assert!(err.contains("garbage.csv") && err.contains("JSON lines"), "{err}");
     let missing = import_audit_file(s, &dir.path().join("nope.jsonl"), &ImportOptions::default()).await.unwrap_err();
     assert!(missing.to_string().contains("nope.jsonl"), "{missing}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_raw_archive_keeps_each_record_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = records(900);
+    let path = write_lines(dir.path(), "audit.jsonl", &lines);
+    let s = store(dir.path(), "a.db").await;
+    let root = dir.path().join("archive");
+    let opts = ImportOptions { archive: Some(root.clone()), ..Default::default() };
+    let report = import_audit_file(s.clone(), &path, &opts).await.unwrap();
+    assert_eq!(report.archived_rows, report.stats.counted + report.stats.not_counted, "{report:?}");
+    assert_eq!(s.usage_status(None).await.unwrap().records, report.archived_rows, "the archive mirrors the ledger");
+    let parts = steward_usage_archive::partitions(&root).unwrap();
+    let days: std::collections::BTreeSet<_> = parts.iter().map(|p| p.day).collect();
+    assert_eq!(days.len(), 20, "one partition per day of the file");
+    assert!(parts.iter().all(|p| p.tenant_id == TENANT));
+    let again = import_audit_file(s, &path, &opts).await.unwrap();
+    assert_eq!(again.archived_rows, 0, "records seen before are not archived again");
 }

@@ -8,6 +8,7 @@
 //! work since the last commit, and running the import again counts nothing twice (the ledger).
 //! Order only matters for speed: a late record for a written day opens that day again.
 
+mod archive;
 mod chunks;
 mod sink;
 mod worker;
@@ -31,11 +32,14 @@ pub struct ImportOptions {
     pub max_open_days: usize,
     /// Records that cannot be read before the import stops. 0 stops at the first one.
     pub max_errors: u64,
+    /// Also write every record seen for the first time to this Parquet archive directory
+    /// (see `steward-usage-archive` and docs/usage-archive.md).
+    pub archive: Option<std::path::PathBuf>,
 }
 
 impl Default for ImportOptions {
     fn default() -> Self {
-        Self { tenant_id: None, threads: 0, max_open_days: 16, max_errors: 0 }
+        Self { tenant_id: None, threads: 0, max_open_days: 16, max_errors: 0, archive: None }
     }
 }
 
@@ -55,6 +59,9 @@ pub struct ImportReport {
     /// Transactions committed and rollup rows written.
     pub commits: u64,
     pub rows_written: u64,
+    /// Parquet files and rows written to the raw archive, when one was asked for.
+    pub archived_files: u64,
+    pub archived_rows: u64,
 }
 
 /// Errors kept in the report.
@@ -72,6 +79,7 @@ pub async fn import_audit_file(
     };
     let layout = chunks::detect(path)?;
     let need_tenant = options.tenant_id.is_none();
+    let archiving = options.archive.is_some();
     // Chunks to parse, and parsed chunks back; bounded so a slow store holds the reader back.
     let (chunk_tx, chunk_rx) = std::sync::mpsc::sync_channel::<chunks::Chunk>(threads * 2);
     let chunk_rx = Arc::new(std::sync::Mutex::new(chunk_rx));
@@ -105,7 +113,7 @@ pub async fn import_audit_file(
                 loop {
                     let next = rx.lock().map(|r| r.recv());
                     let Ok(Ok(chunk)) = next else { break };
-                    if tx.blocking_send(worker::parse_chunk(&chunk, need_tenant)).is_err() {
+                    if tx.blocking_send(worker::parse_chunk(&chunk, need_tenant, archiving)).is_err() {
                         break;
                     }
                 }
@@ -118,7 +126,11 @@ pub async fn import_audit_file(
     drop(parsed_tx);
 
     let mut report = ImportReport::default();
-    let mut sink = Sink::new(store, options.tenant_id.clone(), options.max_open_days).await?;
+    let archiver = match &options.archive {
+        Some(root) => Some(archive::spawn(root.clone(), options.tenant_id.clone())?),
+        None => None,
+    };
+    let mut sink = Sink::new(store, options.tenant_id.clone(), options.max_open_days, archiving).await?;
     let outcome: Result<(), UsageError> = async {
         while let Some(parsed) = parsed_rx.recv().await {
             report.bytes += parsed.bytes;
@@ -140,19 +152,35 @@ pub async fn import_audit_file(
                     });
                 }
             }
-            sink.add(&parsed).await?;
+            let keep = sink.add(&parsed).await?;
+            if let Some(a) = &archiver {
+                // A failed send means the archive thread stopped; its error surfaces at join.
+                let _ = a.jobs.send(archive::Job { parsed, keep });
+            }
         }
         Ok(())
     }
     .await;
+    let archived = match archiver {
+        Some(a) => {
+            drop(a.jobs);
+            Some(a.thread.join().map_err(|_| UsageError::Invalid("the archive thread panicked".into()))?)
+        }
+        None => None,
+    };
     // Stop the threads whatever happened: dropping the receiver ends the parsers' sends.
     drop(parsed_rx);
     for p in parsers {
         let _ = p.join();
     }
     let read = reader.join().map_err(|_| UsageError::Invalid("the reader thread panicked".into()))?;
-    match outcome.and(read) {
-        Ok(()) => {
+    let archived = archived.transpose();
+    match outcome.and(read).and_then(|()| archived) {
+        Ok(archived) => {
+            if let Some(a) = archived {
+                report.archived_files = a.files;
+                report.archived_rows = a.rows;
+            }
             let written = sink.finish().await?;
             report.stats = written.stats;
             report.commits = written.commits;

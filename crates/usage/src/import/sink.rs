@@ -25,13 +25,20 @@ pub struct Sink {
     aggregators: Vec<Aggregator>,
     last: usize,
     max_open_days: usize,
+    /// Whether `add` reports which events were seen first (for the archive).
+    archiving: bool,
     written: Written,
     /// Counts of aggregators already written and dropped.
     done: AggregateStats,
 }
 
 impl Sink {
-    pub async fn new(store: Arc<dyn Store>, tenant: Option<String>, max_open_days: usize) -> Result<Self, UsageError> {
+    pub async fn new(
+        store: Arc<dyn Store>,
+        tenant: Option<String>,
+        max_open_days: usize,
+        archiving: bool,
+    ) -> Result<Self, UsageError> {
         let tx = store.begin_ingest().await?;
         Ok(Self {
             store,
@@ -40,6 +47,7 @@ impl Sink {
             aggregators: Vec::new(),
             last: 0,
             max_open_days: max_open_days.max(1),
+            archiving,
             written: Written::default(),
             done: AggregateStats::default(),
         })
@@ -60,8 +68,11 @@ impl Sink {
         i
     }
 
-    pub async fn add(&mut self, parsed: &Parsed) -> Result<(), UsageError> {
-        for e in &parsed.events {
+    /// Aggregate the chunk's events; returns the indexes of the events seen for the first time
+    /// (what the archive keeps).
+    pub async fn add(&mut self, parsed: &Parsed) -> Result<Vec<u32>, UsageError> {
+        let mut first_seen = Vec::new();
+        for (n, e) in parsed.events.iter().enumerate() {
             let tenant = match &self.tenant_override {
                 Some(t) => t.clone(),
                 // Workers refuse records without a tenant when there is no override.
@@ -77,7 +88,8 @@ impl Sink {
                 actor: e.actor.get(&parsed.arena),
             };
             let mut i = self.aggregator(&tenant);
-            if self.aggregators[i].add(&event) == Outcome::NeedsLedger {
+            let mut outcome = self.aggregators[i].add(&event);
+            if outcome == Outcome::NeedsLedger {
                 // Opening a day is when memory grows: write everything first if enough are open.
                 let open: usize = self.aggregators.iter().map(Aggregator::open_day_count).sum();
                 if open >= self.max_open_days {
@@ -87,10 +99,13 @@ impl Sink {
                 let tx = self.tx.as_mut().ok_or_else(closed)?;
                 let ledger = tx.usage_ledger(&tenant, day).await?;
                 self.aggregators[i].open_day(day, ledger);
-                self.aggregators[i].add(&event);
+                outcome = self.aggregators[i].add(&event);
+            }
+            if self.archiving && matches!(outcome, Outcome::Counted | Outcome::NotCounted) {
+                first_seen.push(n as u32);
             }
         }
-        Ok(())
+        Ok(first_seen)
     }
 
     /// Write every open day and commit; start the next transaction.

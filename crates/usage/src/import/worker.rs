@@ -38,12 +38,29 @@ pub struct Compact {
     pub actor: Span,
 }
 
+/// What the raw archive needs of a record beyond its [`Compact`] event.
+#[derive(Debug, Clone, Copy)]
+pub struct ArchiveFields {
+    pub id: Span,
+    pub second_of_day: u32,
+    pub operation: Span,
+    pub workload: Span,
+    pub record_type: i32,
+    pub user_id: Span,
+    pub user_key: Span,
+    /// The record's whole JSON text, in [`Parsed::raw`].
+    pub raw: Span,
+}
+
 /// What one chunk gave.
 #[derive(Debug, Default)]
 pub struct Parsed {
     pub bytes: u64,
     pub arena: String,
     pub events: Vec<Compact>,
+    /// With archiving on: one entry per event, and the records' text.
+    pub archive: Vec<ArchiveFields>,
+    pub raw: String,
     pub records: u64,
     pub power_platform: u64,
     /// Records that could not be read: (line, reason).
@@ -64,7 +81,7 @@ fn push(arena: &mut String, s: Option<&str>) -> Span {
 
 /// Parse every record of `chunk`. `need_tenant`: the import has no `--tenant`, so each record
 /// must name its tenant (`OrganizationId`).
-pub fn parse_chunk(chunk: &Chunk, need_tenant: bool) -> Parsed {
+pub fn parse_chunk(chunk: &Chunk, need_tenant: bool, archiving: bool) -> Parsed {
     let mut out = Parsed {
         bytes: chunk.text.len() as u64,
         arena: String::with_capacity(chunk.records.len() * 120),
@@ -103,6 +120,19 @@ pub fn parse_chunk(chunk: &Chunk, need_tenant: bool) -> Parsed {
             continue;
         }
         let arena = &mut out.arena;
+        if archiving {
+            let fields = ArchiveFields {
+                id: push(arena, Some(usage.id)),
+                second_of_day: usage.second_of_day,
+                operation: push(arena, Some(usage.operation)),
+                workload: push(arena, raw.workload.as_deref()),
+                record_type: raw.record_type.unwrap_or_default(),
+                user_id: push(arena, raw.user_id.as_deref()),
+                user_key: push(arena, raw.user_key.as_deref()),
+                raw: push(&mut out.raw, Some(text)),
+            };
+            out.archive.push(fields);
+        }
         out.events.push(Compact {
             id_hash: record_hash(usage.id),
             day: usage.day,
