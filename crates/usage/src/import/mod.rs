@@ -175,7 +175,7 @@ pub async fn import_audit_file(
     }
     let read = reader.join().map_err(|_| UsageError::Invalid("the reader thread panicked".into()))?;
     let archived = archived.transpose();
-    match outcome.and(read).and_then(|()| archived) {
+    match outcome.and(read).and(archived) {
         Ok(archived) => {
             if let Some(a) = archived {
                 report.archived_files = a.files;
