@@ -5,6 +5,7 @@ mod bench_usage;
 mod demo;
 mod file_imports;
 mod import;
+mod report;
 mod success;
 mod support;
 mod sync;
