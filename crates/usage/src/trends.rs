@@ -8,9 +8,11 @@
 mod anomalies;
 mod inactive;
 mod series;
+mod top;
 mod window;
 
 pub use anomalies::{Anomaly, AnomalyQuery, AnomalyReport, DropFigures, DropParams, anomalies, is_busy, sudden_drop};
 pub use inactive::{InactiveQuery, InactiveReport, InactiveResource, inactive};
 pub use series::{Growth, Trend, TrendPoint, fill_periods, growth, moving_average, trend};
+pub use top::{StatusReport, TopReport, status, top};
 pub use window::{Window, newest_day};

@@ -188,6 +188,13 @@ async fn weekly_trend_counts_distinct_users_per_week_and_resources_need_an_id() 
         assert_eq!(p.uses_avg_7, None, "weeks carry no daily means");
     }
 
+    let in_window = estate
+        .events
+        .iter()
+        .filter(|e| e.resource_id.as_deref() == Some("busy-drop") && (from..=to).contains(&e.occurred_at.date_naive()))
+        .count();
+    assert_eq!(t.uses, in_window as u64, "the total counts the window's days only");
+
     let missing = trend(store.as_ref(), UsageScope::Resource, None, UsagePeriod::Day, UsageMetric::Use, from, to).await;
     assert!(missing.err().map(|e| e.to_string()).unwrap_or_default().contains("needs the id"));
     let reversed = trend(store.as_ref(), UsageScope::Tenant, None, UsagePeriod::Day, UsageMetric::Use, to, from).await;

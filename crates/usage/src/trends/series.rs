@@ -50,7 +50,7 @@ pub struct Trend {
     pub metric: UsageMetric,
     pub from: NaiveDate,
     pub to: NaiveDate,
-    /// Uses over the window.
+    /// Uses over the window's days (a first week or month that starts earlier counts from `from`).
     pub uses: u64,
     /// Growth of daily uses over the windows ending on `to`.
     pub growth: Growth,
@@ -146,8 +146,8 @@ pub async fn trend<S: Store + ?Sized>(
     }
     if scope_id.is_none() && scope != UsageScope::Tenant {
         return Err(UsageError::Invalid(format!(
-            "a {scope} trend needs the id of the {scope} (an environment, resource or maker cannot be added up \
-             with the others: they share users)"
+            "a trend of scope {scope} needs the id of one {scope} (--id, or id= in the API): environments, \
+             resources and makers share users, so they cannot be added up"
         )));
     }
     let history_from =
@@ -218,7 +218,8 @@ pub async fn trend<S: Store + ?Sized>(
         metric,
         from,
         to,
-        uses: points.iter().map(|p| p.uses).sum(),
+        // From the days, not the points: the first week or month may start before `from`.
+        uses: daily.iter().filter(|d| d.0 >= from).map(|d| d.1).sum(),
         growth,
         points,
     })
