@@ -6,6 +6,7 @@ pub mod overview;
 pub mod principals;
 pub mod resources;
 pub mod success;
+pub mod usage;
 
 use crate::AppState;
 use axum::Router;
@@ -20,9 +21,15 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/environments/{id}", get(environments::show))
         .route("/api/v1/resources", get(resources::list))
         .route("/api/v1/resources/{id}", get(resources::show))
+        .route("/api/v1/resources/{id}/usage", get(usage::resource))
         .route("/api/v1/principals", get(principals::list))
         .route("/api/v1/success/detections", get(success::list))
         .route("/api/v1/success/detections/{id}", get(success::show))
         .route("/api/v1/success/detections/{id}/state", post(success::set_state))
         .route("/api/v1/success/rules", get(success::rules).put(success::put_rules))
+        .route("/api/v1/usage/top", get(usage::top))
+        .route("/api/v1/usage/trend", get(usage::trend))
+        .route("/api/v1/usage/inactive", get(usage::inactive))
+        .route("/api/v1/usage/anomalies", get(usage::anomalies))
+        .route("/api/v1/usage/status", get(usage::status))
 }
