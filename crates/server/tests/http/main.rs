@@ -7,4 +7,5 @@ mod health;
 mod report;
 mod success;
 mod support;
+mod usage;
 mod web;
