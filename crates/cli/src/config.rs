@@ -14,6 +14,8 @@ pub struct Config {
     pub database: DatabaseConfig,
     #[serde(default)]
     pub server: ServerConfig,
+    #[serde(default)]
+    pub usage: UsageConfig,
     /// `[[sources]]`, read by `steward sync`; each is checked by its own connector's settings type.
     #[serde(default)]
     pub sources: Vec<toml::Value>,
@@ -50,7 +52,35 @@ pub struct ServerConfig {
     pub addr: Option<String>,
 }
 
+/// `[usage]`: the raw archive and retention (docs/usage.md).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsageConfig {
+    /// Write every audit record seen for the first time to a Parquet archive here (relative to
+    /// the configuration file's directory).
+    pub archive_dir: Option<PathBuf>,
+    /// Days of ledger (de-duplication) and raw archive to keep; default 90, 0 keeps everything.
+    pub raw_retention_days: Option<u32>,
+    /// Days of rollup rows to keep; by default everything.
+    pub rollup_retention_days: Option<u32>,
+}
+
+impl UsageConfig {
+    pub fn retention(&self) -> steward_usage::retention::RetentionPolicy {
+        let raw = self.raw_retention_days.unwrap_or(steward_usage::retention::DEFAULT_RAW_DAYS);
+        steward_usage::retention::RetentionPolicy {
+            raw_days: (raw > 0).then_some(raw),
+            rollup_days: self.rollup_retention_days.filter(|d| *d > 0),
+        }
+    }
+}
+
 impl Config {
+    /// The raw archive directory, resolved against the configuration file's directory.
+    pub fn archive_dir(&self) -> Option<PathBuf> {
+        self.usage.archive_dir.as_ref().map(|d| self.base_dir.join(d))
+    }
+
     /// Read the given file, or `./steward.toml` when it exists, or nothing.
     pub fn load(path: Option<&Path>) -> anyhow::Result<Config> {
         let (path, required) = match path {

@@ -3,6 +3,7 @@
 //! Every subcommand's `--help` is its manual. Configuration comes from flags, then `STEWARD_*`
 //! environment variables, then `steward.toml`, then defaults (see docs/configuration.md).
 
+mod after_usage;
 mod bench;
 mod commands;
 mod config;
@@ -84,7 +85,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Demo(args) => commands::demo::run(args, db_url).await,
         Command::Generate(args) => commands::generate::run(args),
-        Command::Import(args) => commands::import::run(args, &config::database_url(db_url)).await,
+        Command::Import(args) => commands::import::run(args, &config::database_url(db_url), &config).await,
         Command::Migrate => commands::migrate::run(&config::database_url(db_url)).await,
         Command::Sync(args) => commands::sync::run(args, &config, &config::database_url(db_url)).await,
         Command::FakeTenant(args) => commands::fake_tenant::run(args).await,

@@ -6,12 +6,14 @@
 //! - [`import`] streams a file of records (JSON lines or JSON arrays) through parser threads
 //!   into the store's [`steward_store::usage::Aggregator`], a few days at a time, so memory
 //!   stays bounded whatever the file's size.
+//! - [`retention`] drops old ledgers (sealing their days), rollup rows and archive partitions.
 //! - [`trends`] computes growth, moving averages, anomaly flags and unused resources.
 
 mod error;
 pub mod import;
 pub mod parse;
+pub mod retention;
 pub mod trends;
 
 pub use error::UsageError;
-pub use import::{ImportOptions, ImportReport, import_audit_file};
+pub use import::{ImportOptions, ImportReport, import_audit_file, looks_like_audit_file};

@@ -14,6 +14,8 @@ enum Format {
     CoeKit,
     /// Steward's import format: a directory with manifest.json or one .jsonl file.
     Steward,
+    /// Office 365 audit records (Management Activity API content) as JSON lines or a JSON array.
+    Audit,
 }
 
 impl From<Format> for SourceFormat {
@@ -23,6 +25,8 @@ impl From<Format> for SourceFormat {
             Format::Purview => SourceFormat::Purview,
             Format::CoeKit => SourceFormat::CoeKit,
             Format::Steward => SourceFormat::Steward,
+            // Handled before conversion: audit files go to the streaming usage importer.
+            Format::Audit => SourceFormat::Purview,
         }
     }
 }
@@ -38,10 +42,16 @@ Formats (detected from PATH when --format is absent):
             Export > Download all results), or a directory of such files
   steward   a directory with manifest.json whose format is \"steward-import\", or a .jsonl
             file whose first line is that manifest (any other low-code platform)
+  audit     Office 365 audit records as JSON lines (one record per line) or a JSON array
+            (a Management Activity API content blob): streamed into the usage rollups,
+            any size; see docs/usage.md
 
 The import is one transaction: any bad record stops it with FILE:LINE:COLUMN and what is
 wrong, and the database is left exactly as it was. Records seen before (same id) are kept
-once. Formats, column mappings and examples: docs/import-format.md.";
+once. Formats, column mappings and examples: docs/import-format.md.
+An audit import commits every few days of records: a bad record stops it with FILE line N
+(or is skipped with --max-errors), what was committed stays, and importing again counts
+nothing twice.";
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = FORMATS_HELP)]
@@ -59,12 +69,22 @@ pub struct Args {
     /// Rows written per batch.
     #[arg(long, default_value_t = 5_000)]
     batch_size: usize,
+    /// Audit files: unreadable records to skip before stopping (each is reported).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    max_errors: u64,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
 }
 
-pub async fn run(args: Args, db_url: &str) -> anyhow::Result<()> {
+pub async fn run(args: Args, db_url: &str, config: &crate::config::Config) -> anyhow::Result<()> {
+    let audit = match args.format {
+        Some(f) => f == Format::Audit,
+        None => args.path.is_file() && steward_usage::looks_like_audit_file(&args.path),
+    };
+    if audit {
+        return import_audit(&args, db_url, config).await;
+    }
     let format = match args.format {
         Some(format) => SourceFormat::from(format),
         None => files::detect(&args.path).with_context(|| format!("cannot tell what {} holds", args.path.display()))?,
@@ -101,8 +121,12 @@ fn print_report(report: &FileImportReport, elapsed: std::time::Duration) {
         println!("{name:<14} {:>10} {:>10} {:>10}", c.added, c.changed, c.unchanged);
     }
     println!(
-        "usage records: {} read, {} counted, {} already counted, {} not counted (deletions, other operations)",
-        r.usage_records_read, r.usage_records_counted, r.usage_records_repeated, r.usage_records_not_counted
+        "usage records: {} read, {} counted, {} not counted (deletions, other operations), {} seen before, {} past the retention",
+        r.usage_records_read,
+        r.usage_records_counted,
+        r.usage_records_not_counted,
+        r.usage_records_repeated,
+        r.usage_records_past_retention
     );
     let skipped = match report.records_skipped {
         0 => String::new(),
@@ -113,4 +137,56 @@ fn print_report(report: &FileImportReport, elapsed: std::time::Duration) {
         "{} import: {} records{skipped} from {} {files} in {:.1?}",
         report.format, report.records_read, r.files, elapsed
     );
+}
+
+/// Office 365 audit records, streamed into the usage rollups; then retention.
+async fn import_audit(args: &Args, db_url: &str, config: &crate::config::Config) -> anyhow::Result<()> {
+    let store = db::open(db_url).await?;
+    let started = std::time::Instant::now();
+    let archive = config.archive_dir();
+    let options = steward_usage::ImportOptions {
+        tenant_id: args.tenant.clone(),
+        max_errors: args.max_errors,
+        archive: archive.clone(),
+        ..Default::default()
+    };
+    let report = steward_usage::import_audit_file(store.clone(), &args.path, &options)
+        .await
+        .with_context(|| format!("audit import of {} stopped", args.path.display()))?;
+    let after = crate::after_usage::run(&store, config, &report.tenants).await?;
+    if args.json {
+        let out = serde_json::json!({ "format": "audit", "import": report, "after": after });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    let s = &report.stats;
+    println!(
+        "usage records: {} read ({} Power Platform), {} counted, {} already seen, {} not counted (deletions, other \
+         operations), {} refused (day sealed by retention)",
+        report.records, report.power_platform, s.counted, s.duplicates, s.not_counted, s.sealed
+    );
+    if report.malformed > 0 {
+        println!("{} unreadable records skipped:", report.malformed);
+        for e in &report.first_errors {
+            println!("  {e}");
+        }
+    }
+    if let Some(dir) = &archive {
+        println!(
+            "raw archive: {} records in {} Parquet files under {}",
+            report.archived_rows,
+            report.archived_files,
+            dir.display()
+        );
+    }
+    crate::after_usage::print(&after);
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "audit import: {:.1} MB in {secs:.1} s ({:.0} records/s), {} commits, {} rollup rows written",
+        report.bytes as f64 / 1e6,
+        report.records as f64 / secs.max(1e-9),
+        report.commits,
+        report.rows_written
+    );
+    Ok(())
 }

@@ -74,11 +74,13 @@ pub async fn run(args: Args, config: &Config, db_url: &str) -> anyhow::Result<()
         as_of: args.as_of,
     };
     let mut reports = Vec::new();
+    let mut tenants = Vec::new();
     for source in sources {
         match source {
             Source::PowerPlatform(settings) => {
                 let resolved = settings.resolve(&config.base_dir)?;
                 let tenant_id = resolved.tenant_id.clone();
+                tenants.push(tenant_id.clone());
                 let client_options =
                     ClientOptions { concurrency_per_host: args.requests_per_host.max(1), ..ClientOptions::default() };
                 let client = Arc::new(
@@ -99,11 +101,24 @@ pub async fn run(args: Args, config: &Config, db_url: &str) -> anyhow::Result<()
             }
         }
     }
+    // Retention and success detection follow new usage (not in a dry run, which wrote nothing).
+    let after = if args.dry_run || options.only == Only::Inventory {
+        None
+    } else {
+        Some(crate::after_usage::run(&store, config, &tenants).await?)
+    };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&reports)?);
+        if let Some(after) = &after {
+            // The JSON on stdout stays the list of source reports; the rest is for people.
+            eprintln!("{}", serde_json::to_string(after)?);
+        }
     } else {
         for r in &reports {
             print_report(r);
+        }
+        if let Some(after) = &after {
+            crate::after_usage::print(after);
         }
     }
     let errors: usize = reports.iter().map(|r| r.errors.len()).sum();

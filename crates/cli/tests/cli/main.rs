@@ -1,6 +1,7 @@
 //! End-to-end tests of the `steward` binary, run as a user would run it.
 //! One test binary (link time); modules by command.
 
+mod audit_import;
 mod bench_usage;
 mod demo;
 mod file_imports;
@@ -9,3 +10,4 @@ mod report;
 mod success;
 mod support;
 mod sync;
+mod usage;

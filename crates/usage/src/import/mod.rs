@@ -59,6 +59,8 @@ pub struct ImportReport {
     /// Transactions committed and rollup rows written.
     pub commits: u64,
     pub rows_written: u64,
+    /// Tenants the records were counted for.
+    pub tenants: Vec<String>,
     /// Parquet files and rows written to the raw archive, when one was asked for.
     pub archived_files: u64,
     pub archived_rows: u64,
@@ -184,6 +186,7 @@ pub async fn import_audit_file(
             let written = sink.finish().await?;
             report.stats = written.stats;
             report.commits = written.commits;
+            report.tenants = written.tenants;
             report.rows_written = written.rows;
             Ok(report)
         }
@@ -192,4 +195,29 @@ pub async fn import_audit_file(
             Err(e)
         }
     }
+}
+
+/// Whether `path` looks like Office 365 audit records (JSON lines or a JSON array whose first
+/// record has the common schema's `CreationTime`, `Operation` and `Workload` or `RecordType`),
+/// for format detection. The import itself checks every record.
+pub fn looks_like_audit_file(path: &Path) -> bool {
+    use std::io::Read;
+    let Ok(file) = std::fs::File::open(path) else { return false };
+    let mut head = Vec::with_capacity(64 << 10);
+    if file.take(64 << 10).read_to_end(&mut head).is_err() {
+        return false;
+    }
+    let Some(first) = head.iter().position(|b| !b.is_ascii_whitespace()) else { return false };
+    if !matches!(head[first], b'{' | b'[') {
+        return false;
+    }
+    // The first record: up to the end of the first line of a JSON-lines file, or the head.
+    let end = if head[first] == b'{' {
+        memchr::memchr(b'\n', &head[first..]).map_or(head.len(), |n| first + n)
+    } else {
+        head.len()
+    };
+    let record = &head[first..end];
+    let has = |key: &str| memchr::memmem::find(record, key.as_bytes()).is_some();
+    has("\"CreationTime\"") && has("\"Operation\"") && (has("\"Workload\"") || has("\"RecordType\""))
 }

@@ -13,6 +13,7 @@ use steward_store::{IngestTx, Store};
 #[derive(Debug, Default)]
 pub struct Written {
     pub stats: AggregateStats,
+    pub tenants: Vec<String>,
     pub commits: u64,
     pub rows: u64,
 }
@@ -152,6 +153,7 @@ impl Sink {
             stats.not_counted += s.not_counted;
         }
         self.written.stats = stats;
+        self.written.tenants = self.aggregators.iter().map(|a| a.tenant_id().to_string()).collect();
         Ok(self.written)
     }
 
