@@ -38,17 +38,17 @@ pub struct Series {
     pub values: Vec<u64>,
 }
 
-/// A line over months, with each month's value printed above its point.
+/// A line over months, with each month's value printed above its point. Months without data
+/// (`None`) leave a gap: a zero there would claim that nothing happened.
 pub fn line_chart(
     name: &'static str,
     title: &str,
     y_label: &str,
     months: &[Month],
-    values: &[u64],
+    values: &[Option<u64>],
 ) -> Result<Chart, ReportError> {
     let fail = |e: &dyn std::fmt::Display| ReportError::render(format!("chart '{title}'"), e);
-    let n = months.len() as i32;
-    let y_max = nice_ceiling(values.iter().copied().max().unwrap_or(0));
+    let y_max = nice_ceiling(values.iter().flatten().copied().max().unwrap_or(0));
     let color = RGBColor(0x2b, 0x5c, 0x9e);
     let mut svg = String::new();
     {
@@ -60,13 +60,25 @@ pub fn line_chart(
             .margin(14)
             .x_label_area_size(40)
             .y_label_area_size(64)
-            .build_cartesian_2d((0..n).into_segmented(), 0f64..y_max as f64)
+            .build_cartesian_2d(month_axis(months), 0f64..y_max as f64)
             .map_err(|e| fail(&e))?;
         configure_axes(&mut chart, months.len(), y_label, &label_of).map_err(|e| fail(&e))?;
+        let point = |i: usize, v: u64| (SegmentValue::CenterOf(i as i32), v as f64);
         let points: Vec<(SegmentValue<i32>, f64)> =
-            values.iter().enumerate().map(|(i, &v)| (SegmentValue::CenterOf(i as i32), v as f64)).collect();
+            values.iter().enumerate().filter_map(|(i, v)| v.map(|v| point(i, v))).collect();
+        // One path per run of months with data.
+        let mut runs: Vec<Vec<(SegmentValue<i32>, f64)>> = vec![Vec::new()];
+        for (i, v) in values.iter().enumerate() {
+            match (v, runs.last_mut()) {
+                (Some(v), Some(run)) => run.push(point(i, *v)),
+                (None, Some(run)) if !run.is_empty() => runs.push(Vec::new()),
+                _ => {}
+            }
+        }
         chart
-            .draw_series(std::iter::once(PathElement::new(points.clone(), color.stroke_width(2))))
+            .draw_series(
+                runs.into_iter().filter(|r| r.len() > 1).map(|run| PathElement::new(run, color.stroke_width(2))),
+            )
             .map_err(|e| fail(&e))?;
         let value_style = TextStyle::from((FONT, 13).into_font()).pos(Pos::new(HPos::Center, VPos::Bottom));
         chart
@@ -75,6 +87,18 @@ pub fn line_chart(
                     + Circle::new((0, 0), 3, color.filled())
                     + Text::new(count(*v as u64), (0, -6), value_style.clone())
             }))
+            .map_err(|e| fail(&e))?;
+        let gap_style = TextStyle::from((FONT, 11).into_font())
+            .color(&RGBColor(0x6b, 0x72, 0x80))
+            .pos(Pos::new(HPos::Center, VPos::Bottom));
+        chart
+            .draw_series(
+                values
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, v)| v.is_none())
+                    .map(|(i, _)| Text::new("no data", (SegmentValue::CenterOf(i as i32), 0.0), gap_style.clone())),
+            )
             .map_err(|e| fail(&e))?;
         root.present().map_err(|e| fail(&e))?;
     }
@@ -94,7 +118,6 @@ pub fn stacked_bar_chart(
     let fail = |e: &dyn std::fmt::Display| ReportError::render(format!("chart '{title}'"), e);
     let totals: Vec<u64> =
         (0..months.len()).map(|i| series.iter().map(|s| s.values.get(i).copied().unwrap_or(0)).sum()).collect();
-    let n = months.len() as i32;
     let y_max = nice_ceiling(totals.iter().copied().max().unwrap_or(0));
     let mut svg = String::new();
     {
@@ -107,7 +130,7 @@ pub fn stacked_bar_chart(
             .margin(14)
             .x_label_area_size(40)
             .y_label_area_size(64)
-            .build_cartesian_2d((0..n).into_segmented(), 0f64..y_max as f64)
+            .build_cartesian_2d(month_axis(months), 0f64..y_max as f64)
             .map_err(|e| fail(&e))?;
         configure_axes(&mut chart, months.len(), y_label, &label_of).map_err(|e| fail(&e))?;
         for (i, _) in months.iter().enumerate() {
@@ -148,7 +171,10 @@ pub fn stacked_bar_chart(
     let parts: Vec<String> = series
         .iter()
         .map(|s| format!("{} {}", s.label, count(s.values.iter().sum())))
-        .chain(std::iter::once(format!("per month {}", words(months, &totals))))
+        .chain(std::iter::once(format!(
+            "per month {}",
+            words(months, &totals.iter().map(|&t| Some(t)).collect::<Vec<_>>())
+        )))
         .collect();
     let description = format!("{title}: {}", parts.join("; "));
     Ok(Chart { name, title: title.into(), svg: accessible(&svg, name, title, &description), description })
@@ -201,6 +227,13 @@ fn configure_axes(
         .draw()
 }
 
+/// One segment per month. plotters' integer ranges include their end, so `0..n - 1` holds
+/// exactly `n` values.
+fn month_axis(months: &[Month]) -> SegmentedCoord<RangedCoordi32> {
+    let last = (months.len() as i32 - 1).max(0);
+    (0..last).into_segmented()
+}
+
 fn month_label(months: &[Month], value: &SegmentValue<i32>) -> String {
     match value {
         SegmentValue::CenterOf(i) => usize::try_from(*i).ok().and_then(|i| months.get(i)).map(|m| m.short_label()),
@@ -229,8 +262,13 @@ fn nice_ceiling(max: u64) -> u64 {
     }
 }
 
-fn words(months: &[Month], values: &[u64]) -> String {
-    months.iter().zip(values).map(|(m, v)| format!("{} {}", m.short_label(), count(*v))).collect::<Vec<_>>().join(", ")
+fn words(months: &[Month], values: &[Option<u64>]) -> String {
+    months
+        .iter()
+        .zip(values)
+        .map(|(m, v)| format!("{} {}", m.short_label(), v.map_or_else(|| "no data".into(), count)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Give a plotters SVG a role, a title and a description, ids scoped by `name` so several
@@ -351,16 +389,17 @@ mod tests {
 
     #[test]
     fn line_chart_is_well_formed_with_title_axes_and_every_value() {
-        let values: Vec<u64> = (1..=12).map(|i| i * 1000 + 7).collect();
+        let values: Vec<Option<u64>> = (1..=12).map(|i| Some(i * 1000 + 7)).collect();
         let chart = line_chart("mau", "Monthly active users", "Users", &months(), &values).unwrap();
         xml::check(&chart.svg).unwrap_or_else(|e| panic!("{e}\n{}", chart.svg));
         assert!(chart.svg.starts_with("<svg class=\"chart\" role=\"img\""));
         assert!(chart.svg.contains("<title id=\"chart-mau-title\">Monthly active users</title>"));
         assert!(chart.svg.contains(">\nMonth\n<") || chart.svg.contains(">Month<"), "x axis label");
         assert!(chart.svg.contains("Users"), "y axis label");
-        for v in &values {
+        for v in values.iter().flatten() {
             assert!(chart.svg.contains(&count(*v)), "value {v} printed");
         }
+        assert_eq!(chart.svg.matches("<circle").count(), 12, "one point per month");
         assert!(chart.svg.contains("Nov &apos;25") || chart.svg.contains("Nov '25"), "first month on the axis");
         assert!(chart.description.contains("Oct '26 12,007"), "{}", chart.description);
     }
@@ -383,10 +422,27 @@ mod tests {
 
     #[test]
     fn empty_charts_still_render_a_scale() {
-        let chart = line_chart("mau", "Monthly active users", "Users", &months(), &[0; 12]).unwrap();
+        let chart = line_chart("mau", "Monthly active users", "Users", &months(), &[Some(0); 12]).unwrap();
         xml::check(&chart.svg).unwrap();
         let bars = stacked_bar_chart("new", "New resources", "Resources", &months(), &[]).unwrap();
         xml::check(&bars.svg).unwrap();
+    }
+
+    #[test]
+    fn months_without_data_are_gaps_not_zeros() {
+        let mut values = vec![None; 12];
+        values[9] = Some(480);
+        values[10] = Some(510);
+        values[11] = Some(532);
+        let chart = line_chart("mau", "Monthly active users", "Users", &months(), &values).unwrap();
+        xml::check(&chart.svg).unwrap();
+        assert_eq!(chart.svg.matches("<circle").count(), 3, "points only where there is data");
+        assert_eq!(chart.svg.matches("no data").count(), 9 + 9, "nine months say so, in the picture and the desc");
+        let data_lines = chart.svg.lines().filter(|l| l.starts_with("<polyline") && l.contains("#2B5C9E")).count();
+        assert_eq!(data_lines, 1, "one line over the three months");
+        assert!(chart.description.contains("Nov '25 no data") && chart.description.contains("Oct '26 532"));
+        let labelled = months().iter().filter(|m| chart.svg.contains(&escape(&m.short_label()))).count();
+        assert_eq!(labelled, 12, "every month is on the axis");
     }
 
     #[test]

@@ -55,11 +55,14 @@ pub async fn gather(store: &dyn Store, period: Month, tenant_id: Option<&str>) -
         environments.iter().map(|e| (e.id.as_str(), e.display_name.as_str())).collect();
     let names = Names { environments: &environment_names, principals: &principals };
 
+    let coverage =
+        UsageCoverage { first_day: status.first_day, last_day: status.last_day, sealed_before: status.sealed_before };
     let users_of = |m: Month| active_users.get(&m).copied().unwrap_or(0);
     let totals = totals(&briefs, &environments, period, Change::new(users_of(period), users_of(period.minus(1))));
-    let trends = trends(&briefs, &months, &active_users, &active_makers);
+    let trends = trends(&briefs, &months, &coverage, &active_users, &active_makers);
     let (top_by_uses, top_by_users) = top_resources(&usage, &names);
-    let leavers_resources = leavers_resources(&briefs, &usage, &names);
+    let mut leavers_resources = leavers_resources(&briefs, &usage, &names);
+    add_last_use(store, tenant_id, &mut leavers_resources.items).await?;
 
     Ok(BoardReport {
         period: Period::of(period),
@@ -67,11 +70,7 @@ pub async fn gather(store: &dyn Store, period: Month, tenant_id: Option<&str>) -
         generated_at: Utc::now(),
         totals,
         trends,
-        usage_coverage: UsageCoverage {
-            first_day: status.first_day,
-            last_day: status.last_day,
-            sealed_before: status.sealed_before,
-        },
+        usage_coverage: coverage,
         top_by_uses,
         top_by_users,
         new_makers,
@@ -218,6 +217,7 @@ fn totals(briefs: &[ResourceBrief], environments: &[Environment], period: Month,
 fn trends(
     briefs: &[ResourceBrief],
     months: &[Month],
+    coverage: &UsageCoverage,
     active_users: &HashMap<Month, u64>,
     active_makers: &HashMap<Month, u64>,
 ) -> Vec<MonthTrend> {
@@ -234,6 +234,7 @@ fn trends(
         .iter()
         .map(|&month| MonthTrend {
             month,
+            usage_recorded: coverage.covers(month),
             active_users: active_users.get(&month).copied().unwrap_or(0),
             active_makers: active_makers.get(&month).copied().unwrap_or(0),
             new_resources: ResourceKind::ALL
@@ -375,6 +376,25 @@ fn leavers_resources(briefs: &[ResourceBrief], usage: &[ResourceUsage], names: &
     let total = items.len() as u64;
     items.truncate(LISTED);
     Listing { total, items }
+}
+
+/// Last use over all time kept, not only the period: a resource unused this month may have been
+/// used last week, and that is what decides whether it needs a new owner.
+async fn add_last_use(
+    store: &dyn Store,
+    tenant_id: Option<&str>,
+    items: &mut [LeaverResource],
+) -> Result<(), ReportError> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<String> = items.iter().map(|l| l.resource_id.clone()).collect();
+    let spans = store.usage_spans(tenant_id, Some(&ids)).await.map_err(ReportError::store("reading last uses"))?;
+    let last: HashMap<String, chrono::NaiveDate> = spans.into_iter().map(|s| (s.resource_id, s.last)).collect();
+    for item in items {
+        item.last_use = last.get(&item.resource_id).copied().or(item.last_use);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

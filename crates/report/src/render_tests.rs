@@ -38,6 +38,7 @@ pub fn sample() -> BoardReport {
             let i = i as u64;
             MonthTrend {
                 month,
+                usage_recorded: true,
                 active_users: 1_000 + i * 137,
                 active_makers: 40 + i * 3,
                 new_resources: vec![
@@ -222,6 +223,27 @@ fn markdown_tables_are_complete_and_charts_are_files_beside_it() {
     for m in &report.trends {
         assert!(mau.contains(&count(m.active_users)), "MAU chart shows {}", m.month);
     }
+}
+
+#[test]
+fn months_without_usage_records_say_no_data_instead_of_zero() {
+    let mut report = sample();
+    report.usage_coverage = UsageCoverage {
+        first_day: Some(report.period.first_day),
+        last_day: Some(report.period.last_day),
+        sealed_before: None,
+    };
+    for t in &mut report.trends {
+        t.usage_recorded = report.usage_coverage.covers(t.month);
+    }
+    assert_eq!(report.trends.iter().filter(|t| t.usage_recorded).count(), 1, "only the period has records");
+    let md = render_markdown(&report, "r").unwrap().text;
+    for t in report.trends.iter().filter(|t| !t.usage_recorded) {
+        let row = format!("| {} | no data | no data | {} |", t.month.long_label(), count(t.new_resources_total()));
+        assert!(md.contains(&row), "missing {row}");
+    }
+    let users = &report.totals.active_users;
+    assert!(md.contains(&format!("| Active users | {} | no data | — |", count(users.current))), "{md}");
 }
 
 #[test]

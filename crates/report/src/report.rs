@@ -110,6 +110,9 @@ pub struct KindChange {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MonthTrend {
     pub month: Month,
+    /// The usage store has records (or pruned records' monthly figures) for the month; when
+    /// false, the user and maker figures are zero because nothing was recorded.
+    pub usage_recorded: bool,
     /// Distinct users with a use in the month.
     pub active_users: u64,
     /// Distinct makers with an edit (create, modify, publish) in the month.
@@ -142,6 +145,17 @@ pub struct UsageCoverage {
     /// Days before this one were pruned by retention: their monthly figures are kept, their
     /// records are not.
     pub sealed_before: Option<NaiveDate>,
+}
+
+impl UsageCoverage {
+    /// Whether any day of `month` has usage records, or had them before retention pruned them
+    /// (their monthly figures are kept).
+    pub fn covers(&self, month: Month) -> bool {
+        let pruned = self.sealed_before.is_some_and(|s| month.first_day() < s);
+        let recorded = self.first_day.is_some_and(|f| f <= month.last_day())
+            && self.last_day.is_some_and(|l| l >= month.first_day());
+        pruned || recorded
+    }
 }
 
 /// A resource with its usage in the period.

@@ -96,7 +96,7 @@ pub fn build(r: &BoardReport) -> Result<View, ReportError> {
     Ok(View {
         title: format!("Governance board report: {}", month.long_label()),
         meta,
-        figures: figures(&r.totals),
+        figures: figures(r),
         sections: vec![
             by_kind(r),
             trends(r)?,
@@ -122,7 +122,8 @@ fn coverage(c: &UsageCoverage) -> String {
     }
 }
 
-fn figures(t: &Totals) -> Vec<Figure> {
+fn figures(r: &BoardReport) -> Vec<Figure> {
+    let t = &r.totals;
     let figure = |label, c: Change, hint| Figure {
         label,
         value: count(c.current),
@@ -130,11 +131,23 @@ fn figures(t: &Totals) -> Vec<Figure> {
         change: change(c.change),
         hint,
     };
+    let mut users = figure("Active users", t.active_users, "distinct users with a launch, run or session in the month");
+    // A month without records has unknown users, not zero users: no value, no change.
+    let (now, before) = (r.usage_coverage.covers(r.period.month), r.usage_coverage.covers(r.period.previous));
+    if !now {
+        users.value = "no data".into();
+    }
+    if !before {
+        users.previous = "no data".into();
+    }
+    if !now || !before {
+        users.change = "—".into();
+    }
     vec![
         figure("Resources", t.resources, "apps, flows, agents and more at the end of the month"),
         figure("Environments", t.environments, "at the end of the month"),
         figure("Makers", t.makers, "distinct primary owners of those resources"),
-        figure("Active users", t.active_users, "distinct users with a launch, run or session in the month"),
+        users,
     ]
 }
 
@@ -173,8 +186,9 @@ fn trends(r: &BoardReport) -> Result<Section, ReportError> {
         (Some(first), Some(last)) => format!("{} to {}", first.long_label(), last.long_label()),
         _ => String::new(),
     };
-    let users: Vec<u64> = r.trends.iter().map(|t| t.active_users).collect();
-    let makers: Vec<u64> = r.trends.iter().map(|t| t.active_makers).collect();
+    let recorded = |t: &MonthTrend, v: u64| t.usage_recorded.then_some(v);
+    let users: Vec<Option<u64>> = r.trends.iter().map(|t| recorded(t, t.active_users)).collect();
+    let makers: Vec<Option<u64>> = r.trends.iter().map(|t| recorded(t, t.active_makers)).collect();
     let series: Vec<Series> = ResourceKind::ALL
         .iter()
         .filter(|&&kind| r.trends.iter().any(|t| t.new_of(kind) > 0))
@@ -193,13 +207,14 @@ fn trends(r: &BoardReport) -> Result<Section, ReportError> {
         .trends
         .iter()
         .map(|t| {
-            vec![t.month.long_label(), count(t.active_users), count(t.active_makers), count(t.new_resources_total())]
+            let usage = |v: u64| if t.usage_recorded { count(v) } else { "no data".into() };
+            vec![t.month.long_label(), usage(t.active_users), usage(t.active_makers), count(t.new_resources_total())]
         })
         .collect();
     let mut section = Section::new("trends", "Trends over twelve months")
         .intro(format!(
             "{span}. Active users used a resource (launch, run, session) in the month; active makers \
-             created, edited or published one; new resources by their creation date."
+             created, edited, published or shared one; new resources by their creation date."
         ))
         .table(
             vec![text("Month"), number("Active users"), number("Active makers"), number("New resources")],

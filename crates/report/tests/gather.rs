@@ -109,6 +109,7 @@ fn fixture() -> Fixture {
     add(T1, "r-app1", "u1", UsageKind::Launch, at(2026, 9, 3));
     add(T1, "r-app1", "u9", UsageKind::Launch, at(2026, 9, 4));
     add(T1, "r-flow1", "p-bob", UsageKind::Create, at(2026, 9, 20));
+    add(T1, "r-dave-flow", "u3", UsageKind::Run, at(2026, 9, 10));
     // The other tenant, and a month outside the trend window.
     add(T2, "r-fab", "u-fab", UsageKind::Launch, at(2026, 10, 8));
     add(T1, "r-app1", "u1", UsageKind::Launch, at(2025, 10, 30));
@@ -188,7 +189,11 @@ async fn gathers_inventory_trends_top_makers_and_leavers_from_sqlite() {
     // Twelve months of trends, oldest first.
     assert_eq!(report.trends.len(), 12);
     assert_eq!(report.trends.first().map(|t| t.month), Some(oct.minus(11)));
+    let first_event = f.events.iter().filter(|e| e.tenant_id == T1).map(|e| e.occurred_at).min().unwrap();
+    let last_event = f.events.iter().filter(|e| e.tenant_id == T1).map(|e| e.occurred_at).max().unwrap();
     for t in &report.trends {
+        let recorded = first_event.date_naive() <= t.month.last_day() && last_event.date_naive() >= t.month.first_day();
+        assert_eq!(t.usage_recorded, recorded, "usage recorded in {}", t.month);
         assert_eq!(t.active_users, actors(&f, T1, t.month, false), "users {}", t.month);
         assert_eq!(t.active_makers, actors(&f, T1, t.month, true), "makers {}", t.month);
         let mut expected: BTreeMap<ResourceKind, u64> = BTreeMap::new();
@@ -260,6 +265,8 @@ async fn gathers_inventory_trends_top_makers_and_leavers_from_sqlite() {
     assert_eq!(first.owner_left, Some(at(2026, 9, 1).date_naive()));
     let dave = report.leavers_resources.items.iter().find(|l| l.owner_id == "p-dave").unwrap();
     assert_eq!(dave.owner_left, None, "disabled, not gone");
+    assert_eq!(dave.uses_in_period, 0);
+    assert_eq!(dave.last_use, Some(at(2026, 9, 10).date_naive()), "last use over all time, not only the period");
 
     assert!(report.success_candidates.is_empty());
     assert!(report.compliance.is_none());
@@ -291,6 +298,7 @@ async fn an_empty_store_gives_an_empty_report_that_renders() {
     let report = gather(&store, "2026-10".parse().unwrap(), None).await.unwrap();
     assert_eq!(report.totals.resources.current, 0);
     assert!(report.trends.iter().all(|t| t.active_users == 0 && t.new_resources.is_empty()));
+    assert!(report.trends.iter().all(|t| !t.usage_recorded), "no records: no month has usage data");
     let html = steward_report::render_html(&report).unwrap();
     assert!(html.contains("The inventory is empty"));
     assert!(html.contains("no usage records yet"));
