@@ -165,6 +165,24 @@ mod null {
         async fn license_assignments(&self, _: &str) -> Result<Vec<String>> {
             Ok(Vec::new())
         }
+        async fn record_success_evaluation(&self, _: &success::SuccessEvaluation) -> Result<success::RecordCounts> {
+            none()
+        }
+        async fn success_rule_sets(&self) -> Result<Vec<success::StoredRuleSet>> {
+            none()
+        }
+        async fn list_detections(&self, _: &success::DetectionQuery) -> Result<Vec<success::Detection>> {
+            none()
+        }
+        async fn get_detection(&self, _: i64) -> Result<Option<success::Detection>> {
+            none()
+        }
+        async fn set_detection_state(&self, _: i64, _: &success::StateChange) -> Result<success::Detection> {
+            none()
+        }
+        async fn detection_history(&self, _: i64) -> Result<Vec<success::DetectionTransition>> {
+            none()
+        }
     }
 
     struct NullTx;

@@ -121,11 +121,12 @@ fn print_report(report: &FileImportReport, elapsed: std::time::Duration) {
         println!("{name:<14} {:>10} {:>10} {:>10}", c.added, c.changed, c.unchanged);
     }
     println!(
-        "usage records: {} read, {} counted, {} not counted (deletions, other operations), {} seen before, {} past the retention",
+        "usage records: {} read, {} counted, {} already seen, {} not counted (deletions, other operations), {} \
+         refused (day sealed by retention)",
         r.usage_records_read,
         r.usage_records_counted,
-        r.usage_records_not_counted,
         r.usage_records_repeated,
+        r.usage_records_not_counted,
         r.usage_records_past_retention
     );
     let skipped = match report.records_skipped {

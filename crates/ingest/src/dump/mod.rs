@@ -8,6 +8,7 @@
 mod collect;
 pub mod manifest;
 pub(crate) mod reader;
+mod usage;
 
 pub use collect::Records;
 pub(crate) use collect::gather;
@@ -33,9 +34,10 @@ impl Default for ImportOptions {
 
 /// What an import did.
 ///
-/// Audit records are not stored one by one: each is counted once into the usage rollups
-/// (`steward_store::usage`), so the usage figures say what became of the records read.
-/// `usage_records_read = counted + repeated + not_counted`.
+/// Audit records are not stored one by one: each enters the store's usage ledger once and
+/// uses and maker actions are counted into the rollups (`steward_store::usage`), so the usage
+/// figures say what became of the records read:
+/// `usage_records_read = counted + not_counted + repeated + past_retention`.
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct ImportReport {
     pub tenants: UpsertCounts,
@@ -46,16 +48,18 @@ pub struct ImportReport {
     pub resources: UpsertCounts,
     /// Audit records read that concern Power Platform resources.
     pub usage_records_read: u64,
-    /// Records newly counted into the rollups: uses (launch, run, session) and maker actions
-    /// (create, edit, publish, share) whose record id the store had not counted yet.
+    /// New records counted into the rollups: uses (launch, run, session) and maker actions
+    /// (create, edit, publish, share).
     pub usage_records_counted: u64,
-    /// Uses and maker actions not counted: the store (or this import) had already counted
-    /// their record id (the feed and overlapping exports repeat records), or their day is
-    /// older than the usage retention (sealed), whose records are refused.
-    pub usage_records_repeated: u64,
-    /// Records of operations the rollups do not count (deletions, operations Steward does not
-    /// interpret).
+    /// New records of operations no rollup counts (deletions, operations Steward does not
+    /// interpret): in the ledger, so seen once, but in no figure.
     pub usage_records_not_counted: u64,
+    /// Records whose id the store (or this import) had already seen: the feed and
+    /// overlapping exports repeat records, and a second import repeats them all.
+    pub usage_records_repeated: u64,
+    /// Records of days older than the usage retention, whose ledger is gone: refused, since
+    /// whether they were counted before cannot be told.
+    pub usage_records_past_retention: u64,
     pub files: u64,
 }
 
@@ -181,14 +185,13 @@ async fn write_batches(
             Batch::Usage(items) => {
                 enter("audit records", counts.map(|c| c.audit_records));
                 let n = items.len() as u64;
-                let not_counted = items.iter().filter(|e| e.kind.metric().is_none()).count() as u64;
-                let counted =
-                    tx.insert_usage_events(items).await.map_err(|e| IngestError::store("counting usage records", e))?;
+                let stats =
+                    usage::count(tx, items).await.map_err(|e| IngestError::store("counting usage records", e))?;
                 report.usage_records_read += n;
-                report.usage_records_counted += counted;
-                report.usage_records_not_counted += not_counted;
-                // Saturating: a store may count differently (the measuring example's null store counts all).
-                report.usage_records_repeated += n.saturating_sub(counted + not_counted);
+                report.usage_records_counted += stats.counted;
+                report.usage_records_not_counted += stats.not_counted;
+                report.usage_records_repeated += stats.duplicates;
+                report.usage_records_past_retention += stats.sealed;
                 progress.advance(n);
             }
             Batch::Done { files } => {

@@ -137,7 +137,7 @@ async fn kit_tables_become_inventory_and_usage() {
     assert_eq!(lookup_only.occurred_at, at("2026-05-18T11:00:00Z"));
 
     // Counted into the rollups, joined with the inventory the same import brought.
-    assert_eq!(counted(&f.store).await, 3);
+    assert_eq!(ledger_records(&f.store).await, 3);
     let window = ResourceUsageQuery {
         tenant_id: Some(TENANT.into()),
         kinds: Vec::new(),
@@ -223,7 +223,7 @@ async fn purview_and_kit_audit_rows_share_record_ids() {
     let report = import_ok(&f.store, &data("coe-kit"), SourceFormat::CoeKit).await;
     assert_eq!(report.import.usage_records_counted, 2, "the kit's copy of a Purview record is the same record");
     assert_eq!(report.import.usage_records_repeated, 1);
-    assert_eq!(counted(&f.store).await, 4 + 2);
+    assert_eq!(ledger_records(&f.store).await, 6 + 2);
     // Amber's launch of the Expenses app on the 19th is in both sources and counts once.
     let may19 = day("2026-05-19");
     let expenses = f.store.daily_usage(EXPENSES_APP, may19, may19).await.unwrap();

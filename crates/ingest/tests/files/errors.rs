@@ -32,10 +32,10 @@ fn copy(f: &Fixture, name: &str) -> PathBuf {
 async fn fails_cleanly(f: &Fixture, bad: &Path, format: SourceFormat) -> steward_ingest::IngestError {
     import_ok(&f.store, &data("coe-kit"), SourceFormat::CoeKit).await;
     let before = digest(&f.store).await;
-    let counted_before = counted(&f.store).await;
+    let ledger_before = ledger_records(&f.store).await;
     let err = import(&f.store, bad, format, None).await.expect_err("the damaged input must fail");
     assert_eq!(digest(&f.store).await, before, "a failed import leaves the database as it was: {err}");
-    assert_eq!(counted(&f.store).await, counted_before);
+    assert_eq!(ledger_records(&f.store).await, ledger_before);
     err
 }
 

@@ -77,10 +77,11 @@ async fn export_is_counted_into_the_rollups() {
     assert_eq!(report.records_skipped, 1, "the Exchange record is not Power Platform activity");
     assert_eq!(report.import.usage_records_read, 7);
     // Two launches, a flow created and an app published; the repeated launch is counted once,
-    // the deletion and the uninterpreted operation not at all.
+    // the deletion and the uninterpreted operation are seen but counted in no rollup.
     assert_eq!(report.import.usage_records_counted, 4);
     assert_eq!(report.import.usage_records_repeated, 1);
     assert_eq!(report.import.usage_records_not_counted, 2);
+    assert_eq!(report.import.usage_records_past_retention, 0);
     assert_eq!(report.import.tenants.added, 1);
     assert_eq!(report.import.files, 1);
     assert_eq!(report.import.resources.total(), 0);
@@ -90,8 +91,8 @@ async fn export_is_counted_into_the_rollups() {
     assert_eq!(tenants[0].id, TENANT, "from OrganizationId");
     assert_eq!(tenants[0].display_name, TENANT, "an export does not name the tenant");
 
-    assert_eq!(counted(&f.store).await, 4);
-    assert_eq!(f.store.overview(None).await.unwrap().usage_events, 4);
+    assert_eq!(ledger_records(&f.store).await, 6, "every distinct record, counted in a rollup or not");
+    assert_eq!(f.store.overview(None).await.unwrap().usage_events, 6);
 
     // Each launch counts once for its app and its environment, though the export repeats one.
     let may19 = day("2026-05-19");
@@ -132,15 +133,15 @@ async fn overlapping_exports_add_each_record_once() {
     assert_eq!(report.records_read, 16);
     assert_eq!(report.import.usage_records_read, 14);
     assert_eq!(report.import.usage_records_counted, 4);
-    assert_eq!(report.import.usage_records_repeated, 1 + 5, "the repeat in the first file, all of the second");
-    assert_eq!(report.import.usage_records_not_counted, 4);
+    assert_eq!(report.import.usage_records_repeated, 1 + 7, "the repeat in the first file, all of the second");
+    assert_eq!(report.import.usage_records_not_counted, 2);
     let digest_before = digest(&f.store).await;
 
     let again = import_ok(&f.store, &data("purview/audit-export.csv"), SourceFormat::Purview).await;
     assert_eq!(again.import.usage_records_counted, 0);
-    assert_eq!(again.import.usage_records_repeated, 5);
+    assert_eq!((again.import.usage_records_repeated, again.import.usage_records_not_counted), (7, 0));
     assert_eq!(again.import.tenants.total(), 0, "a known tenant is not written again");
-    assert_eq!(counted(&f.store).await, 4);
+    assert_eq!(ledger_records(&f.store).await, 6);
     assert_eq!(digest(&f.store).await, digest_before, "a replayed export changes no rollup");
     let may19 = day("2026-05-19");
     assert_eq!(figures(&f.store, UsageScope::Tenant, TENANT, UsagePeriod::Day, UsageMetric::Use, may19).await, (2, 2));
@@ -180,4 +181,21 @@ async fn a_known_tenant_keeps_its_name_and_the_option_names_the_tenant() {
         figures(&other.store, UsageScope::Tenant, TENANT, UsagePeriod::Day, UsageMetric::Use, may19).await,
         (0, 0)
     );
+}
+
+#[tokio::test]
+async fn records_of_days_past_the_retention_are_refused_and_reported() {
+    let f = fixture().await;
+    let path = data("purview/audit-export.csv");
+    import_ok(&f.store, &path, SourceFormat::Purview).await;
+    let may19 = day("2026-05-19");
+    let before = figures(&f.store, UsageScope::Tenant, TENANT, UsagePeriod::Day, UsageMetric::Use, may19).await;
+    // Retention drops the ledger of the 19th (keeping its rollups): whether a record of that
+    // day was counted can no longer be told, so a late or replayed export must not count it.
+    f.store.prune_usage(TENANT, Some(day("2026-05-20")), None).await.unwrap();
+
+    let late = import_ok(&f.store, &path, SourceFormat::Purview).await;
+    assert_eq!(late.import.usage_records_past_retention, 7, "{:?}", late.import);
+    assert_eq!(late.import.usage_records_counted + late.import.usage_records_repeated, 0);
+    assert_eq!(figures(&f.store, UsageScope::Tenant, TENANT, UsagePeriod::Day, UsageMetric::Use, may19).await, before);
 }

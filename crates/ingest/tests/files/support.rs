@@ -73,8 +73,8 @@ pub fn event<'a>(events: &'a [UsageEvent], id: &str) -> &'a UsageEvent {
     events.iter().find(|e| e.id == id).unwrap_or_else(|| panic!("no event {id} in {events:#?}"))
 }
 
-/// How many records the store's usage ledger has counted.
-pub async fn counted(store: &SqliteStore) -> u64 {
+/// How many distinct records the store's usage ledger holds (counted in rollups or not).
+pub async fn ledger_records(store: &SqliteStore) -> u64 {
     store.usage_status(None).await.unwrap().records
 }
 
