@@ -11,3 +11,4 @@ mod success;
 mod support;
 mod sync;
 mod usage;
+mod usage;
