@@ -11,4 +11,3 @@ mod success;
 mod support;
 mod sync;
 mod usage;
-mod usage;
