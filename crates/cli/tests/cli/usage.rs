@@ -24,7 +24,8 @@ fn text(out: &std::process::Output) -> String {
 /// The library's answer as the command prints it and the test reads it back (serde_json parses
 /// floats to the nearest value only with a feature we do not build, so both go through text).
 fn value<T: serde::Serialize>(v: &T) -> Value {
-    serde_json::from_str(&serde_json::to_string_pretty(v).unwrap()).unwrap()
+    let text = serde_json::to_string_pretty(v).expect("the answer serialises");
+    serde_json::from_str(&text).expect("the answer reads back")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
