@@ -1,11 +1,11 @@
-//! Trends, sudden drops and inactive resources read from a real SQLite store, with every
-//! expectation computed from the events the test loads.
+//! Trends, sudden drops and inactive resources read from a real SQLite store (and PostgreSQL
+//! when `STEWARD_TEST_POSTGRES_URL` is set), with every expectation computed from the events
+//! the test loads.
 
 #![allow(clippy::unwrap_used)]
 
 use chrono::{Days, NaiveDate, TimeZone, Utc};
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 use steward_model::{Resource, ResourceKind, UsageEvent, UsageKind, UsageMetric, UsagePeriod, UsageScope};
 use steward_store::Store;
 use steward_store::conformance;
@@ -103,16 +103,70 @@ fn estate() -> Estate {
     Estate { resources, events }
 }
 
-async fn loaded(dir: &std::path::Path, estate: &Estate) -> Arc<dyn Store> {
-    let store = steward_store_sqlite::SqliteStore::open(dir.join("trends.db").to_str().unwrap()).unwrap();
-    store.migrate().await.unwrap();
+async fn load(store: &dyn Store, estate: &Estate) {
     let mut tx = store.begin_ingest().await.unwrap();
     tx.upsert_tenants(vec![conformance::tenant(TENANT), conformance::tenant(OTHER)]).await.unwrap();
     tx.upsert_resources(estate.resources.clone()).await.unwrap();
     tx.insert_usage_events(estate.events.clone()).await.unwrap();
     tx.commit().await.unwrap();
-    Arc::new(store)
 }
+
+/// A fresh PostgreSQL schema when `STEWARD_TEST_POSTGRES_URL` names a server. The name starts
+/// with the creation time, as the store-postgres tests' names do, so that their clean-up drops
+/// schemas a failed run left behind.
+async fn postgres() -> Option<steward_store_postgres::PostgresStore> {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let url = std::env::var("STEWARD_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty())?;
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let schema = format!("steward_t_{secs}_trends_{}_{n}", std::process::id());
+    let store = steward_store_postgres::PostgresStore::connect_with_schema(&url, &schema).await.unwrap();
+    store.migrate().await.unwrap();
+    Some(store)
+}
+
+/// Each case runs on a fresh SQLite file and, when `STEWARD_TEST_POSTGRES_URL` is set, on a
+/// fresh PostgreSQL schema: the trends only use the `Store` trait, so both must agree.
+macro_rules! on_both_backends {
+    ($($case:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let dir = tempfile::tempdir().unwrap();
+                    let path = dir.path().join("trends.db");
+                    let store = steward_store_sqlite::SqliteStore::open(path.to_str().unwrap()).unwrap();
+                    steward_store::Store::migrate(&store).await.unwrap();
+                    let estate = super::estate();
+                    super::load(&store, &estate).await;
+                    super::$case(&store, &estate).await;
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let Some(store) = super::postgres().await else {
+                        eprintln!("SKIPPED: STEWARD_TEST_POSTGRES_URL is not set");
+                        return;
+                    };
+                    let estate = super::estate();
+                    super::load(&store, &estate).await;
+                    super::$case(&store, &estate).await;
+                    store.drop_schema().await.unwrap();
+                }
+            )+
+        }
+    };
+}
+
+on_both_backends!(
+    tenant_trend_fills_days_and_matches_the_events,
+    weekly_trend_counts_distinct_users_per_week_and_resources_need_an_id,
+    anomalies_flag_busy_resources_whose_use_fell_and_nothing_else,
+    inactive_lists_unused_and_never_used_resources_as_of_a_day,
+);
 
 /// Uses per day of the given resources (all when empty), from the loaded events.
 fn daily_uses(events: &[UsageEvent], tenant: &str) -> BTreeMap<NaiveDate, (u64, BTreeSet<String>)> {
@@ -125,15 +179,9 @@ fn daily_uses(events: &[UsageEvent], tenant: &str) -> BTreeMap<NaiveDate, (u64, 
     out
 }
 
-#[tokio::test]
-async fn tenant_trend_fills_days_and_matches_the_events() {
-    let dir = tempfile::tempdir().unwrap();
-    let estate = estate();
-    let store = loaded(dir.path(), &estate).await;
+async fn tenant_trend_fills_days_and_matches_the_events(store: &dyn Store, estate: &Estate) {
     let (from, to) = (d("2026-06-01"), as_of());
-    let t = trend(store.as_ref(), UsageScope::Tenant, Some(TENANT), UsagePeriod::Day, UsageMetric::Use, from, to)
-        .await
-        .unwrap();
+    let t = trend(store, UsageScope::Tenant, Some(TENANT), UsagePeriod::Day, UsageMetric::Use, from, to).await.unwrap();
 
     let by_day = daily_uses(&estate.events, TENANT);
     // The expected series, with the history the means and growth need, zero-filled.
@@ -162,16 +210,11 @@ async fn tenant_trend_fills_days_and_matches_the_events() {
     assert_eq!(t.growth.days_90, growth(&expected_uses, 90));
 }
 
-#[tokio::test]
-async fn weekly_trend_counts_distinct_users_per_week_and_resources_need_an_id() {
-    let dir = tempfile::tempdir().unwrap();
-    let estate = estate();
-    let store = loaded(dir.path(), &estate).await;
+async fn weekly_trend_counts_distinct_users_per_week_and_resources_need_an_id(store: &dyn Store, estate: &Estate) {
     let (from, to) = (d("2026-06-01"), as_of());
-    let t =
-        trend(store.as_ref(), UsageScope::Resource, Some("busy-drop"), UsagePeriod::Week, UsageMetric::Use, from, to)
-            .await
-            .unwrap();
+    let t = trend(store, UsageScope::Resource, Some("busy-drop"), UsagePeriod::Week, UsageMetric::Use, from, to)
+        .await
+        .unwrap();
     let mut weeks: BTreeMap<NaiveDate, (u64, BTreeSet<String>)> = BTreeMap::new();
     for e in estate.events.iter().filter(|e| e.resource_id.as_deref() == Some("busy-drop")) {
         let week = UsagePeriod::Week.start_of(e.occurred_at.date_naive());
@@ -195,20 +238,16 @@ async fn weekly_trend_counts_distinct_users_per_week_and_resources_need_an_id() 
         .count();
     assert_eq!(t.uses, in_window as u64, "the total counts the window's days only");
 
-    let missing = trend(store.as_ref(), UsageScope::Resource, None, UsagePeriod::Day, UsageMetric::Use, from, to).await;
+    let missing = trend(store, UsageScope::Resource, None, UsagePeriod::Day, UsageMetric::Use, from, to).await;
     assert!(missing.err().map(|e| e.to_string()).unwrap_or_default().contains("needs the id"));
-    let reversed = trend(store.as_ref(), UsageScope::Tenant, None, UsagePeriod::Day, UsageMetric::Use, to, from).await;
+    let reversed = trend(store, UsageScope::Tenant, None, UsagePeriod::Day, UsageMetric::Use, to, from).await;
     assert!(reversed.is_err());
 }
 
-#[tokio::test]
-async fn anomalies_flag_busy_resources_whose_use_fell_and_nothing_else() {
-    let dir = tempfile::tempdir().unwrap();
-    let estate = estate();
-    let store = loaded(dir.path(), &estate).await;
+async fn anomalies_flag_busy_resources_whose_use_fell_and_nothing_else(store: &dyn Store, estate: &Estate) {
     let params = DropParams::default();
     let q = AnomalyQuery { tenant_id: None, kinds: vec![], environment_id: None, as_of: as_of(), params };
-    let report = anomalies(store.as_ref(), &q).await.unwrap();
+    let report = anomalies(store, &q).await.unwrap();
     assert_eq!((report.recent.from, report.recent.to), (d("2026-06-24"), as_of()));
     assert_eq!((report.baseline.from, report.baseline.to), (d("2026-05-27"), d("2026-06-23")));
 
@@ -244,25 +283,21 @@ async fn anomalies_flag_busy_resources_whose_use_fell_and_nothing_else() {
     assert_eq!(report.busy, busy);
 
     let only_b = AnomalyQuery { environment_id: Some("env-b".into()), ..q.clone() };
-    let report_b = anomalies(store.as_ref(), &only_b).await.unwrap();
+    let report_b = anomalies(store, &only_b).await.unwrap();
     assert_eq!(report_b.items.iter().map(|a| a.resource_id.as_str()).collect::<Vec<_>>(), vec!["busy-drop-b"]);
 
     let lenient = AnomalyQuery { params: DropParams { drop: 0.9, ..params }, ..q.clone() };
-    let report = anomalies(store.as_ref(), &lenient).await.unwrap();
+    let report = anomalies(store, &lenient).await.unwrap();
     // busy-drop went from 12 to 2 a day (83 %), busy-drop-b from 20 to 1 (95 %).
     assert_eq!(report.items.iter().map(|a| a.resource_id.as_str()).collect::<Vec<_>>(), vec!["busy-drop-b"]);
 
     let bad = AnomalyQuery { params: DropParams { drop: 2.0, ..params }, ..q };
-    assert!(anomalies(store.as_ref(), &bad).await.is_err());
+    assert!(anomalies(store, &bad).await.is_err());
 }
 
-#[tokio::test]
-async fn inactive_lists_unused_and_never_used_resources_as_of_a_day() {
-    let dir = tempfile::tempdir().unwrap();
-    let estate = estate();
-    let store = loaded(dir.path(), &estate).await;
+async fn inactive_lists_unused_and_never_used_resources_as_of_a_day(store: &dyn Store, _estate: &Estate) {
     let q = InactiveQuery { tenant_id: Some(TENANT.into()), ..InactiveQuery::new(as_of()) };
-    let report = inactive(store.as_ref(), &q).await.unwrap();
+    let report = inactive(store, &q).await.unwrap();
     let ids: Vec<&str> = report.items.iter().map(|r| r.resource_id.as_str()).collect();
     // Never used first, the oldest first; then the longest idle. `straddle` was used again after
     // the as-of day, which does not count; the flow's kind was never used, so it is not judged.
@@ -278,35 +313,33 @@ async fn inactive_lists_unused_and_never_used_resources_as_of_a_day() {
 
     // A window that reaches back to the last use: 2026-03-01 is 121 days before the as-of day.
     let idle = (as_of() - d("2026-03-01")).num_days() as u32;
-    let short = inactive(store.as_ref(), &InactiveQuery { days: idle, ..q.clone() }).await.unwrap();
+    let short = inactive(store, &InactiveQuery { days: idle, ..q.clone() }).await.unwrap();
     assert!(short.items.iter().any(|r| r.resource_id == "old-unused"), "unused for exactly {idle} days");
-    let long = inactive(store.as_ref(), &InactiveQuery { days: idle + 1, ..q.clone() }).await.unwrap();
+    let long = inactive(store, &InactiveQuery { days: idle + 1, ..q.clone() }).await.unwrap();
     assert!(!long.items.iter().any(|r| r.resource_id == "old-unused"), "used on the window's first day");
 
-    let never = inactive(store.as_ref(), &InactiveQuery { never_used: true, ..q.clone() }).await.unwrap();
+    let never = inactive(store, &InactiveQuery { never_used: true, ..q.clone() }).await.unwrap();
     let ids: Vec<&str> = never.items.iter().map(|r| r.resource_id.as_str()).collect();
     // never-grace is 20 days old (past the 14-day grace); never-new is 5 days old.
     assert_eq!(ids, vec!["never-older", "never-old", "never-grace"]);
     let strict = InactiveQuery { never_used: true, grace_days: 20, ..q.clone() };
-    let ids: Vec<String> =
-        inactive(store.as_ref(), &strict).await.unwrap().items.into_iter().map(|r| r.resource_id).collect();
+    let ids: Vec<String> = inactive(store, &strict).await.unwrap().items.into_iter().map(|r| r.resource_id).collect();
     assert_eq!(ids, vec!["never-older", "never-old"], "20 days old is not more than a 20-day grace");
 
     let flows = InactiveQuery { kinds: vec![ResourceKind::CloudFlow], ..q.clone() };
-    let ids: Vec<String> =
-        inactive(store.as_ref(), &flows).await.unwrap().items.into_iter().map(|r| r.resource_id).collect();
+    let ids: Vec<String> = inactive(store, &flows).await.unwrap().items.into_iter().map(|r| r.resource_id).collect();
     assert_eq!(ids, vec!["flow-never"], "asked for explicitly, a kind never used is judged");
 
     let env_b = InactiveQuery { environment_id: Some("env-b".into()), limit: Some(1), ..q.clone() };
-    let report = inactive(store.as_ref(), &env_b).await.unwrap();
+    let report = inactive(store, &env_b).await.unwrap();
     assert_eq!((report.total, report.items.len()), (2, 1));
     assert_eq!(report.items[0].resource_id, "never-older");
 
     // Early in January only never-older existed for the whole 30 days; the rest were created on the 1st.
-    let early = inactive(store.as_ref(), &InactiveQuery { as_of: d("2026-01-05"), days: 30, ..q.clone() }).await;
+    let early = inactive(store, &InactiveQuery { as_of: d("2026-01-05"), days: 30, ..q.clone() }).await;
     let early: Vec<String> = early.unwrap().items.into_iter().map(|r| r.resource_id).collect();
     assert_eq!(early, vec!["never-older"]);
     let later = as_of().checked_add_days(Days::new(15)).unwrap();
-    let report = inactive(store.as_ref(), &InactiveQuery { as_of: later, ..q }).await.unwrap();
+    let report = inactive(store, &InactiveQuery { as_of: later, ..q }).await.unwrap();
     assert!(!report.items.iter().any(|r| r.resource_id == "straddle"), "used on 2026-07-10");
 }
