@@ -10,6 +10,7 @@ use steward_model::{Environment, Principal, Resource, ResourceKind, Timestamp, U
 use steward_report::{Month, ReportError, gather};
 use steward_store::conformance as c;
 use steward_store::{IngestTx, Store};
+use steward_store_postgres::PostgresStore;
 use steward_store_sqlite::SqliteStore;
 
 const T1: &str = "t-contoso";
@@ -120,6 +121,24 @@ async fn load(f: &Fixture) -> (tempfile::TempDir, SqliteStore) {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("s.db").to_string_lossy()).unwrap();
     store.migrate().await.unwrap();
+    fill(&store, f).await;
+    (dir, store)
+}
+
+/// A fresh schema on the PostgreSQL named by `STEWARD_TEST_POSTGRES_URL`, or `None` when unset.
+/// The schema name follows the store-postgres tests' convention, so their clean-up of stale
+/// test schemas removes it too.
+async fn load_postgres(f: &Fixture) -> Option<PostgresStore> {
+    let url = std::env::var("STEWARD_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty())?;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+    let schema = format!("steward_t_{}_report_{}_{}", now.as_secs(), std::process::id(), now.subsec_nanos());
+    let store = PostgresStore::connect_with_schema(&url, &schema).await.unwrap();
+    store.migrate().await.unwrap();
+    fill(&store, f).await;
+    Some(store)
+}
+
+async fn fill(store: &dyn Store, f: &Fixture) {
     let mut tx: Box<dyn IngestTx> = store.begin_ingest().await.unwrap();
     tx.upsert_tenants(vec![c::tenant(T1), c::tenant(T2)]).await.unwrap();
     tx.upsert_environments(f.environments.clone()).await.unwrap();
@@ -127,7 +146,6 @@ async fn load(f: &Fixture) -> (tempfile::TempDir, SqliteStore) {
     tx.upsert_resources(f.resources.clone()).await.unwrap();
     tx.insert_usage_events(f.events.clone()).await.unwrap();
     tx.commit().await.unwrap();
-    (dir, store)
 }
 
 fn alive(created: Option<Timestamp>, deleted: Option<Timestamp>, month: Month) -> bool {
@@ -155,9 +173,23 @@ fn actors(f: &Fixture, tenant: &str, month: Month, make: bool) -> u64 {
 async fn gathers_inventory_trends_top_makers_and_leavers_from_sqlite() {
     let f = fixture();
     let (_dir, store) = load(&f).await;
+    check_october(&store, &f).await;
+}
+
+#[tokio::test]
+async fn gathers_the_same_from_postgres() {
+    let f = fixture();
+    let Some(store) = load_postgres(&f).await else {
+        eprintln!("SKIPPED: STEWARD_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    check_october(&store, &f).await;
+}
+
+async fn check_october(store: &dyn Store, f: &Fixture) {
     let oct: Month = "2026-10".parse().unwrap();
     let sep = oct.minus(1);
-    let report = gather(&store, oct, Some(T1)).await.unwrap();
+    let report = gather(store, oct, Some(T1)).await.unwrap();
 
     assert_eq!(report.period.month, oct);
     assert_eq!(report.tenant.as_ref().map(|t| t.id.as_str()), Some(T1));
@@ -183,8 +215,8 @@ async fn gathers_inventory_trends_top_makers_and_leavers_from_sqlite() {
         set.len() as u64
     };
     assert_eq!((report.totals.makers.current, report.totals.makers.previous), (makers_at(oct), makers_at(sep)));
-    assert_eq!(report.totals.active_users.current, actors(&f, T1, oct, false));
-    assert_eq!(report.totals.active_users.previous, actors(&f, T1, sep, false));
+    assert_eq!(report.totals.active_users.current, actors(f, T1, oct, false));
+    assert_eq!(report.totals.active_users.previous, actors(f, T1, sep, false));
 
     // Twelve months of trends, oldest first.
     assert_eq!(report.trends.len(), 12);
@@ -194,8 +226,8 @@ async fn gathers_inventory_trends_top_makers_and_leavers_from_sqlite() {
     for t in &report.trends {
         let recorded = first_event.date_naive() <= t.month.last_day() && last_event.date_naive() >= t.month.first_day();
         assert_eq!(t.usage_recorded, recorded, "usage recorded in {}", t.month);
-        assert_eq!(t.active_users, actors(&f, T1, t.month, false), "users {}", t.month);
-        assert_eq!(t.active_makers, actors(&f, T1, t.month, true), "makers {}", t.month);
+        assert_eq!(t.active_users, actors(f, T1, t.month, false), "users {}", t.month);
+        assert_eq!(t.active_makers, actors(f, T1, t.month, true), "makers {}", t.month);
         let mut expected: BTreeMap<ResourceKind, u64> = BTreeMap::new();
         for r in mine.iter().filter(|r| r.created_at.is_some_and(|c| in_month(c, t.month))) {
             *expected.entry(r.kind).or_default() += 1;
