@@ -4,7 +4,8 @@
 //! is also the JSON answer of the API); [`render_html`] turns it into one standalone printable
 //! HTML file, [`render_html_fragment`] into the same content for a page of the web UI, and
 //! [`render_markdown`] into Markdown with its charts as SVG files beside it. Charts are drawn
-//! in Rust ([`charts`]), so no renderer needs JavaScript or a network.
+//! in Rust ([`charts`]), so no renderer needs JavaScript or a network. Success candidates come
+//! from the recorded success detections ([`success_candidates`]) and are added by the caller.
 //!
 //! The figures and where they come from are described in docs/board-report.md.
 
@@ -18,6 +19,7 @@ mod month;
 #[cfg(test)]
 mod render_tests;
 mod report;
+mod success;
 mod view;
 
 pub use error::ReportError;
@@ -26,3 +28,4 @@ pub use html::{render_html, render_html_fragment};
 pub use markdown::{ChartFile, MarkdownReport, render_markdown};
 pub use month::Month;
 pub use report::*;
+pub use success::success_candidates;

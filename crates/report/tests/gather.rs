@@ -5,10 +5,11 @@
 #![allow(clippy::unwrap_used)]
 
 use chrono::{Datelike, TimeZone, Utc};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use steward_model::{Environment, Principal, Resource, ResourceKind, Timestamp, UsageEvent, UsageKind};
-use steward_report::{Month, ReportError, gather};
+use steward_report::{Month, ReportError, gather, success_candidates};
 use steward_store::conformance as c;
+use steward_store::success::{DetectionFinding, DetectionQuery, DetectionState, StateChange, SuccessEvaluation};
 use steward_store::{IngestTx, Store};
 use steward_store_postgres::PostgresStore;
 use steward_store_sqlite::SqliteStore;
@@ -184,6 +185,53 @@ async fn gathers_the_same_from_postgres() {
         return;
     };
     check_october(&store, &f).await;
+    check_success_candidates(&store).await;
+}
+
+#[tokio::test]
+async fn success_candidates_are_the_periods_detections_not_dismissed() {
+    let f = fixture();
+    let (_dir, store) = load(&f).await;
+    check_success_candidates(&store).await;
+}
+
+async fn check_success_candidates(store: &dyn Store) {
+    let finding = |resource: &str, rule: &str, from: (u32, u32), to: (u32, u32)| DetectionFinding {
+        tenant_id: T1.into(),
+        resource_id: resource.into(),
+        kind: Some(ResourceKind::CanvasApp),
+        rule_id: rule.into(),
+        rule_version: 1,
+        window_from: at(2026, from.0, from.1).date_naive(),
+        window_to: at(2026, to.0, to.1).date_naive(),
+        figures: serde_json::json!({"unique_users": 1412, "departments": 9}),
+    };
+    let findings = vec![
+        finding("r-app1", "broad", (10, 1), (10, 30)),
+        finding("r-flow1", "busy", (8, 1), (8, 30)),
+        finding("r-carol-app", "broad", (10, 2), (10, 31)),
+        finding("r-nina-app", "busy", (10, 25), (11, 23)),
+    ];
+    store.record_success_evaluation(&SuccessEvaluation { rules: None, findings, at: at(2026, 11, 1) }).await.unwrap();
+    let detections = store.list_detections(&DetectionQuery::default()).await.unwrap();
+    let carol = detections.iter().find(|d| d.resource_id == "r-carol-app").unwrap();
+    let change = StateChange { state: DetectionState::Dismissed, by: "board".into(), note: None, at: at(2026, 11, 2) };
+    store.set_detection_state(carol.id, &change).await.unwrap();
+    let nina = detections.iter().find(|d| d.resource_id == "r-nina-app").unwrap();
+    let change = StateChange { state: DetectionState::Promoted, by: "board".into(), note: None, at: at(2026, 11, 2) };
+    store.set_detection_state(nina.id, &change).await.unwrap();
+
+    let titles = HashMap::from([("broad".to_string(), "Broad adoption".to_string())]);
+    let oct: Month = "2026-10".parse().unwrap();
+    let candidates = success_candidates(store, oct, Some(T1), &titles).await.unwrap();
+    let got: Vec<(&str, &str, &str)> =
+        candidates.iter().map(|c| (c.resource_id.as_str(), c.rule_title.as_str(), c.state.as_str())).collect();
+    // August's window is outside October; the dismissed one is left out; promoted come first;
+    // a rule without a known title shows its id.
+    assert_eq!(got, [("r-nina-app", "busy", "promoted"), ("r-app1", "Broad adoption", "new")]);
+    assert_eq!(candidates[1].display_name, "Resource r-app1");
+    assert_eq!(candidates[1].figures, "departments 9, unique users 1,412");
+    assert!(success_candidates(store, oct, Some(T2), &titles).await.unwrap().is_empty(), "other tenant");
 }
 
 async fn check_october(store: &dyn Store, f: &Fixture) {

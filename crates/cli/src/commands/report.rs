@@ -3,8 +3,10 @@
 
 use crate::db;
 use anyhow::Context;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use steward_report::{BoardReport, Month};
+use steward_store::Store;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum ReportCommand {
@@ -77,12 +79,30 @@ async fn board(args: BoardArgs, db_url: &str) -> anyhow::Result<()> {
     let period = args.period.unwrap_or_else(|| Month::last_complete(chrono::Utc::now().date_naive()));
     refuse_missing_sqlite_file(db_url)?;
     let store = db::open(db_url).await?;
-    let report = steward_report::gather(store.as_ref(), period, args.tenant.as_deref())
+    let tenant = args.tenant.as_deref();
+    let report = steward_report::gather(store.as_ref(), period, tenant)
         .await
         .with_context(|| format!("cannot gather the board report for {period}"))?;
+    let titles = rule_titles(store.as_ref()).await;
+    let candidates = steward_report::success_candidates(store.as_ref(), period, tenant, &titles)
+        .await
+        .with_context(|| format!("cannot read the success candidates for {period}"))?;
+    let report = report.with_success(candidates);
     let written = write(&report, format, &args.out)?;
     println!("Wrote the board report for {} to {}", period.long_label(), written.join(", "));
     Ok(())
+}
+
+/// Titles of the active success rules. A saved rule set that no longer parses must not stop the
+/// report: its candidates are then shown by rule id, and the log says why.
+async fn rule_titles(store: &dyn Store) -> HashMap<String, String> {
+    match steward_success::active_rules(store).await {
+        Ok(active) => active.rules.rules.into_iter().map(|r| (r.id, r.title)).collect(),
+        Err(error) => {
+            tracing::warn!(%error, "success rule titles unavailable; candidates show rule ids");
+            HashMap::new()
+        }
+    }
 }
 
 /// Write the report; returns the files written, the report first.

@@ -14,6 +14,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
+use std::collections::HashMap;
 use steward_report::{BoardReport, Month, ReportError};
 
 /// `?period=2026-10&tenant=…`
@@ -86,9 +87,30 @@ async fn load(state: &AppState, p: &BoardParams) -> Result<BoardReport, ApiError
         None => Month::last_complete(chrono::Utc::now().date_naive()),
     };
     let tenant = params::text(&p.tenant);
-    steward_report::gather(state.store.as_ref(), period, tenant.as_deref()).await.map_err(|e| match e {
+    let store = state.store.as_ref();
+    let report = steward_report::gather(store, period, tenant.as_deref()).await.map_err(report_error)?;
+    let titles = rule_titles(store).await;
+    let candidates =
+        steward_report::success_candidates(store, period, tenant.as_deref(), &titles).await.map_err(report_error)?;
+    Ok(report.with_success(candidates))
+}
+
+fn report_error(e: ReportError) -> ApiError {
+    match e {
         ReportError::UnknownTenant { id, .. } => ApiError::NotFound { what: "tenant", plural: "tenants", id },
         ReportError::Store { source, .. } => ApiError::store("gathering the board report", source),
         other => ApiError::internal("gathering the board report", other),
-    })
+    }
+}
+
+/// Titles of the active success rules. A saved rule set that no longer parses must not take
+/// the report down: its candidates are then shown by rule id, and the log says why.
+async fn rule_titles(store: &dyn steward_store::Store) -> HashMap<String, String> {
+    match steward_success::active_rules(store).await {
+        Ok(active) => active.rules.rules.into_iter().map(|r| (r.id, r.title)).collect(),
+        Err(error) => {
+            tracing::warn!(%error, "success rule titles unavailable; candidates show rule ids");
+            HashMap::new()
+        }
+    }
 }

@@ -92,3 +92,45 @@ async fn default_period_bad_period_and_unknown_tenant() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(body["error"]["message"].as_str().unwrap_or_default().contains("t-nope"), "{body}");
 }
+
+#[tokio::test]
+async fn success_detections_of_the_month_are_the_candidates_with_their_rule_titles() {
+    use steward_store::Store;
+    use steward_store::success::{DetectionFinding, SuccessEvaluation};
+
+    let app = spawn_app().await;
+    let month = this_month();
+    // A second handle on the server's SQLite file, as `steward success evaluate` would be.
+    let store = steward_store_sqlite::SqliteStore::open(&app.db_path().to_string_lossy()).expect("open the store");
+    let finding = DetectionFinding {
+        tenant_id: TENANT.into(),
+        resource_id: RICH.into(),
+        kind: Some(steward_model::ResourceKind::CanvasApp),
+        rule_id: "high-use-apps".into(),
+        rule_version: 1,
+        window_from: month.first_day(),
+        window_to: month.last_day(),
+        figures: serde_json::json!({"unique_users": 2}),
+    };
+    store
+        .record_success_evaluation(&SuccessEvaluation { rules: None, findings: vec![finding], at: Utc::now() })
+        .await
+        .expect("record a detection");
+    let rules = steward_success::active_rules(&store).await.expect("the default rules");
+    let title = rules.rules.rules.iter().find(|r| r.id == "high-use-apps").map(|r| r.title.clone());
+    let title = title.expect("the defaults have the high-use app rule");
+
+    let (status, body) = app.json(&format!("/api/v1/reports/board?period={month}")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let candidates = body["success_candidates"].as_array().expect("a list");
+    assert_eq!(candidates.len(), 1, "{body}");
+    assert_eq!(candidates[0]["resource_id"], RICH);
+    assert_eq!(candidates[0]["rule_title"], title.as_str());
+    assert_eq!(candidates[0]["state"], "new");
+
+    let (_, html) = app.html(&format!("/reports/board?period={month}")).await;
+    assert!(!html.contains("No candidates for this period.") && html.contains(&title), "the page lists it");
+    let last_month = month.minus(1);
+    let (_, body) = app.json(&format!("/api/v1/reports/board?period={last_month}")).await;
+    assert_eq!(body["success_candidates"].as_array().map(Vec::len), Some(0), "a window outside the month");
+}
