@@ -244,6 +244,9 @@ fn months_without_usage_records_say_no_data_instead_of_zero() {
     }
     let users = &report.totals.active_users;
     assert!(md.contains(&format!("| Active users | {} | no data | — |", count(users.current))), "{md}");
+    let html = render_html(&report).unwrap();
+    assert!(html.contains("no usage data to compare with"));
+    assert!(!render_html(&sample()).unwrap().contains("no usage data to compare with"));
 }
 
 #[test]

@@ -23,6 +23,8 @@ pub struct Figure {
     pub value: String,
     pub previous: String,
     pub change: String,
+    /// False when either month has no data: the page then says so instead of a change.
+    pub comparable: bool,
     pub hint: &'static str,
 }
 
@@ -129,6 +131,7 @@ fn figures(r: &BoardReport) -> Vec<Figure> {
         value: count(c.current),
         previous: count(c.previous),
         change: change(c.change),
+        comparable: true,
         hint,
     };
     let mut users = figure("Active users", t.active_users, "distinct users with a launch, run or session in the month");
@@ -142,6 +145,7 @@ fn figures(r: &BoardReport) -> Vec<Figure> {
     }
     if !now || !before {
         users.change = "—".into();
+        users.comparable = false;
     }
     vec![
         figure("Resources", t.resources, "apps, flows, agents and more at the end of the month"),
