@@ -7,7 +7,10 @@
 use anyhow::Context;
 use chrono::NaiveDate;
 use serde::Serialize;
+use std::fmt::Write as _;
+use std::io::Write as _;
 use steward_model::{ResourceKind, UsageMetric, UsagePeriod, UsageScope};
+use steward_store::Store;
 use steward_store::usage::{ResourceUsageQuery, UsageOrder};
 use steward_usage::trends::{self, AnomalyQuery, DropParams, InactiveQuery, Window};
 
@@ -146,7 +149,14 @@ const TREND_DAYS: u32 = 90;
 
 pub async fn run(cmd: UsageCommand, db_url: &str) -> anyhow::Result<()> {
     let store = crate::db::open(db_url).await?;
-    let store = store.as_ref();
+    let mut out = String::new();
+    answer(cmd, store.as_ref(), &mut out).await?;
+    emit(&out)
+}
+
+/// The answer is written whole at the end, so that a reader who stops early (`| head`) ends
+/// the command quietly instead of breaking it halfway through a table.
+async fn answer(cmd: UsageCommand, store: &dyn Store, out: &mut String) -> anyhow::Result<()> {
     match cmd {
         UsageCommand::Top { window, filters, by, limit, json } => {
             let today = trends::newest_day(store, filters.tenant.as_deref()).await?;
@@ -166,23 +176,25 @@ pub async fn run(cmd: UsageCommand, db_url: &str) -> anyhow::Result<()> {
             };
             let report = trends::top(store, &query).await.context("cannot read the most used resources")?;
             if json {
-                return print_json(&report);
+                return write_json(out, &report);
             }
             let by = match by {
                 By::Uses => "uses",
                 By::Users => "users",
             };
-            println!("most used resources, {} to {} ({} days), by {by}", w.from, w.to, w.days());
+            writeln!(out, "most used resources, {} to {} ({} days), by {by}", w.from, w.to, w.days())?;
             if report.items.is_empty() {
-                println!("no use in this window; `steward usage status` shows which days the store holds");
+                writeln!(out, "no use in this window; `steward usage status` shows which days the store holds")?;
                 return Ok(());
             }
-            println!(
+            writeln!(
+                out,
                 "{:>4}  {:>9}  {:>6}  {:>5}  {:>5}  {:<16}  {:<10}  {:<36}  ID",
                 "RANK", "USES", "USERS", "DAYS", "DEPTS", "KIND", "LAST USE", "NAME"
-            );
+            )?;
             for (i, r) in report.items.iter().enumerate() {
-                println!(
+                writeln!(
+                    out,
                     "{:>4}  {:>9}  {:>6}  {:>5}  {:>5}  {:<16}  {:<10}  {:<36}  {}",
                     i + 1,
                     r.uses,
@@ -193,7 +205,7 @@ pub async fn run(cmd: UsageCommand, db_url: &str) -> anyhow::Result<()> {
                     date(r.last_use),
                     clip(r.display_name.as_deref().unwrap_or("(not in the inventory)"), 36),
                     r.resource_id
-                );
+                )?;
             }
         }
         UsageCommand::Trend { scope, id, period, metric, window, json } => {
@@ -202,34 +214,38 @@ pub async fn run(cmd: UsageCommand, db_url: &str) -> anyhow::Result<()> {
             let w = Window::resolve(window.from, window.to, window.days, TREND_DAYS, today)?;
             let t = trends::trend(store, scope, id.as_deref(), period, metric, w.from, w.to).await?;
             if json {
-                return print_json(&t);
+                return write_json(out, &t);
             }
             let (uses, users) = match metric {
                 UsageMetric::Use => ("USES", "USERS"),
                 UsageMetric::Make => ("ACTIONS", "MAKERS"),
             };
-            println!(
+            writeln!(
+                out,
                 "{scope} {}: {metric} per {period}, {} to {}; {} {} in all",
                 t.scope_id.as_deref().unwrap_or("(every tenant)"),
                 t.from,
                 t.to,
                 t.uses,
                 uses.to_lowercase()
-            );
-            println!(
+            )?;
+            writeln!(
+                out,
                 "growth of daily {}: 7 days {}, 30 days {}, 90 days {}",
                 uses.to_lowercase(),
                 percent(t.growth.days_7),
                 percent(t.growth.days_30),
                 percent(t.growth.days_90)
-            );
+            )?;
             if period == UsagePeriod::Day {
-                println!(
+                writeln!(
+                    out,
                     "{:<10}  {:>8}  {:>7}  {:>9}  {:>9}  {:>9}",
                     "DAY", uses, users, "AVG 7D", "AVG 30D", "USERS 7D"
-                );
+                )?;
                 for p in &t.points {
-                    println!(
+                    writeln!(
+                        out,
                         "{:<10}  {:>8}  {:>7}  {:>9}  {:>9}  {:>9}",
                         p.start.to_string(),
                         p.uses,
@@ -237,12 +253,12 @@ pub async fn run(cmd: UsageCommand, db_url: &str) -> anyhow::Result<()> {
                         mean(p.uses_avg_7),
                         mean(p.uses_avg_30),
                         mean(p.users_avg_7)
-                    );
+                    )?;
                 }
             } else {
-                println!("{:<10}  {:>8}  {:>7}", period.as_str().to_uppercase(), uses, users);
+                writeln!(out, "{:<10}  {:>8}  {:>7}", period.as_str().to_uppercase(), uses, users)?;
                 for p in &t.points {
-                    println!("{:<10}  {:>8}  {:>7}", p.start.to_string(), p.uses, p.users);
+                    writeln!(out, "{:<10}  {:>8}  {:>7}", p.start.to_string(), p.uses, p.users)?;
                 }
             }
         }
@@ -263,27 +279,34 @@ pub async fn run(cmd: UsageCommand, db_url: &str) -> anyhow::Result<()> {
             };
             let report = trends::inactive(store, &query).await.context("cannot list inactive resources")?;
             if json {
-                return print_json(&report);
+                return write_json(out, &report);
             }
             let kinds: Vec<&str> = report.kinds.iter().map(|k| k.as_str()).collect();
             let kinds = if kinds.is_empty() { "none used yet".to_string() } else { kinds.join(", ") };
             if never_used {
-                println!(
+                writeln!(
+                    out,
                     "{} resources never used, created more than {grace_days} days before {as_of} (kinds: {kinds})",
                     report.total
-                );
+                )?;
             } else {
-                println!("{} resources without use in the {days} days up to {as_of} (kinds: {kinds})", report.total);
+                writeln!(
+                    out,
+                    "{} resources without use in the {days} days up to {as_of} (kinds: {kinds})",
+                    report.total
+                )?;
             }
             if report.items.is_empty() {
                 return Ok(());
             }
-            println!(
+            writeln!(
+                out,
                 "{:>5}  {:<10}  {:<16}  {:<36}  {:<24}  {:<24}  ID",
                 "IDLE", "LAST USE", "KIND", "NAME", "OWNER", "ENVIRONMENT"
-            );
+            )?;
             for r in &report.items {
-                println!(
+                writeln!(
+                    out,
                     "{:>5}  {:<10}  {:<16}  {:<36}  {:<24}  {:<24}  {}",
                     r.idle_days,
                     if r.never_used { "never".to_string() } else { date(r.last_use) },
@@ -292,10 +315,10 @@ pub async fn run(cmd: UsageCommand, db_url: &str) -> anyhow::Result<()> {
                     clip(r.owner.as_deref().unwrap_or("-"), 24),
                     clip(&r.environment_id, 24),
                     r.resource_id
-                );
+                )?;
             }
             if report.items.len() < report.total {
-                println!("… {} more; raise --limit or use --json", report.total - report.items.len());
+                writeln!(out, "… {} more; raise --limit or use --json", report.total - report.items.len())?;
             }
         }
         UsageCommand::Anomalies { as_of, recent_days, baseline_days, min_baseline, drop, filters, json } => {
@@ -312,9 +335,10 @@ pub async fn run(cmd: UsageCommand, db_url: &str) -> anyhow::Result<()> {
             };
             let report = trends::anomalies(store, &query).await?;
             if json {
-                return print_json(&report);
+                return write_json(out, &report);
             }
-            println!(
+            writeln!(
+                out,
                 "{} sudden drops among {} busy resources: daily uses {} to {} against {} to {} \
                  (busy: at least {min_baseline} a day; drop: below {:.0}% of it)",
                 report.items.len(),
@@ -324,16 +348,18 @@ pub async fn run(cmd: UsageCommand, db_url: &str) -> anyhow::Result<()> {
                 report.baseline.from,
                 report.baseline.to,
                 (1.0 - drop) * 100.0
-            );
+            )?;
             if report.items.is_empty() {
                 return Ok(());
             }
-            println!(
+            writeln!(
+                out,
                 "{:>6}  {:>9}  {:>9}  {:<16}  {:<36}  {:<24}  ID",
                 "DROP", "BASELINE", "RECENT", "KIND", "NAME", "OWNER"
-            );
+            )?;
             for a in &report.items {
-                println!(
+                writeln!(
+                    out,
                     "{:>5.0}%  {:>9.1}  {:>9.1}  {:<16}  {:<36}  {:<24}  {}",
                     a.figures.drop_pct,
                     a.figures.baseline,
@@ -342,33 +368,42 @@ pub async fn run(cmd: UsageCommand, db_url: &str) -> anyhow::Result<()> {
                     clip(a.display_name.as_deref().unwrap_or("(not in the inventory)"), 36),
                     clip(a.owner.as_deref().unwrap_or("-"), 24),
                     a.resource_id
-                );
+                )?;
             }
         }
         UsageCommand::Status { tenant, json } => {
             let report = trends::status(store, tenant.as_deref()).await.context("cannot read the usage status")?;
             if json {
-                return print_json(&report);
+                return write_json(out, &report);
             }
             let s = &report.status;
-            println!("backend         {}", store.backend());
-            println!("records         {}", s.records);
+            writeln!(out, "backend         {}", store.backend())?;
+            writeln!(out, "records         {}", s.records)?;
             match (s.first_day, s.last_day) {
-                (Some(first), Some(last)) => println!("days            {} ({first} to {last})", report.days),
-                _ => println!(
+                (Some(first), Some(last)) => writeln!(out, "days            {} ({first} to {last})", report.days)?,
+                _ => writeln!(
+                    out,
                     "days            0 (no audit records counted yet; see `steward import` and `steward sync`)"
-                ),
+                )?,
             }
-            println!("sealed before   {}", date(s.sealed_before));
-            println!("rollup rows     {}", s.rollup_rows);
+            writeln!(out, "sealed before   {}", date(s.sealed_before))?;
+            writeln!(out, "rollup rows     {}", s.rollup_rows)?;
         }
     }
     Ok(())
 }
 
-fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
+fn write_json<T: Serialize>(out: &mut String, value: &T) -> anyhow::Result<()> {
+    writeln!(out, "{}", serde_json::to_string_pretty(value)?)?;
     Ok(())
+}
+
+fn emit(text: &str) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e).context("cannot write to standard output"),
+        _ => Ok(()),
+    }
 }
 
 fn date(d: Option<NaiveDate>) -> String {
