@@ -54,6 +54,9 @@ pub fn open(path: &Path, role: Role) -> Result<Connection, StoreError> {
         Role::Reader => "PRAGMA cache_size = -32768; PRAGMA query_only = ON; PRAGMA temp_store = MEMORY;".into(),
     };
     conn.execute_batch(&role_specific).map_err(|e| failed(format!("cannot apply connection settings: {e}")))?;
+    if role == Role::Writer {
+        crate::usage::register_functions(&conn).map_err(|e| failed(format!("cannot register functions: {e}")))?;
+    }
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }

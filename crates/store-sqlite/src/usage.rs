@@ -7,8 +7,8 @@ use crate::read::db;
 use rusqlite::{Connection, OptionalExtension, params};
 use steward_model::UsagePeriod;
 use steward_store::usage::{
-    BriefQuery, DayLedger, PruneCounts, ResourceBrief, ResourceScopes, RollupQuery, RollupRow, UsageDelta, UsageSpan,
-    UsageStatus, blob,
+    BriefQuery, DayLedger, PruneCounts, ResourceBrief, ResourceScopes, RollupDelta, RollupQuery, RollupRow, UsageDelta,
+    UsageSpan, UsageStatus, blob,
 };
 use steward_store::{Result, StoreError};
 
@@ -51,47 +51,44 @@ pub fn apply(conn: &Connection, delta: &UsageDelta) -> Result<()> {
         .and_then(|mut s| s.execute(params![tenant, day, merged.len() as i64, blob::encode_u64(&merged)]))
         .map_err(db("writing the usage ledger"))?;
     }
-    let mut read_row = conn
-        .prepare_cached(
-            "SELECT uses, actors FROM usage_rollups \
-             WHERE scope = ?1 AND period = ?2 AND metric = ?3 AND scope_id = ?4 AND start_day = ?5",
-        )
-        .map_err(db("preparing the rollup read"))?;
+    // One statement per row: new rows insert; existing rows merge their actor sets in SQLite
+    // (`steward_union_u32`, registered on the writer connection), which saves a read per row.
     let mut write_row = conn
         .prepare_cached(
             "INSERT INTO usage_rollups (scope, scope_id, period, start_day, metric, tenant_id, uses, users, actors) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
              ON CONFLICT (scope, period, metric, scope_id, start_day) DO UPDATE SET \
-             uses = excluded.uses, users = excluded.users, actors = excluded.actors",
+             uses = uses + excluded.uses, \
+             users = length(steward_union_u32(actors, excluded.actors)) / 4, \
+             actors = steward_union_u32(actors, excluded.actors)",
         )
         .map_err(db("preparing the rollup write"))?;
-    for row in &delta.rows {
-        let (scope, period, metric) = (row.scope.as_str(), row.period.as_str(), row.metric.as_str());
-        let start = date_to_number(row.start);
+    // In primary-key order, so that consecutive writes land on neighbouring pages.
+    let mut order: Vec<&RollupDelta> = delta.rows.iter().collect();
+    order.sort_unstable_by(|a, b| {
+        (a.scope.as_str(), a.period.as_str(), a.metric.as_str(), &a.scope_id, a.start).cmp(&(
+            b.scope.as_str(),
+            b.period.as_str(),
+            b.metric.as_str(),
+            &b.scope_id,
+            b.start,
+        ))
+    });
+    for row in order {
         let mut added: Vec<u32> = row.actors.iter().filter_map(|i| actor_ids.get(*i as usize).copied()).collect();
         added.sort_unstable();
         added.dedup();
-        let stored: Option<(i64, Vec<u8>)> = read_row
-            .query_row(params![scope, period, metric, row.scope_id, start], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()
-            .map_err(db("reading a rollup row"))?;
-        let (uses, actors) = match stored {
-            Some((uses, bytes)) => {
-                (uses as u64 + row.uses, blob::union(&blob::decode_u32(&bytes, "rollup actors")?, &added))
-            }
-            None => (row.uses, added),
-        };
         write_row
             .execute(params![
-                scope,
+                row.scope.as_str(),
                 row.scope_id,
-                period,
-                start,
-                metric,
+                row.period.as_str(),
+                date_to_number(row.start),
+                row.metric.as_str(),
                 tenant,
-                uses as i64,
-                actors.len() as i64,
-                blob::encode_u32(&actors)
+                row.uses as i64,
+                added.len() as i64,
+                blob::encode_u32(&added)
             ])
             .map_err(db("writing a rollup row"))?;
     }
@@ -122,7 +119,10 @@ fn intern_actors(conn: &Connection, tenant: &str, actors: &[String]) -> Result<V
     let mut ids = vec![u32::MAX; actors.len()];
     let mut stmt = conn
         .prepare_cached(
-            "SELECT j.key, a.id FROM json_each(?2) j JOIN usage_actors a ON a.tenant_id = ?1 AND a.actor = j.value",
+            // CROSS JOIN keeps json_each as the outer loop: the JSON is read once and each actor
+            // is one index lookup (the planner otherwise may re-read the JSON per table row).
+            "SELECT j.key, a.id FROM json_each(?2) j CROSS JOIN usage_actors a \
+             WHERE a.tenant_id = ?1 AND a.actor = j.value",
         )
         .map_err(db("reading actor ids"))?;
     let mut rows = stmt.query(params![tenant, list]).map_err(db("reading actor ids"))?;
@@ -148,7 +148,8 @@ pub fn scopes(conn: &Connection, ids: &[String]) -> Result<Vec<ResourceScopes>> 
     let mut stmt = conn
         .prepare_cached(
             "SELECT r.id, r.environment_id, json_extract(d.owners, '$[0].principal_id') \
-             FROM json_each(?1) j JOIN resources r ON r.id = j.value LEFT JOIN resource_details d ON d.rid = r.rid",
+             FROM json_each(?1) j CROSS JOIN resources r LEFT JOIN resource_details d ON d.rid = r.rid \
+             WHERE r.id = j.value",
         )
         .map_err(db("reading resource scopes"))?;
     let rows = stmt
@@ -360,4 +361,22 @@ pub fn active_users_30d(conn: &Connection, tenant_id: Option<&str>) -> Result<u6
         all.extend(blob::decode_u32(&bytes, "rollup actors")?);
     }
     Ok(all.len() as u64)
+}
+
+/// `steward_union_u32(a, b)`: the union of two actor-set blobs (sorted little-endian u32s).
+pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    conn.create_scalar_function(
+        "steward_union_u32",
+        2,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let a = ctx.get_raw(0).as_blob_or_null()?.unwrap_or_default();
+            let b = ctx.get_raw(1).as_blob_or_null()?.unwrap_or_default();
+            let decode = |bytes: &[u8]| {
+                blob::decode_u32(bytes, "rollup actors").map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e)))
+            };
+            Ok(blob::encode_u32(&blob::union(&decode(a)?, &decode(b)?)))
+        },
+    )
 }

@@ -115,15 +115,16 @@ struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, actor: Option<u32>) {
+    /// Returns whether the actor is new to this tally.
+    fn add(&mut self, actor: Option<u32>) -> bool {
         self.uses += 1;
-        if let Some(a) = actor {
-            self.actors.insert(a);
-        }
+        actor.is_some_and(|a| self.actors.insert(a))
     }
 }
 
 struct Day {
+    /// Entries held (record hashes, actor set members, tallies), for [`Aggregator::approx_bytes`].
+    held: usize,
     sealed: bool,
     seen: HashSetU64,
     added: Vec<u64>,
@@ -144,6 +145,8 @@ pub struct Aggregator {
     environments: Interner,
     actors: Interner,
     stats: AggregateStats,
+    /// Sum of the open days' `held`.
+    held: usize,
 }
 
 impl Aggregator {
@@ -155,6 +158,7 @@ impl Aggregator {
             environments: Interner::default(),
             actors: Interner::folding(),
             stats: AggregateStats::default(),
+            held: 0,
         }
     }
 
@@ -184,11 +188,14 @@ impl Aggregator {
     pub fn open_day(&mut self, day: NaiveDate, ledger: DayLedger) {
         let (sealed, seen) = match ledger {
             DayLedger::Sealed => (true, HashSetU64::default()),
-            DayLedger::Open(ids) => (false, ids.into_iter().collect()),
+            DayLedger::Open(ids) => (false, ids.into_iter().collect::<HashSetU64>()),
         };
-        self.days.insert(
+        let held = seen.len();
+        self.held += held;
+        if let Some(replaced) = self.days.insert(
             day,
             Day {
+                held,
                 sealed,
                 seen,
                 added: Vec::new(),
@@ -196,7 +203,16 @@ impl Aggregator {
                 loose: FxHashMap::default(),
                 make: FxHashMap::default(),
             },
-        );
+        ) {
+            self.held -= replaced.held;
+        }
+    }
+
+    /// A rough size of what the open days hold: the importer writes them out when it grows
+    /// past its memory budget. About 40 bytes per record hash (set and list) and per member of
+    /// a day's actor sets.
+    pub fn approx_bytes(&self) -> usize {
+        self.held * 40
     }
 
     pub fn add(&mut self, e: &EventRef<'_>) -> Outcome {
@@ -214,6 +230,8 @@ impl Aggregator {
         // Every record goes into the ledger, counted or not, so that the archive and the
         // ledger's record count see each record once.
         day.added.push(e.id_hash);
+        day.held += 1;
+        self.held += 1;
         let Some(metric) = e.kind.metric() else {
             self.stats.not_counted += 1;
             return Outcome::NotCounted;
@@ -221,13 +239,17 @@ impl Aggregator {
         self.stats.counted += 1;
         let actor = e.actor.filter(|a| !a.is_empty()).map(|a| self.actors.intern(a));
         let env = e.environment_id.filter(|v| !v.is_empty()).map(|v| self.environments.intern(v));
-        match (metric, e.resource_id.filter(|r| !r.is_empty())) {
+        let new_actor = match (metric, e.resource_id.filter(|r| !r.is_empty())) {
             (UsageMetric::Use, Some(resource)) => {
                 let r = self.resources.intern(resource);
-                day.by_resource.entry((r, env)).or_default().add(actor);
+                day.by_resource.entry((r, env)).or_default().add(actor)
             }
             (UsageMetric::Use, None) => day.loose.entry(env).or_default().add(actor),
             (UsageMetric::Make, _) => day.make.entry(env).or_default().add(actor),
+        };
+        if new_actor {
+            day.held += 1;
+            self.held += 1;
         }
         Outcome::Counted
     }
@@ -250,43 +272,47 @@ impl Aggregator {
     /// returned by [`Aggregator::resources_on`]) to their environment and maker.
     pub fn take(&mut self, days: &[NaiveDate], scopes: &HashMap<String, ResourceScopes>) -> UsageDelta {
         let mut delta = UsageDelta { tenant_id: self.tenant_id.clone(), ..Default::default() };
-        let mut rows: HashMap<RowKey, Tally> = HashMap::new();
+        // Row keys name their scope by a small integer (see `RowKey`): building and hashing a
+        // key per target, period and resource-day then costs no string copies.
+        let mut rows: FxHashMap<RowKey, Tally> = FxHashMap::default();
         let mut spans: FxHashMap<u32, (NaiveDate, NaiveDate)> = FxHashMap::default();
-        let tenant = self.tenant_id.clone();
+        let mut makers = Interner::default();
+        // Environment and maker of each resource the inventory knows, looked up once.
+        let mut known: FxHashMap<u32, (Option<u32>, Option<u32>)> = FxHashMap::default();
         for d in days {
             let Some(mut day) = self.days.remove(d) else { continue };
+            self.held -= day.held;
             if !day.added.is_empty() {
                 day.added.sort_unstable();
                 delta.ledgers.push(LedgerDelta { day: *d, added: std::mem::take(&mut day.added) });
             }
             for ((r, record_env), tally) in &day.by_resource {
-                let id = &self.resources.values[*r as usize];
-                let known = scopes.get(id);
-                let env = known
-                    .and_then(|s| s.environment_id.clone())
-                    .or_else(|| record_env.map(|e| self.environments.values[e as usize].clone()));
-                let maker = known.and_then(|s| s.maker.clone());
-                let mut targets = vec![(UsageScope::Resource, id.clone()), (UsageScope::Tenant, tenant.clone())];
-                targets.extend(env.map(|e| (UsageScope::Environment, e)));
+                let (env, maker) = *known.entry(*r).or_insert_with(|| {
+                    let s = scopes.get(&self.resources.values[*r as usize]);
+                    let env = s.and_then(|s| s.environment_id.as_deref()).map(|e| self.environments.intern(e));
+                    (env, s.and_then(|s| s.maker.as_deref()).map(|m| makers.intern(m)))
+                });
+                let mut targets = vec![(UsageScope::Resource, *r), (UsageScope::Tenant, 0)];
+                targets.extend(env.or(*record_env).map(|e| (UsageScope::Environment, e)));
                 targets.extend(maker.map(|m| (UsageScope::Maker, m)));
-                spread(&mut rows, targets, *d, UsageMetric::Use, tally);
+                spread(&mut rows, &targets, *d, UsageMetric::Use, tally);
                 let span = spans.entry(*r).or_insert((*d, *d));
                 span.0 = span.0.min(*d);
                 span.1 = span.1.max(*d);
             }
             for (metric, by_env) in [(UsageMetric::Use, &day.loose), (UsageMetric::Make, &day.make)] {
                 for (env, tally) in by_env {
-                    let mut targets = vec![(UsageScope::Tenant, tenant.clone())];
-                    targets
-                        .extend(env.map(|e| (UsageScope::Environment, self.environments.values[e as usize].clone())));
-                    spread(&mut rows, targets, *d, metric, tally);
+                    let mut targets = vec![(UsageScope::Tenant, 0)];
+                    targets.extend(env.map(|e| (UsageScope::Environment, e)));
+                    spread(&mut rows, &targets, *d, metric, tally);
                 }
             }
         }
         // Actors are renumbered densely over this delta only.
         let mut remap: FxHashMap<u32, u32> = FxHashMap::default();
         let mut ordered: Vec<(RowKey, Tally)> = rows.into_iter().collect();
-        ordered.sort_by(|a, b| a.0.cmp(&b.0));
+        ordered.sort_unstable_by_key(|(k, _)| *k);
+        delta.rows.reserve(ordered.len());
         for (key, tally) in ordered {
             let mut actors: Vec<u32> = tally
                 .actors
@@ -300,9 +326,15 @@ impl Aggregator {
                 })
                 .collect();
             actors.sort_unstable();
+            let scope_id = match key.scope {
+                UsageScope::Resource => self.resources.values[key.id as usize].clone(),
+                UsageScope::Environment => self.environments.values[key.id as usize].clone(),
+                UsageScope::Maker => makers.values[key.id as usize].clone(),
+                UsageScope::Tenant => self.tenant_id.clone(),
+            };
             delta.rows.push(RollupDelta {
                 scope: key.scope,
-                scope_id: key.scope_id,
+                scope_id,
                 period: key.period,
                 start: key.start,
                 metric: key.metric,
@@ -320,10 +352,12 @@ impl Aggregator {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A rollup row being built. `id` indexes the resource or environment interner, the maker
+/// interner of the `take` call, or is 0 for the tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 struct RowKey {
     scope: UsageScope,
-    scope_id: String,
+    id: u32,
     period: UsagePeriod,
     start: NaiveDate,
     metric: UsageMetric,
@@ -331,16 +365,15 @@ struct RowKey {
 
 /// Add one day's tally to the day, week and month rows of every target scope.
 fn spread(
-    rows: &mut HashMap<RowKey, Tally>,
-    targets: Vec<(UsageScope, String)>,
+    rows: &mut FxHashMap<RowKey, Tally>,
+    targets: &[(UsageScope, u32)],
     day: NaiveDate,
     metric: UsageMetric,
     tally: &Tally,
 ) {
-    for (scope, scope_id) in targets {
+    for &(scope, id) in targets {
         for period in UsagePeriod::ALL {
-            let key =
-                RowKey { scope, scope_id: scope_id.clone(), period: *period, start: period.start_of(day), metric };
+            let key = RowKey { scope, id, period: *period, start: period.start_of(day), metric };
             let row = rows.entry(key).or_default();
             row.uses += tally.uses;
             row.actors.extend(tally.actors.iter().copied());
@@ -431,6 +464,7 @@ mod tests {
                 maker: Some("m1".into()),
             },
         );
+        assert!(agg.approx_bytes() > 0);
         let delta = agg.take(&agg.open_days(), &scopes);
         let days = row(&delta, UsageScope::Resource, UsagePeriod::Day, UsageMetric::Use);
         assert_eq!(days.iter().map(|r| (r.uses, r.actors.len())).collect::<Vec<_>>(), vec![(1, 1), (2, 2)]);
@@ -443,7 +477,12 @@ mod tests {
         assert_eq!(row(&delta, UsageScope::Maker, UsagePeriod::Month, UsageMetric::Use)[0].scope_id, "m1");
         let makers = row(&delta, UsageScope::Tenant, UsagePeriod::Month, UsageMetric::Make);
         assert_eq!((makers[0].uses, makers[0].actors.len()), (1, 1));
-        assert_eq!(delta.ledgers.iter().map(|l| l.added.len()).sum::<usize>(), 4);
+        assert_eq!(
+            delta.ledgers.iter().map(|l| l.added.len()).sum::<usize>(),
+            5,
+            "every distinct record enters the ledger, the one not counted too"
+        );
+        assert_eq!(agg.approx_bytes(), 0, "taking every open day releases what they held");
         assert_eq!(delta.spans[0].first, NaiveDate::from_ymd_opt(2026, 10, 4).unwrap());
         assert_eq!(delta.spans[0].last, NaiveDate::from_ymd_opt(2026, 10, 5).unwrap());
     }

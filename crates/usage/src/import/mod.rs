@@ -27,8 +27,10 @@ pub struct ImportOptions {
     pub tenant_id: Option<String>,
     /// Parser threads; 0 for one per core.
     pub threads: usize,
-    /// Write and commit once this many days are open (bounds memory; fewer, larger commits
-    /// rewrite the weekly and monthly rows less often).
+    /// Write and commit when the open days hold about this many bytes, or when this many days
+    /// are open: fewer, larger commits rewrite the weekly and monthly rows less often; the
+    /// budget bounds memory whatever the order of the records.
+    pub memory_budget: usize,
     pub max_open_days: usize,
     /// Records that cannot be read before the import stops. 0 stops at the first one.
     pub max_errors: u64,
@@ -39,7 +41,7 @@ pub struct ImportOptions {
 
 impl Default for ImportOptions {
     fn default() -> Self {
-        Self { tenant_id: None, threads: 0, max_open_days: 16, max_errors: 0, archive: None }
+        Self { tenant_id: None, threads: 0, memory_budget: 384 << 20, max_open_days: 120, max_errors: 0, archive: None }
     }
 }
 
@@ -132,7 +134,8 @@ pub async fn import_audit_file(
         Some(root) => Some(archive::spawn(root.clone(), options.tenant_id.clone())?),
         None => None,
     };
-    let mut sink = Sink::new(store, options.tenant_id.clone(), options.max_open_days, archiving).await?;
+    let limits = sink::Limits { max_open_days: options.max_open_days, memory_budget: options.memory_budget };
+    let mut sink = Sink::new(store, options.tenant_id.clone(), limits, archiving).await?;
     let outcome: Result<(), UsageError> = async {
         while let Some(parsed) = parsed_rx.recv().await {
             report.bytes += parsed.bytes;

@@ -18,14 +18,21 @@ pub struct Written {
     pub rows: u64,
 }
 
+/// When the sink writes what it holds.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_open_days: usize,
+    pub memory_budget: usize,
+}
+
 pub struct Sink {
     store: Arc<dyn Store>,
     tx: Option<Box<dyn IngestTx>>,
-    tenant_override: Option<String>,
+    tenant_override: Option<Arc<str>>,
     /// One aggregator per tenant, with the last one looked up first (files are mostly one tenant).
     aggregators: Vec<Aggregator>,
     last: usize,
-    max_open_days: usize,
+    limits: Limits,
     /// Whether `add` reports which events were seen first (for the archive).
     archiving: bool,
     written: Written,
@@ -37,17 +44,17 @@ impl Sink {
     pub async fn new(
         store: Arc<dyn Store>,
         tenant: Option<String>,
-        max_open_days: usize,
+        limits: Limits,
         archiving: bool,
     ) -> Result<Self, UsageError> {
         let tx = store.begin_ingest().await?;
         Ok(Self {
             store,
             tx: Some(tx),
-            tenant_override: tenant,
+            tenant_override: tenant.map(Arc::from),
             aggregators: Vec::new(),
             last: 0,
-            max_open_days: max_open_days.max(1),
+            limits: Limits { max_open_days: limits.max_open_days.max(1), memory_budget: limits.memory_budget },
             archiving,
             written: Written::default(),
             done: AggregateStats::default(),
@@ -73,11 +80,12 @@ impl Sink {
     /// (what the archive keeps).
     pub async fn add(&mut self, parsed: &Parsed) -> Result<Vec<u32>, UsageError> {
         let mut first_seen = Vec::new();
+        let tenant_override = self.tenant_override.clone();
         for (n, e) in parsed.events.iter().enumerate() {
-            let tenant = match &self.tenant_override {
-                Some(t) => t.clone(),
-                // Workers refuse records without a tenant when there is no override.
-                None => e.tenant.get(&parsed.arena).unwrap_or_default().to_string(),
+            // Workers refuse records without a tenant when there is no override.
+            let tenant = match &tenant_override {
+                Some(t) => t,
+                None => e.tenant.get(&parsed.arena).unwrap_or_default(),
             };
             let Some(day) = day_from_number(e.day) else { continue };
             let event = EventRef {
@@ -88,23 +96,27 @@ impl Sink {
                 environment_id: e.environment.get(&parsed.arena),
                 actor: e.actor.get(&parsed.arena),
             };
-            let mut i = self.aggregator(&tenant);
+            let mut i = self.aggregator(tenant);
             let mut outcome = self.aggregators[i].add(&event);
             if outcome == Outcome::NeedsLedger {
                 // Opening a day is when memory grows: write everything first if enough are open.
                 let open: usize = self.aggregators.iter().map(Aggregator::open_day_count).sum();
-                if open >= self.max_open_days {
+                if open >= self.limits.max_open_days {
                     self.flush().await?;
-                    i = self.aggregator(&tenant);
+                    i = self.aggregator(tenant);
                 }
                 let tx = self.tx.as_mut().ok_or_else(closed)?;
-                let ledger = tx.usage_ledger(&tenant, day).await?;
+                let ledger = tx.usage_ledger(tenant, day).await?;
                 self.aggregators[i].open_day(day, ledger);
                 outcome = self.aggregators[i].add(&event);
             }
             if self.archiving && matches!(outcome, Outcome::Counted | Outcome::NotCounted) {
                 first_seen.push(n as u32);
             }
+        }
+        let held: usize = self.aggregators.iter().map(Aggregator::approx_bytes).sum();
+        if held > self.limits.memory_budget {
+            self.flush().await?;
         }
         Ok(first_seen)
     }
