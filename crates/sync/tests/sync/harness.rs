@@ -6,7 +6,7 @@ use steward_fake_tenant::{FakeConfig, Faults, MutationReport, MutationRequest, R
 use steward_ingest::synthetic::Preset;
 use steward_model::Timestamp;
 use steward_powerplatform::{ClientOptions, PowerPlatformClient, SourceSettings};
-use steward_store::{IngestTx, ResourceQuery, Store, usage};
+use steward_store::{IngestTx, ResourceQuery, Store, success, usage};
 use steward_sync::{SyncError, SyncOptions, SyncReport};
 
 pub fn as_of() -> Timestamp {
@@ -246,6 +246,31 @@ impl Store for KillSwitch {
     }
     async fn resource_briefs(&self, q: &usage::BriefQuery) -> steward_store::Result<Vec<usage::ResourceBrief>> {
         self.inner.resource_briefs(q).await
+    }
+    async fn record_success_evaluation(
+        &self,
+        e: &success::SuccessEvaluation,
+    ) -> steward_store::Result<success::RecordCounts> {
+        self.inner.record_success_evaluation(e).await
+    }
+    async fn success_rule_sets(&self) -> steward_store::Result<Vec<success::StoredRuleSet>> {
+        self.inner.success_rule_sets().await
+    }
+    async fn list_detections(&self, q: &success::DetectionQuery) -> steward_store::Result<Vec<success::Detection>> {
+        self.inner.list_detections(q).await
+    }
+    async fn get_detection(&self, id: i64) -> steward_store::Result<Option<success::Detection>> {
+        self.inner.get_detection(id).await
+    }
+    async fn set_detection_state(
+        &self,
+        id: i64,
+        change: &success::StateChange,
+    ) -> steward_store::Result<success::Detection> {
+        self.inner.set_detection_state(id, change).await
+    }
+    async fn detection_history(&self, id: i64) -> steward_store::Result<Vec<success::DetectionTransition>> {
+        self.inner.detection_history(id).await
     }
     async fn content_digest(&self) -> steward_store::Result<String> {
         self.inner.content_digest().await
