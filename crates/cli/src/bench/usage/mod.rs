@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Audit records in the generated file (~0.8 KB each: 100,000,000 take ~80 GB).
+    /// Audit records in the generated file (~0.9 KB each: 100,000,000 take ~90 GB).
     #[arg(long, default_value_t = 1_000_000)]
     pub events: u64,
     #[arg(long, default_value_t = 1)]

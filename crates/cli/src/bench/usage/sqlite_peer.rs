@@ -107,3 +107,84 @@ pub fn run(input: &Path, db: &Path, limit: Option<u64>) -> anyhow::Result<Sqlite
     let _ = std::fs::remove_file(db);
     Ok(SqliteRun { records, load, query: query_time, rows })
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::bench::usage::generate::Generator;
+    use serde_json::Value;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    /// The rollup rules written once more, record by record, to hold the SQL to them.
+    fn expected(lines: &str) -> Vec<DayRow> {
+        let text = |v: &Value| v.as_str().filter(|s| !s.is_empty()).map(str::to_string);
+        let mut days: BTreeMap<(String, String), (BTreeSet<String>, BTreeSet<String>)> = BTreeMap::new();
+        for line in lines.lines() {
+            let r: Value = serde_json::from_str(line).unwrap();
+            let workload = r["Workload"].as_str().unwrap_or_default();
+            let record_type = r["RecordType"].as_i64().unwrap_or_default();
+            if !matches!(workload, "PowerApps" | "PowerPlatform" | "MicrosoftFlow")
+                && ![45, 256, 30].contains(&record_type)
+            {
+                continue;
+            }
+            let prop = |name: &str| {
+                r["PropertyCollection"]
+                    .as_array()
+                    .and_then(|ps| ps.iter().find(|p| p["Name"] == name))
+                    .and_then(|p| text(&p["Value"]))
+            };
+            let operation = text(&r["Operation"]).or_else(|| prop("powerplatform.analytics.activity.name"));
+            let flow = workload == "MicrosoftFlow" || record_type == 30;
+            let resource = text(&r["AppName"])
+                .or_else(|| prop("powerplatform.analytics.resource.power_app.id"))
+                .or_else(|| if flow { text(&r["ObjectId"]) } else { None })
+                .or_else(|| text(&r["AdditionalInfo"]["targetObjectId"]));
+            let actor = text(&r["UserKey"])
+                .or_else(|| prop("enduser.id"))
+                .or_else(|| text(&r["UserId"]))
+                .or_else(|| prop("enduser.principal_name"))
+                .or_else(|| text(&r["UserUPN"]));
+            let (Some("LaunchPowerApp"), Some(resource)) = (operation.as_deref(), resource) else { continue };
+            let day = r["CreationTime"].as_str().unwrap()[..10].to_string();
+            let entry = days.entry((resource.to_lowercase(), day)).or_default();
+            entry.0.insert(r["Id"].as_str().unwrap().to_lowercase());
+            entry.1.extend(actor.map(|a| a.to_lowercase()));
+        }
+        days.into_iter()
+            .map(|((resource, day), (ids, actors))| DayRow {
+                resource,
+                day: day.parse().unwrap(),
+                uses: ids.len() as u64,
+                users: actors.len() as u64,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_sql_rollup_follows_the_rules_and_reads_a_prefix_when_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut g = Generator::new(30_000, 4);
+        let mut buf = Vec::new();
+        while g.next_line(&mut buf) {}
+        let input = dir.path().join("audit.jsonl");
+        std::fs::write(&input, &buf).unwrap();
+        let lines = String::from_utf8(buf).unwrap();
+
+        let whole = run(&input, &dir.path().join("peer.db"), None).unwrap();
+        assert_eq!(whole.records, 30_000);
+        let mut rows = whole.rows;
+        rows.sort();
+        let want = expected(&lines);
+        assert!(want.len() > 1_000 && want.iter().any(|r| r.uses > 1) && want.iter().any(|r| r.users < r.uses));
+        assert_eq!(rows, want);
+
+        let prefix = run(&input, &dir.path().join("peer.db"), Some(1_000)).unwrap();
+        assert_eq!(prefix.records, 1_000);
+        let first: String = lines.lines().take(1_000).map(|l| format!("{l}\n")).collect();
+        let mut rows = prefix.rows;
+        rows.sort();
+        assert_eq!(rows, expected(&first));
+    }
+}
