@@ -184,10 +184,16 @@ pub trait IngestTx: Send {
     /// enters the ledger; uses and maker actions are counted in rollups.
     /// Returns how many events were counted (uses and maker actions).
     async fn insert_usage_events(&mut self, items: Vec<UsageEvent>) -> Result<u64> {
+        Ok(self.count_usage_events(items).await?.counted)
+    }
+
+    /// [`IngestTx::insert_usage_events`], answering what became of every record: counted,
+    /// repeated, sealed, or seen but counted in no rollup.
+    async fn count_usage_events(&mut self, items: Vec<UsageEvent>) -> Result<usage::AggregateStats> {
         let mut tenants: Vec<&str> = items.iter().map(|e| e.tenant_id.as_str()).collect();
         tenants.sort_unstable();
         tenants.dedup();
-        let mut counted = 0;
+        let mut stats = usage::AggregateStats::default();
         for tenant in tenants {
             let mine: Vec<&UsageEvent> = items.iter().filter(|e| e.tenant_id == tenant).collect();
             let mut days: Vec<chrono::NaiveDate> = mine.iter().map(|e| e.occurred_at.date_naive()).collect();
@@ -206,12 +212,12 @@ pub trait IngestTx: Send {
             let scopes = self.resource_scopes(&resources).await?;
             let scopes = scopes.into_iter().map(|s| (s.resource_id.clone(), s)).collect();
             let delta = aggregator.take(&open, &scopes);
-            counted += aggregator.stats().counted;
+            stats += aggregator.stats();
             if !delta.is_empty() {
                 self.apply_usage(delta).await?;
             }
         }
-        Ok(counted)
+        Ok(stats)
     }
 
     /// Save a sync engine's state (checkpoint, watermarks) under `key`, replacing what was

@@ -28,8 +28,9 @@ fn records(n: usize) -> Vec<String> {
                 r#"{{"PropertyCollection":[{{"Name":"powerplatform.analytics.resource.power_app.id","Value":"{app}"}},{{"Name":"powerplatform.analytics.resource.environment.id","Value":"{env}"}},{{"Name":"powerplatform.analytics.activity.name","Value":"LaunchPowerApp"}},{{"Name":"enduser.id","Value":"{user}"}},{{"Name":"user_agent.original","Value":"Mozilla/5.0 \"quoted\""}}],"Id":"{id}","RecordType":256,"CreationTime":"{when}","Operation":"LaunchPowerApp","OrganizationId":"{TENANT}","UserKey":"{user}","Workload":"PowerPlatform"}}"#
             ),
             4 | 5 => format!(
-                r#"{{"CreationTime":"{when}","Id":"{id}","Operation":"LaunchPowerApp","OrganizationId":"{TENANT}","RecordType":45,"UserId":"{}@Contoso.COM","Workload":"PowerApps","AppName":"{app}","AdditionalInfo":{{"environmentName":"{env}"}}}}"#,
-                user.to_uppercase()
+                r#"{{"CreationTime":"{when}","Id":"{id}","Operation":"LaunchPowerApp","OrganizationId":"{TENANT}","RecordType":45,"UserId":"{}@Contoso.COM","Workload":"PowerApps","AppName":"{}","AdditionalInfo":{{"environmentName":"{env}"}}}}"#,
+                user.to_uppercase(),
+                app.to_uppercase() // legacy records may spell ids in capitals; ids compare without case
             ),
             6 => format!(
                 r#"{{"CreationTime":"{when}","Id":"{id}","Operation":"EditFlow","OrganizationId":"{TENANT}","RecordType":30,"UserKey":"{user}","Workload":"MicrosoftFlow","ObjectId":"flow-{}","FlowDetailsUrl":"https://admin.powerplatform.microsoft.com/environments/{env}/flows/x/flowDetails"}}"#,

@@ -8,7 +8,6 @@
 mod collect;
 pub mod manifest;
 pub(crate) mod reader;
-mod usage;
 
 pub use collect::Records;
 pub(crate) use collect::gather;
@@ -186,7 +185,7 @@ async fn write_batches(
                 enter("audit records", counts.map(|c| c.audit_records));
                 let n = items.len() as u64;
                 let stats =
-                    usage::count(tx, items).await.map_err(|e| IngestError::store("counting usage records", e))?;
+                    tx.count_usage_events(items).await.map_err(|e| IngestError::store("counting usage records", e))?;
                 report.usage_records_read += n;
                 report.usage_records_counted += stats.counted;
                 report.usage_records_not_counted += stats.not_counted;

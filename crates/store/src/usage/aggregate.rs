@@ -50,6 +50,15 @@ pub struct AggregateStats {
     pub not_counted: u64,
 }
 
+impl std::ops::AddAssign for AggregateStats {
+    fn add_assign(&mut self, rhs: Self) {
+        self.counted += rhs.counted;
+        self.duplicates += rhs.duplicates;
+        self.sealed += rhs.sealed;
+        self.not_counted += rhs.not_counted;
+    }
+}
+
 /// Keys that already are hashes need no hashing again.
 #[derive(Default, Clone, Copy)]
 struct Identity(u64);

@@ -158,11 +158,7 @@ impl Sink {
         self.written.commits += 1;
         let mut stats = self.done;
         for a in &self.aggregators {
-            let s = a.stats();
-            stats.counted += s.counted;
-            stats.duplicates += s.duplicates;
-            stats.sealed += s.sealed;
-            stats.not_counted += s.not_counted;
+            stats += a.stats();
         }
         self.written.stats = stats;
         self.written.tenants = self.aggregators.iter().map(|a| a.tenant_id().to_string()).collect();

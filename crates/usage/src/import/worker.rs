@@ -67,6 +67,16 @@ pub struct Parsed {
     pub errors: Vec<(u64, String)>,
 }
 
+/// Copy `s` lowercased: ids compare without case, as the importers' normalisation lowercases them.
+fn push_lower(arena: &mut String, s: Option<&str>) -> Span {
+    let span = push(arena, s);
+    if span.len != u32::MAX {
+        let start = span.start as usize;
+        arena[start..].make_ascii_lowercase();
+    }
+    span
+}
+
 fn push(arena: &mut String, s: Option<&str>) -> Span {
     match s {
         // Arena offsets are u32: a chunk is a few MB, far below 4 GiB.
@@ -138,9 +148,9 @@ pub fn parse_chunk(chunk: &Chunk, need_tenant: bool, archiving: bool) -> Parsed 
             day: usage.day,
             kind: usage.kind,
             tenant: push(arena, usage.tenant_id),
-            resource: push(arena, usage.resource_id),
-            environment: push(arena, usage.environment_id),
-            actor: push(arena, usage.actor),
+            resource: push_lower(arena, usage.resource_id),
+            environment: push_lower(arena, usage.environment_id),
+            actor: push_lower(arena, usage.actor),
         });
     }
     out
