@@ -218,3 +218,29 @@ async fn the_raw_archive_keeps_each_record_once() {
     let again = import_audit_file(s, &path, &opts).await.unwrap();
     assert_eq!(again.archived_rows, 0, "records seen before are not archived again");
 }
+
+/// The same file into PostgreSQL gives the same ledger and resource-days as into SQLite (the
+/// importer only uses the `Store` trait). Skips, saying so, without `STEWARD_TEST_POSTGRES_URL`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_gets_the_same_rollups() {
+    let Some(url) = std::env::var("STEWARD_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty()) else {
+        eprintln!("SKIPPED postgres_gets_the_same_rollups: STEWARD_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let schema = format!("steward_t_{secs}_usage_import_{}", std::process::id());
+    let pg = steward_store_postgres::PostgresStore::connect_with_schema(&url, &schema).await.unwrap();
+    pg.migrate().await.unwrap();
+    let pg: Arc<dyn Store> = Arc::new(pg);
+    let dir = tempfile::tempdir().unwrap();
+    let lines = records(1500);
+    let path = write_lines(dir.path(), "audit.jsonl", &lines);
+    let opts = ImportOptions { max_open_days: 4, ..Default::default() };
+    let report = import_audit_file(pg.clone(), &path, &opts).await.unwrap();
+    let lite = store(dir.path(), "lite.db").await;
+    import_audit_file(lite.clone(), &path, &opts).await.unwrap();
+    assert!(report.commits > 1, "{report:?}");
+    assert_eq!(pg.content_digest().await.unwrap(), lite.content_digest().await.unwrap());
+    let again = import_audit_file(pg.clone(), &path, &opts).await.unwrap();
+    assert_eq!(again.stats.counted, 0, "importing again into PostgreSQL counts nothing");
+}
