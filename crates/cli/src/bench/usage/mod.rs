@@ -237,13 +237,13 @@ async fn prepare_file(args: &Args, input: &Path) -> anyhow::Result<u64> {
     let estimate = generate::estimate_bytes(args.events, args.seed);
     let dir = input.parent().unwrap_or(Path::new("."));
     // Room for the file, the scratch databases and a margin for everyone else on the disk.
-    let needed = estimate + estimate / 20 + (2 << 30);
+    let needed = estimate + estimate / 20 + (5 << 30);
     if let Some(free) = free_bytes(dir) {
         let existing = std::fs::metadata(input).map(|m| m.len()).unwrap_or(0);
         if needed > free + existing {
             anyhow::bail!(
-                "{} records take about {} but {} has {} free (with a margin of 5% and 2 GB for the scratch \
-                 databases); free some space, point --data-dir at a larger disk, or ask for fewer --events",
+                "{} records take about {} but {} has {} free (with a margin of 5% and 5 GB for the scratch \
+                 databases and everyone else on the disk); free some space, point --data-dir at a larger disk, or ask for fewer --events",
                 thousands(args.events),
                 gb(estimate),
                 dir.display(),
