@@ -427,7 +427,8 @@ impl Generator {
             prop(
                 out,
                 "user_agent.original",
-                b"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/148.0.0.0 Safari/537.36",
+                b"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) \
+                  Chrome/148.0.0.0 Safari/537.36",
             );
             out.push(b',');
         }
@@ -475,7 +476,8 @@ impl Generator {
         out.extend_from_slice(b"\",\"UserType\":0,\"UserKey\":\"");
         out.extend_from_slice(user_key);
         out.extend_from_slice(
-            b"\",\"Workload\":\"PowerPlatform\",\"ResultStatus\":\"Succeeded\",\"Version\":1,\"RequiresCustomerKeyEncryption\":false}",
+            b"\",\"Workload\":\"PowerPlatform\",\"ResultStatus\":\"Succeeded\",\"Version\":1,\
+              \"RequiresCustomerKeyEncryption\":false}",
         );
     }
 
@@ -565,7 +567,10 @@ impl Generator {
         out.extend_from_slice(flow_id);
         out.extend_from_slice(b"\",\"UserId\":\"");
         push_cased(out, &u.upn, case);
-        out.extend_from_slice(b"\",\"FlowConnectorNames\":\"SharePoint, Office 365 Outlook, Approvals\",\"FlowDetailsUrl\":\"https://admin.powerplatform.microsoft.com/environments/");
+        out.extend_from_slice(
+            b"\",\"FlowConnectorNames\":\"SharePoint, Office 365 Outlook, Approvals\",\
+              \"FlowDetailsUrl\":\"https://admin.powerplatform.microsoft.com/environments/",
+        );
         out.extend_from_slice(env_id);
         out.extend_from_slice(b"/flows/");
         out.extend_from_slice(flow_id);

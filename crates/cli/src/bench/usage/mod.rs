@@ -243,7 +243,8 @@ async fn prepare_file(args: &Args, input: &Path) -> anyhow::Result<u64> {
         if needed > free + existing {
             anyhow::bail!(
                 "{} records take about {} but {} has {} free (with a margin of 5% and 5 GB for the scratch \
-                 databases and everyone else on the disk); free some space, point --data-dir at a larger disk, or ask for fewer --events",
+                 databases and everyone else on the disk); free some space, point --data-dir at a larger disk, \
+                 or ask for fewer --events",
                 thousands(args.events),
                 gb(estimate),
                 dir.display(),
