@@ -187,16 +187,27 @@ pub trait IngestTx: Send {
         Ok(self.count_usage_events(items).await?.counted)
     }
 
-    /// [`IngestTx::insert_usage_events`], answering what became of every record: counted,
+    /// [`IngestTx::insert_usage_events`], answering what became of the records: counted,
     /// repeated, sealed, or seen but counted in no rollup.
     async fn count_usage_events(&mut self, items: Vec<UsageEvent>) -> Result<usage::AggregateStats> {
+        Ok(self.count_usage_events_each(items).await?.0)
+    }
+
+    /// [`IngestTx::count_usage_events`], with the outcome of each record in input order (what
+    /// the raw archive needs: the records seen for the first time).
+    async fn count_usage_events_each(
+        &mut self,
+        items: Vec<UsageEvent>,
+    ) -> Result<(usage::AggregateStats, Vec<usage::Outcome>)> {
         let mut tenants: Vec<&str> = items.iter().map(|e| e.tenant_id.as_str()).collect();
         tenants.sort_unstable();
         tenants.dedup();
         let mut stats = usage::AggregateStats::default();
+        let mut outcomes = vec![usage::Outcome::NotCounted; items.len()];
         for tenant in tenants {
-            let mine: Vec<&UsageEvent> = items.iter().filter(|e| e.tenant_id == tenant).collect();
-            let mut days: Vec<chrono::NaiveDate> = mine.iter().map(|e| e.occurred_at.date_naive()).collect();
+            let positions: Vec<usize> = (0..items.len()).filter(|i| items[*i].tenant_id == tenant).collect();
+            let mut days: Vec<chrono::NaiveDate> =
+                positions.iter().map(|i| items[*i].occurred_at.date_naive()).collect();
             days.sort_unstable();
             days.dedup();
             let mut ledgers = std::collections::HashMap::new();
@@ -204,9 +215,12 @@ pub trait IngestTx: Send {
                 ledgers.insert(day, self.usage_ledger(tenant, day).await?);
             }
             let mut aggregator = usage::Aggregator::new(tenant);
-            usage::aggregate_events(&mut aggregator, mine, |day| {
+            let answered = usage::aggregate_events(&mut aggregator, positions.iter().map(|i| &items[*i]), |day| {
                 ledgers.remove(&day).unwrap_or(usage::DayLedger::Open(Vec::new()))
             });
+            for (i, outcome) in positions.iter().zip(answered) {
+                outcomes[*i] = outcome;
+            }
             let open = aggregator.open_days();
             let resources = aggregator.resources_on(&open);
             let scopes = self.resource_scopes(&resources).await?;
@@ -217,7 +231,7 @@ pub trait IngestTx: Send {
                 self.apply_usage(delta).await?;
             }
         }
-        Ok(stats)
+        Ok((stats, outcomes))
     }
 
     /// Save a sync engine's state (checkpoint, watermarks) under `key`, replacing what was

@@ -13,4 +13,6 @@ pub enum SyncError {
         "source {source_name}: the saved sync state under {key} is unreadable ({reason}); run `steward sync --full` to start over"
     )]
     State { source_name: String, key: String, reason: String },
+    #[error("raw audit archive: {0}; check `[usage] archive_dir` in steward.toml")]
+    Archive(String),
 }

@@ -55,11 +55,21 @@ pub struct SyncOptions {
     /// The time deletions are stamped with and the audit feed is read up to; now when `None`.
     /// A resumed run keeps the interrupted run's time.
     pub as_of: Option<Timestamp>,
+    /// Write every audit record seen for the first time to this Parquet archive
+    /// (`steward-usage-archive`); not in a dry run.
+    pub archive: Option<std::path::PathBuf>,
 }
 
 impl Default for SyncOptions {
     fn default() -> Self {
-        SyncOptions { full: false, only: Only::All, dry_run: false, environment_concurrency: 8, as_of: None }
+        SyncOptions {
+            full: false,
+            only: Only::All,
+            dry_run: false,
+            environment_concurrency: 8,
+            as_of: None,
+            archive: None,
+        }
     }
 }
 
@@ -73,6 +83,8 @@ pub struct Ctx {
     pub(crate) run: RunState,
     pub(crate) progress: Arc<dyn Progress>,
     pub(crate) writer: writer::Writer,
+    /// The raw audit archive, when one is configured.
+    pub(crate) archive: Mutex<Option<steward_usage_archive::ArchiveWriter>>,
     report: Mutex<SyncReport>,
 }
 
@@ -110,15 +122,18 @@ impl Ctx {
         self.writer.submit(op).await.map_err(self.store_error(what))
     }
 
+    /// Count usage events; answers how many were counted and, per event, whether it was seen
+    /// for the first time.
     pub(crate) async fn write_usage(
         &self,
         events: Vec<UsageEvent>,
         key: &str,
         state: &state::UsageState,
-    ) -> Result<u64, SyncError> {
+    ) -> Result<(u64, Vec<bool>), SyncError> {
         let state = (key.to_string(), serde_json::to_value(state).unwrap_or_default());
         let op = writer::Op::Usage { events, state };
-        Ok(self.write(op, "writing usage events").await?.new_events)
+        let out = self.write(op, "writing usage events").await?;
+        Ok((out.new_events, out.first_seen))
     }
 
     /// Fix the list of environments for the rest of the run.
@@ -194,6 +209,13 @@ pub async fn sync_powerplatform(
         tenant_id: tenant_id.clone(),
         options: options.clone(),
         writer: writer::Writer::spawn(store.clone(), options.dry_run),
+        archive: Mutex::new(match (&options.archive, options.dry_run) {
+            (Some(root), false) => Some(
+                steward_usage_archive::ArchiveWriter::create(steward_usage_archive::ArchiveConfig::new(root))
+                    .map_err(|e| SyncError::Archive(e.to_string()))?,
+            ),
+            _ => None,
+        }),
         run,
         progress,
         report: Mutex::new(report),
@@ -222,11 +244,17 @@ pub async fn sync_powerplatform(
     };
     ctx.save_run(&run).await?;
     ctx.progress.finish();
+    let writer = ctx.archive.lock().unwrap_or_else(|p| p.into_inner()).take();
+    let archived = writer.map(|w| w.finish().map_err(|e| SyncError::Archive(e.to_string()))).transpose()?;
     let stats = client.stats();
     let mut report = ctx.report.lock().unwrap_or_else(|p| p.into_inner()).clone();
     report.calls = stats.overall.calls;
     report.throttled = stats.overall.throttled;
     report.retries = stats.overall.retries;
     report.elapsed_ms = started.elapsed().as_millis() as u64;
+    if let Some(a) = archived {
+        report.usage.archived_rows = a.rows;
+        report.usage.archived_files = a.files;
+    }
     Ok(report)
 }

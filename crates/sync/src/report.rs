@@ -51,6 +51,9 @@ pub struct UsageReport {
     pub records_read: u64,
     /// Records that were new to the store (the feed repeats records; repeats are dropped).
     pub records_new: u64,
+    /// Records written to the raw archive (seen for the first time), and its new Parquet files.
+    pub archived_rows: u64,
+    pub archived_files: u64,
 }
 
 /// Something that failed without stopping the run.

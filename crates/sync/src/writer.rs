@@ -46,11 +46,13 @@ pub enum Op {
 }
 
 /// What an operation did.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 pub struct Outcome {
     pub counts: UpsertCounts,
     pub deletions: Deletions,
     pub new_events: u64,
+    /// For usage: whether each event was seen for the first time (what the raw archive keeps).
+    pub first_seen: Vec<bool>,
 }
 
 struct Job {
@@ -177,7 +179,14 @@ async fn apply(tx: &mut dyn IngestTx, op: Op) -> Result<Outcome, StoreError> {
             }
         }
         Op::Usage { events, state: (key, value) } => {
-            out.new_events = tx.insert_usage_events(events).await?;
+            let (stats, outcomes) = tx.count_usage_events_each(events).await?;
+            out.new_events = stats.counted;
+            out.first_seen = outcomes
+                .into_iter()
+                .map(|o| {
+                    matches!(o, steward_store::usage::Outcome::Counted | steward_store::usage::Outcome::NotCounted)
+                })
+                .collect();
             tx.put_sync_state(&key, value).await?;
         }
         Op::Licences(items) => out.counts = tx.upsert_licenses(items).await?,

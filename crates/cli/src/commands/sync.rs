@@ -72,6 +72,7 @@ pub async fn run(args: Args, config: &Config, db_url: &str) -> anyhow::Result<()
         dry_run: args.dry_run,
         environment_concurrency: args.concurrency.max(1),
         as_of: args.as_of,
+        archive: config.archive_dir(),
     };
     let mut reports = Vec::new();
     let mut tenants = Vec::new();
@@ -173,8 +174,16 @@ fn print_report(r: &SyncReport) {
         println!("{name:<40} {:>9} {:>9} {:>10} {deleted:>9}", c.added, c.changed, c.unchanged);
     }
     println!(
-        "audit records: {} read, {} new, from {} blobs in {} windows",
-        r.usage.records_read, r.usage.records_new, r.usage.blobs, r.usage.windows
+        "audit records: {} read, {} new, from {} blobs in {} windows{}",
+        r.usage.records_read,
+        r.usage.records_new,
+        r.usage.blobs,
+        r.usage.windows,
+        if r.usage.archived_files > 0 {
+            format!("; {} archived in {} Parquet files", r.usage.archived_rows, r.usage.archived_files)
+        } else {
+            String::new()
+        }
     );
     println!(
         "calls: {} made, {} throttled, {} retried; {:.1} s",

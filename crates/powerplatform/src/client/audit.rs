@@ -74,6 +74,15 @@ impl PowerPlatformClient {
 
     /// The audit records of one content blob (`contentUri` from [`Self::content_page`]).
     pub async fn fetch_blob(&self, content_uri: &str) -> Result<Vec<audit::AuditRecord>, ApiError> {
+        self.fetch_blob_as(content_uri).await
+    }
+
+    /// [`Self::fetch_blob`] with each record kept as its JSON text, for the raw audit archive.
+    pub async fn fetch_blob_raw(&self, content_uri: &str) -> Result<Vec<Box<serde_json::value::RawValue>>, ApiError> {
+        self.fetch_blob_as(content_uri).await
+    }
+
+    async fn fetch_blob_as<T: serde::de::DeserializeOwned>(&self, content_uri: &str) -> Result<Vec<T>, ApiError> {
         let base = &self.inner.endpoints.office_management;
         let mut url = urls::resume(base, content_uri).map_err(|e| ApiError::InvalidRequest {
             method: "GET".into(),

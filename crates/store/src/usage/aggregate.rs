@@ -391,12 +391,13 @@ fn spread(
 }
 
 /// Feed owned events through an aggregator, opening days with `ledger` as they come: the
-/// shape every non-streaming writer needs.
+/// shape every non-streaming writer needs. Answers what became of each event, in order.
 pub fn aggregate_events<'a>(
     aggregator: &mut Aggregator,
     events: impl IntoIterator<Item = &'a steward_model::UsageEvent>,
     mut ledger: impl FnMut(NaiveDate) -> DayLedger,
-) {
+) -> Vec<Outcome> {
+    let mut outcomes = Vec::new();
     for e in events {
         let actor = e.principal_id.as_deref().or(e.principal_upn.as_deref());
         let event = EventRef {
@@ -407,11 +408,14 @@ pub fn aggregate_events<'a>(
             environment_id: e.environment_id.as_deref(),
             actor,
         };
-        if aggregator.add(&event) == Outcome::NeedsLedger {
+        let mut outcome = aggregator.add(&event);
+        if outcome == Outcome::NeedsLedger {
             aggregator.open_day(event.day, ledger(event.day));
-            aggregator.add(&event);
+            outcome = aggregator.add(&event);
         }
+        outcomes.push(outcome);
     }
+    outcomes
 }
 
 #[cfg(test)]

@@ -196,3 +196,20 @@ async fn agents_come_from_the_inventory_api_when_the_tenant_has_it_and_from_data
     let report = fast.sync(SyncOptions::default()).await;
     assert_eq!(report.resources_deleted(), mutation.deleted.len() as u64);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_raw_archive_keeps_each_record_the_store_saw_first() {
+    let h = Harness::start(fake_config(Preset::Small)).await;
+    let root = tempfile::tempdir().unwrap();
+    let options = SyncOptions { archive: Some(root.path().to_path_buf()), ..Default::default() };
+    let report = h.sync(options.clone()).await;
+    let status = h.store.usage_status(None).await.unwrap();
+    assert!(report.usage.archived_rows > 0, "{:?}", report.usage);
+    assert_eq!(report.usage.archived_rows, status.records, "one archived row per record in the ledger");
+    let parts = steward_usage_archive::partitions(root.path()).unwrap();
+    assert!(!parts.is_empty(), "day partitions were written");
+    assert!(parts.iter().all(|p| p.tenant_id == h.fake.tenant_id()), "partitioned by the source's tenant");
+    let again = h.sync(SyncOptions { full: true, ..options }).await;
+    assert!(again.usage.records_read > 0, "a full run reads the feed again");
+    assert_eq!(again.usage.archived_rows, 0, "records seen before are not archived again");
+}
