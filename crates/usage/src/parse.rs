@@ -15,6 +15,7 @@
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
+use steward_ingest::powerplatform::normalize::{environment_from_flow_url, usage_kind};
 use steward_model::UsageKind;
 
 /// `PropertyCollection` names read.
@@ -246,25 +247,6 @@ impl<'a> RawRecord<'a> {
 
 fn text<'r>(v: &'r Option<Cow<'_, str>>) -> Option<&'r str> {
     v.as_deref().filter(|s| !s.is_empty())
-}
-
-/// Audit `Operation` → [`UsageKind`] (the same table as the importers' normalisation).
-pub fn usage_kind(operation: &str) -> UsageKind {
-    match operation {
-        "LaunchPowerApp" => UsageKind::Launch,
-        "CreatePowerApp" | "CreateFlow" => UsageKind::Create,
-        "EditFlow" | "UpdatePowerApp" | "EditPowerApp" => UsageKind::Edit,
-        "PublishPowerApp" => UsageKind::Publish,
-        "DeletePowerApp" | "AdminDeleteApp" | "DeleteFlow" => UsageKind::Delete,
-        "PowerAppPermissionEdited" => UsageKind::Share,
-        _ => UsageKind::Other,
-    }
-}
-
-/// The environment named in a `FlowDetailsUrl` (`…/environments/{env}/flows/{flow}/flowDetails`).
-fn environment_from_flow_url(url: &str) -> Option<&str> {
-    let rest = &url[url.find("/environments/")? + "/environments/".len()..];
-    rest.split('/').next().filter(|s| !s.is_empty())
 }
 
 /// Day number and second of day of `YYYY-MM-DDTHH:MM:SS[.fff][Z]` (UTC, as the feed writes it).

@@ -415,7 +415,7 @@ pub fn usage_kind(operation: &str) -> UsageKind {
 }
 
 /// The environment named in a `FlowDetailsUrl` (`…/environments/{env}/flows/{flow}/flowDetails`).
-fn environment_from_flow_url(url: &str) -> Option<&str> {
+pub fn environment_from_flow_url(url: &str) -> Option<&str> {
     let rest = &url[url.find("/environments/")? + "/environments/".len()..];
     rest.split('/').next().filter(|s| !s.is_empty())
 }
