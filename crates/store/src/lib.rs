@@ -222,14 +222,8 @@ pub trait IngestTx: Send {
                 outcomes[*i] = outcome;
             }
             let open = aggregator.open_days();
-            let resources = aggregator.resources_on(&open);
-            let scopes = self.resource_scopes(&resources).await?;
-            let scopes = scopes.into_iter().map(|s| (s.resource_id.clone(), s)).collect();
-            let delta = aggregator.take(&open, &scopes);
+            usage::write_days(self, &mut aggregator, &open).await?;
             stats += aggregator.stats();
-            if !delta.is_empty() {
-                self.apply_usage(delta).await?;
-            }
         }
         Ok((stats, outcomes))
     }

@@ -28,6 +28,24 @@ pub use read::*;
 use chrono::NaiveDate;
 use steward_model::{UsageMetric, UsagePeriod, UsageScope};
 
+/// Close `days` of `aggregator` into the store through `tx`: the inventory's environment and
+/// maker of the resources used, then the delta. Answers the rollup rows written. Every writer
+/// ends its aggregation here.
+pub async fn write_days<T: crate::IngestTx + ?Sized>(
+    tx: &mut T,
+    aggregator: &mut Aggregator,
+    days: &[NaiveDate],
+) -> crate::Result<u64> {
+    let resources = aggregator.resources_on(days);
+    let scopes = tx.resource_scopes(&resources).await?.into_iter().map(|s| (s.resource_id.clone(), s)).collect();
+    let delta = aggregator.take(days, &scopes);
+    let rows = delta.rows.len() as u64;
+    if !delta.is_empty() {
+        tx.apply_usage(delta).await?;
+    }
+    Ok(rows)
+}
+
 /// The 64-bit ledger hash of an audit record id (ids compare case-insensitively).
 pub fn record_hash(id: &str) -> u64 {
     if id.bytes().any(|b| b.is_ascii_uppercase()) {

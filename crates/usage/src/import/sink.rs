@@ -4,7 +4,6 @@
 use super::worker::Parsed;
 use crate::UsageError;
 use chrono::NaiveDate;
-use std::collections::HashMap;
 use std::sync::Arc;
 use steward_store::usage::{AggregateStats, Aggregator, EventRef, Outcome, day_from_number};
 use steward_store::{IngestTx, Store};
@@ -138,14 +137,7 @@ impl Sink {
             if days.is_empty() {
                 continue;
             }
-            let resources = agg.resources_on(&days);
-            let scopes: HashMap<_, _> =
-                tx.resource_scopes(&resources).await?.into_iter().map(|s| (s.resource_id.clone(), s)).collect();
-            let delta = agg.take(&days, &scopes);
-            self.written.rows += delta.rows.len() as u64;
-            if !delta.is_empty() {
-                tx.apply_usage(delta).await?;
-            }
+            self.written.rows += steward_store::usage::write_days(tx.as_mut(), agg, &days).await?;
         }
         Ok(())
     }
