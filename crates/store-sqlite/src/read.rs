@@ -36,7 +36,7 @@ pub(crate) fn scalar(conn: &Connection, sql: &str, args: &[Value], context: &'st
         .map_err(db(context))
 }
 
-fn text(s: &str) -> Value {
+pub(crate) fn text(s: &str) -> Value {
     Value::Text(s.to_string())
 }
 
@@ -197,7 +197,7 @@ pub fn list_environments(conn: &Connection, query: &EnvironmentQuery) -> Result<
     Ok(Page { items: rows.into_iter().map(|(s, _)| s).collect(), total: count(total), next })
 }
 
-fn where_clause(filters: &[String]) -> String {
+pub(crate) fn where_clause(filters: &[String]) -> String {
     if filters.is_empty() { "1 = 1".to_string() } else { filters.join(" AND ") }
 }
 

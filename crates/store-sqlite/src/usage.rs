@@ -2,8 +2,9 @@
 //! and `steward_store::usage` for the design). Writes run on the writer thread inside an ingest
 //! session; reads on a reader connection.
 
-use crate::convert::{col, date_to_number, day_from_number, enum_col, opt_timestamp};
-use crate::read::db;
+use crate::convert::{col, count, date_to_number, day_from_number, enum_col, opt_timestamp};
+use crate::read::{collect, db, text, where_clause};
+use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params};
 use steward_model::UsagePeriod;
 use steward_store::usage::{
@@ -106,34 +107,43 @@ pub fn apply(conn: &Connection, delta: &UsageDelta) -> Result<()> {
     Ok(())
 }
 
+/// A list as one JSON text parameter, for `json_each`: one statement instead of one per item.
+fn json_list<T: serde::Serialize>(items: &[T]) -> Result<Value> {
+    serde_json::to_string(items).map(Value::Text).map_err(|e| StoreError::backend("encoding a list parameter", e))
+}
+
+fn opt_text(s: Option<&str>) -> Value {
+    s.map_or(Value::Null, text)
+}
+
+fn actor_id(id: i64) -> Result<u32> {
+    u32::try_from(id).map_err(|_| StoreError::Corrupt {
+        what: "usage_actors.id".into(),
+        reason: format!("{id} does not fit 32 bits"),
+    })
+}
+
 /// Store-wide ids of `actors`, in the same order, interning the new ones.
 fn intern_actors(conn: &Connection, tenant: &str, actors: &[String]) -> Result<Vec<u32>> {
     if actors.is_empty() {
         return Ok(Vec::new());
     }
-    // One JSON array parameter instead of one statement per actor.
-    let list = serde_json::to_string(actors).map_err(|e| StoreError::backend("encoding actors", e))?;
+    let args = [text(tenant), json_list(actors)?];
     conn.prepare_cached("INSERT OR IGNORE INTO usage_actors (tenant_id, actor) SELECT ?1, value FROM json_each(?2)")
-        .and_then(|mut s| s.execute(params![tenant, list]))
+        .and_then(|mut s| s.execute(rusqlite::params_from_iter(args.iter())))
         .map_err(db("interning actors"))?;
+    // CROSS JOIN keeps json_each as the outer loop: the JSON is read once and each actor is one
+    // index lookup (the planner otherwise may re-read the JSON per table row).
+    let found = collect(
+        conn,
+        "SELECT j.key, a.id FROM json_each(?2) j CROSS JOIN usage_actors a WHERE a.tenant_id = ?1 AND a.actor = j.value",
+        &args,
+        "reading actor ids",
+        |r| Ok((col::<i64>(r, 0, "json_each.key")?, actor_id(col(r, 1, "usage_actors.id")?)?)),
+    )?;
     let mut ids = vec![u32::MAX; actors.len()];
-    let mut stmt = conn
-        .prepare_cached(
-            // CROSS JOIN keeps json_each as the outer loop: the JSON is read once and each actor
-            // is one index lookup (the planner otherwise may re-read the JSON per table row).
-            "SELECT j.key, a.id FROM json_each(?2) j CROSS JOIN usage_actors a \
-             WHERE a.tenant_id = ?1 AND a.actor = j.value",
-        )
-        .map_err(db("reading actor ids"))?;
-    let mut rows = stmt.query(params![tenant, list]).map_err(db("reading actor ids"))?;
-    while let Some(r) = rows.next().map_err(db("reading actor ids"))? {
-        let (i, id): (i64, i64) =
-            (r.get(0).map_err(db("reading actor ids"))?, r.get(1).map_err(db("reading actor ids"))?);
-        let id = u32::try_from(id).map_err(|_| StoreError::Corrupt {
-            what: "usage_actors.id".into(),
-            reason: format!("{id} does not fit 32 bits"),
-        })?;
-        if let Some(slot) = ids.get_mut(i as usize) {
+    for (i, id) in found {
+        if let Some(slot) = usize::try_from(i).ok().and_then(|i| ids.get_mut(i)) {
             *slot = id;
         }
     }
@@ -144,101 +154,92 @@ pub fn scopes(conn: &Connection, ids: &[String]) -> Result<Vec<ResourceScopes>> 
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let list = serde_json::to_string(ids).map_err(|e| StoreError::backend("encoding resource ids", e))?;
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT r.id, r.environment_id, json_extract(d.owners, '$[0].principal_id') \
-             FROM json_each(?1) j CROSS JOIN resources r LEFT JOIN resource_details d ON d.rid = r.rid \
-             WHERE r.id = j.value",
-        )
-        .map_err(db("reading resource scopes"))?;
-    let rows = stmt
-        .query_map([list], |r| {
-            Ok(ResourceScopes { resource_id: r.get(0)?, environment_id: r.get(1)?, maker: r.get(2)? })
-        })
-        .map_err(db("reading resource scopes"))?;
-    rows.collect::<std::result::Result<_, _>>().map_err(db("reading resource scopes"))
+    // CROSS JOIN keeps json_each as the outer loop: one index lookup per id.
+    collect(
+        conn,
+        "SELECT r.id, r.environment_id, json_extract(d.owners, '$[0].principal_id') \
+         FROM json_each(?1) j CROSS JOIN resources r LEFT JOIN resource_details d ON d.rid = r.rid \
+         WHERE r.id = j.value",
+        &[json_list(ids)?],
+        "reading resource scopes",
+        |r| {
+            Ok(ResourceScopes {
+                resource_id: col(r, 0, "resources.id")?,
+                environment_id: col(r, 1, "resources.environment_id")?,
+                maker: col(r, 2, "resource_details.owners")?,
+            })
+        },
+    )
 }
 
 pub fn rows(conn: &Connection, q: &RollupQuery) -> Result<Vec<RollupRow>> {
-    let mut sql = String::from(
-        "SELECT tenant_id, scope_id, start_day, uses, actors FROM usage_rollups \
-         WHERE scope = ?1 AND period = ?2 AND metric = ?3 AND start_day BETWEEN ?4 AND ?5",
-    );
-    if q.tenant_id.is_some() {
-        sql.push_str(" AND tenant_id = ?6");
-    }
-    if q.scope_ids.is_some() {
-        sql.push_str(" AND scope_id IN (SELECT value FROM json_each(?7))");
-    }
-    let ids = q
-        .scope_ids
-        .as_ref()
-        .map(serde_json::to_string)
-        .transpose()
-        .map_err(|e| StoreError::backend("encoding scope ids", e))?;
-    let mut stmt = conn.prepare_cached(&sql).map_err(db("reading rollup rows"))?;
-    let (scope, period, metric) = (q.scope.as_str(), q.period.as_str(), q.metric.as_str());
-    let (from, to) = (date_to_number(q.from), date_to_number(q.to));
-    let mut params: Vec<(&str, &dyn rusqlite::ToSql)> =
-        vec![("?1", &scope), ("?2", &period), ("?3", &metric), ("?4", &from), ("?5", &to)];
+    let mut args = vec![
+        text(q.scope.as_str()),
+        text(q.period.as_str()),
+        text(q.metric.as_str()),
+        Value::Integer(date_to_number(q.from)),
+        Value::Integer(date_to_number(q.to)),
+    ];
+    let mut filters = vec!["scope = ?1 AND period = ?2 AND metric = ?3 AND start_day BETWEEN ?4 AND ?5".to_string()];
+    // Filters only when asked for, so that the primary key serves a scope-id list.
     if let Some(t) = &q.tenant_id {
-        params.push(("?6", t));
+        args.push(text(t));
+        filters.push(format!("tenant_id = ?{}", args.len()));
     }
-    if let Some(ids) = &ids {
-        params.push(("?7", ids));
+    if let Some(ids) = &q.scope_ids {
+        args.push(json_list(ids)?);
+        filters.push(format!("scope_id IN (SELECT value FROM json_each(?{}))", args.len()));
     }
-    let mut rows = stmt.query(params.as_slice()).map_err(db("reading rollup rows"))?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next().map_err(db("reading rollup rows"))? {
-        let bytes: Vec<u8> = r.get(4).map_err(db("reading rollup rows"))?;
-        out.push(RollupRow {
-            tenant_id: r.get(0).map_err(db("reading rollup rows"))?,
-            scope_id: r.get(1).map_err(db("reading rollup rows"))?,
-            start: day_from_number(r.get(2).map_err(db("reading rollup rows"))?)?,
-            uses: r.get::<_, i64>(3).map_err(db("reading rollup rows"))? as u64,
+    let sql = format!(
+        "SELECT tenant_id, scope_id, start_day, uses, actors FROM usage_rollups WHERE {}",
+        where_clause(&filters)
+    );
+    collect(conn, &sql, &args, "reading rollup rows", |r| {
+        let bytes: Vec<u8> = col(r, 4, "usage_rollups.actors")?;
+        Ok(RollupRow {
+            tenant_id: col(r, 0, "usage_rollups.tenant_id")?,
+            scope_id: col(r, 1, "usage_rollups.scope_id")?,
+            start: day_from_number(col(r, 2, "usage_rollups.start_day")?)?,
+            uses: count(col(r, 3, "usage_rollups.uses")?),
             actors: blob::decode_u32(&bytes, "rollup actors")?,
-        });
-    }
-    Ok(out)
+        })
+    })
 }
 
 pub fn actor_departments(conn: &Connection, tenant_id: Option<&str>) -> Result<Vec<(u32, String)>> {
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT a.id, p.department FROM usage_actors a JOIN principals p ON p.id = a.actor \
-             WHERE p.department <> '' AND (?1 IS NULL OR a.tenant_id = ?1) \
-             UNION \
-             SELECT a.id, p.department FROM usage_actors a JOIN principals p ON p.upn_key = a.actor \
-             WHERE p.department <> '' AND (?1 IS NULL OR a.tenant_id = ?1)",
-        )
-        .map_err(db("reading actor departments"))?;
-    let rows = stmt
-        .query_map([tenant_id], |r| Ok((r.get::<_, i64>(0)? as u32, r.get::<_, String>(1)?)))
-        .map_err(db("reading actor departments"))?;
-    rows.collect::<std::result::Result<_, _>>().map_err(db("reading actor departments"))
+    collect(
+        conn,
+        "SELECT a.id, p.department FROM usage_actors a JOIN principals p ON p.id = a.actor \
+         WHERE p.department <> '' AND (?1 IS NULL OR a.tenant_id = ?1) \
+         UNION \
+         SELECT a.id, p.department FROM usage_actors a JOIN principals p ON p.upn_key = a.actor \
+         WHERE p.department <> '' AND (?1 IS NULL OR a.tenant_id = ?1)",
+        &[opt_text(tenant_id)],
+        "reading actor departments",
+        |r| Ok((actor_id(col(r, 0, "usage_actors.id")?)?, col(r, 1, "principals.department")?)),
+    )
 }
 
 pub fn spans(conn: &Connection, tenant_id: Option<&str>, ids: Option<&[String]>) -> Result<Vec<UsageSpan>> {
-    let list =
-        ids.map(serde_json::to_string).transpose().map_err(|e| StoreError::backend("encoding resource ids", e))?;
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT resource_id, tenant_id, first_day, last_day FROM usage_spans \
-             WHERE (?1 IS NULL OR tenant_id = ?1) AND (?2 IS NULL OR resource_id IN (SELECT value FROM json_each(?2)))",
-        )
-        .map_err(db("reading usage spans"))?;
-    let mut rows = stmt.query(params![tenant_id, list]).map_err(db("reading usage spans"))?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next().map_err(db("reading usage spans"))? {
-        out.push(UsageSpan {
-            resource_id: r.get(0).map_err(db("reading usage spans"))?,
-            tenant_id: r.get(1).map_err(db("reading usage spans"))?,
-            first: day_from_number(r.get(2).map_err(db("reading usage spans"))?)?,
-            last: day_from_number(r.get(3).map_err(db("reading usage spans"))?)?,
-        });
+    let (mut filters, mut args) = (Vec::new(), Vec::new());
+    if let Some(t) = tenant_id {
+        args.push(text(t));
+        filters.push(format!("tenant_id = ?{}", args.len()));
     }
-    Ok(out)
+    if let Some(ids) = ids {
+        args.push(json_list(ids)?);
+        filters.push(format!("resource_id IN (SELECT value FROM json_each(?{}))", args.len()));
+    }
+    let sql =
+        format!("SELECT resource_id, tenant_id, first_day, last_day FROM usage_spans WHERE {}", where_clause(&filters));
+    collect(conn, &sql, &args, "reading usage spans", |r| {
+        Ok(UsageSpan {
+            resource_id: col(r, 0, "usage_spans.resource_id")?,
+            tenant_id: col(r, 1, "usage_spans.tenant_id")?,
+            first: day_from_number(col(r, 2, "usage_spans.first_day")?)?,
+            last: day_from_number(col(r, 3, "usage_spans.last_day")?)?,
+        })
+    })
 }
 
 pub fn status(conn: &Connection, tenant_id: Option<&str>) -> Result<UsageStatus> {
@@ -304,29 +305,35 @@ pub fn prune(
 }
 
 pub fn briefs(conn: &Connection, q: &BriefQuery) -> Result<Vec<ResourceBrief>> {
-    let kinds: Vec<&str> = q.kinds.iter().map(|k| k.as_str()).collect();
-    let kinds = (!kinds.is_empty()).then(|| serde_json::to_string(&kinds)).transpose();
-    let ids = q.ids.as_ref().map(serde_json::to_string).transpose();
-    let (kinds, ids) = (
-        kinds.map_err(|e| StoreError::backend("encoding kinds", e))?,
-        ids.map_err(|e| StoreError::backend("encoding resource ids", e))?,
+    let (mut filters, mut args) = (Vec::new(), Vec::new());
+    if !q.include_deleted {
+        filters.push("r.deleted_at IS NULL".to_string());
+    }
+    if let Some(t) = &q.tenant_id {
+        args.push(text(t));
+        filters.push(format!("r.tenant_id = ?{}", args.len()));
+    }
+    if !q.kinds.is_empty() {
+        let kinds: Vec<String> = q.kinds.iter().map(|k| k.as_str().to_string()).collect();
+        args.push(json_list(&kinds)?);
+        filters.push(format!("+r.kind IN (SELECT value FROM json_each(?{}))", args.len()));
+    }
+    if let Some(e) = &q.environment_id {
+        args.push(text(e));
+        filters.push(format!("r.environment_id = ?{}", args.len()));
+    }
+    if let Some(ids) = &q.ids {
+        args.push(json_list(ids)?);
+        filters.push(format!("r.id IN (SELECT value FROM json_each(?{}))", args.len()));
+    }
+    let sql = format!(
+        "SELECT r.id, r.tenant_id, r.environment_id, r.kind, r.display_name, \
+         json_extract(d.owners, '$[0].principal_id'), r.created_at, r.deleted_at \
+         FROM resources r LEFT JOIN resource_details d ON d.rid = r.rid WHERE {}",
+        where_clause(&filters)
     );
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT r.id, r.tenant_id, r.environment_id, r.kind, r.display_name, \
-             json_extract(d.owners, '$[0].principal_id'), r.created_at, r.deleted_at \
-             FROM resources r LEFT JOIN resource_details d ON d.rid = r.rid \
-             WHERE (?1 IS NULL OR r.tenant_id = ?1) AND (?2 IS NULL OR +r.kind IN (SELECT value FROM json_each(?2))) \
-             AND (?3 IS NULL OR r.environment_id = ?3) AND (?4 IS NULL OR r.id IN (SELECT value FROM json_each(?4))) \
-             AND (?5 OR r.deleted_at IS NULL)",
-        )
-        .map_err(db("reading resource briefs"))?;
-    let mut rows = stmt
-        .query(params![q.tenant_id, kinds, q.environment_id, ids, q.include_deleted])
-        .map_err(db("reading resource briefs"))?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next().map_err(db("reading resource briefs"))? {
-        out.push(ResourceBrief {
+    collect(conn, &sql, &args, "reading resource briefs", |r| {
+        Ok(ResourceBrief {
             id: col(r, 0, "resources.id")?,
             tenant_id: col(r, 1, "resources.tenant_id")?,
             environment_id: col(r, 2, "resources.environment_id")?,
@@ -335,9 +342,8 @@ pub fn briefs(conn: &Connection, q: &BriefQuery) -> Result<Vec<ResourceBrief>> {
             owner: col(r, 5, "resource_details.owners")?,
             created_at: opt_timestamp(col(r, 6, "resources.created_at")?, "resources.created_at")?,
             deleted_at: opt_timestamp(col(r, 7, "resources.deleted_at")?, "resources.deleted_at")?,
-        });
-    }
-    Ok(out)
+        })
+    })
 }
 
 /// Union of the actor sets of the tenant's day rows over the 30 days ending at the newest
