@@ -11,7 +11,7 @@
 
 pub mod charts;
 mod error;
-mod format;
+pub mod format;
 mod gather;
 mod html;
 mod markdown;

@@ -233,22 +233,26 @@ fn kind_label(kind: Option<ResourceKind>) -> String {
     kind.map_or_else(|| "unknown".into(), |k| k.label().to_string())
 }
 
+/// The columns both top-ten tables start with: rank, name, kind, environment, owner.
+fn ranked_resource(i: usize, t: &TopResource) -> Vec<String> {
+    vec![
+        (i + 1).to_string(),
+        t.display_name.clone(),
+        kind_label(t.kind),
+        t.environment.clone().unwrap_or_else(|| "—".into()),
+        t.owner.clone().unwrap_or_else(|| "—".into()),
+    ]
+}
+
 fn top_by_uses(r: &BoardReport) -> Section {
     let rows = r
         .top_by_uses
         .iter()
         .enumerate()
         .map(|(i, t)| {
-            vec![
-                (i + 1).to_string(),
-                t.display_name.clone(),
-                kind_label(t.kind),
-                t.environment.clone().unwrap_or_else(|| "—".into()),
-                t.owner.clone().unwrap_or_else(|| "—".into()),
-                count(t.uses),
-                count(t.unique_users),
-                count(t.active_days),
-            ]
+            let mut row = ranked_resource(i, t);
+            row.extend([count(t.uses), count(t.unique_users), count(t.active_days)]);
+            row
         })
         .collect();
     Section::new("top-uses", "Most used resources")
@@ -278,16 +282,9 @@ fn top_by_users(r: &BoardReport) -> Section {
         .iter()
         .enumerate()
         .map(|(i, t)| {
-            vec![
-                (i + 1).to_string(),
-                t.display_name.clone(),
-                kind_label(t.kind),
-                t.environment.clone().unwrap_or_else(|| "—".into()),
-                t.owner.clone().unwrap_or_else(|| "—".into()),
-                count(t.unique_users),
-                count(t.departments),
-                count(t.uses),
-            ]
+            let mut row = ranked_resource(i, t);
+            row.extend([count(t.unique_users), count(t.departments), count(t.uses)]);
+            row
         })
         .collect();
     Section::new("top-users", "Resources with most users")

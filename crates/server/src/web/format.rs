@@ -10,18 +10,8 @@ pub fn date_time(value: Option<Timestamp>) -> String {
     value.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_else(|| "—".into())
 }
 
-/// `1234567` → `1,234,567`: headline figures are read at a glance.
-pub fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+/// `1234567` → `1,234,567`: the pages and the board report write figures the same way.
+pub use steward_report::format::count;
 
 /// `non_critical` → `Non critical`, for enum spellings without a dedicated label.
 pub fn humanize(snake: &str) -> String {
