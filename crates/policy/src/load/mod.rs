@@ -1,0 +1,1 @@
+//! Reading policy files (helper files fills this in).
