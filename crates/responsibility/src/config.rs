@@ -82,6 +82,18 @@ impl Config {
         Config::overlay(Config::defaults(), text, origin)
     }
 
+    /// [`Config::parse`] of a file; an unreadable file is a problem without a line.
+    pub fn load(path: &std::path::Path) -> Result<Config, ConfigError> {
+        let origin = path.display().to_string();
+        match std::fs::read_to_string(path) {
+            Ok(text) => Config::parse(&text, &origin),
+            Err(e) => Err(ConfigError {
+                origin,
+                problems: vec![Problem { line: None, section: String::new(), message: format!("cannot read it: {e}") }],
+            }),
+        }
+    }
+
     /// `text` over `base`.
     fn overlay(mut config: Config, text: &str, origin: &str) -> Result<Config, ConfigError> {
         let fail = |problems: Vec<Problem>| ConfigError { origin: origin.to_string(), problems };
@@ -222,6 +234,13 @@ mod tests {
         assert!(raw.environment_admins.is_some());
         let team = raw.platform_team.expect("platform team");
         assert!(team.name.is_some() && team.members.is_some());
+    }
+
+    #[test]
+    fn an_unreadable_file_is_named() {
+        let err = Config::load(std::path::Path::new("/nonexistent/responsibility.toml")).expect_err("missing");
+        assert_eq!(err.origin, "/nonexistent/responsibility.toml");
+        assert!(err.to_string().contains("cannot read it"), "{err}");
     }
 
     #[test]

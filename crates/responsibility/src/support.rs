@@ -90,7 +90,10 @@ impl Requirement {
                 if owners >= needed {
                     (true, format!("{} (a backup owner)", count(owners, "owner", "owners")))
                 } else {
-                    (false, format!("{}; a backup owner means at least {needed}", count(owners, "owner", "owners")))
+                    (
+                        false,
+                        format!("only {} (a backup owner means at least {needed})", count(owners, "owner", "owners")),
+                    )
                 }
             }
             Requirement::Documented => {
@@ -223,18 +226,18 @@ pub fn support_profile(input: &Input, level: ImpactLevel, config: &SupportConfig
             why.push(if facts.is_empty() {
                 format!("{}: {}", tier_label(tier), config.profiles.get(&tier).map_or("", |p| p.description.as_str()))
             } else {
-                format!("{}: {}", tier_label(tier), facts.join(", "))
+                format!("{}: {}", tier_label(tier), facts.join("; "))
             });
             break;
         }
         let missing: Vec<&str> = checks.iter().filter(|(met, _)| !met).map(|(_, t)| t.as_str()).collect();
-        why.push(format!("not {}: {}", tier_label(tier), missing.join(", ")));
+        why.push(format!("not {}: {}", tier_label(tier), missing.join("; ")));
     }
 
     let required = config.required_for(level);
     let meets_required = tier_rank(profile) >= tier_rank(required);
     why.push(format!(
-        "{} criticality needs {}{}: {}",
+        "a {} resource needs {}{}: {}",
         impact_label(level),
         tier_label(required),
         if required == SupportTier::ItSupported { "" } else { " or higher" },

@@ -169,6 +169,18 @@ fn a_personal_app_is_maker_supported_with_optional_steps_to_it_blessed() {
     assert!(r.next_steps.iter().all(|s| !s.needed && s.toward == SupportTier::ItBlessed));
     assert!(r.next_steps[0].text.starts_with("Get test and production environments"), "{:?}", r.next_steps[0]);
     assert!(r.next_steps[0].because.contains("the default environment"), "{:?}", r.next_steps[0]);
+    assert_eq!(
+        r.support_profile.why,
+        vec![
+            "not IT supported: in the default environment, not a production environment; not in a solution; \
+             only 1 owner (a backup owner means at least 2); no description; not handed over to the support team; \
+             no knowledge transfer to the support team; no support tier declared",
+            "not IT blessed: in the default environment, not a test (sandbox) or production environment; \
+             not in a solution; only 1 owner (a backup owner means at least 2); no description",
+            "Maker supported: Makers support their own apps and flows.",
+            "a non-critical resource needs Maker supported or higher: met",
+        ]
+    );
 }
 
 #[test]
@@ -202,7 +214,7 @@ fn a_critical_app_that_is_only_blessed_must_hand_over_and_transfer_knowledge() {
     assert!(texts.contains(&"Hand over the solution to the support team."), "{texts:?}");
     assert!(texts.contains(&"Transfer knowledge to the support team."), "{texts:?}");
     assert!(
-        r.support_profile.why.iter().any(|w| w == "critical criticality needs IT supported: not met"),
+        r.support_profile.why.iter().any(|w| w == "a critical resource needs IT supported: not met"),
         "{:?}",
         r.support_profile.why
     );
