@@ -164,6 +164,15 @@ impl Flag {
 }
 
 impl Condition {
+    /// Whether the condition holds (no text; see [`Condition::check`]).
+    pub fn holds(&self, input: &Input) -> bool {
+        match *self {
+            Condition::Flag { flag } => flag.value(input),
+            Condition::AtLeast { metric, at_least } => metric.value(input) >= at_least,
+            Condition::MoreThan { metric, more_than } => metric.value(input) > more_than,
+        }
+    }
+
     /// Whether the condition holds, and the figures in words ("612 users in 30 days ≥ 500").
     pub fn check(&self, input: &Input) -> (bool, String) {
         let (metric, comparison) = match *self {
@@ -228,6 +237,22 @@ pub struct Criticality {
     pub decided_by: String,
     /// Every rule that matched (highest level first, then in file order), then the declared impact.
     pub reasons: Vec<Reason>,
+}
+
+/// [`criticality`]'s level alone, without building reasons: for filling the computed
+/// criticality of many resources (policy facts, listings).
+pub fn criticality_level(input: &Input, config: &CriticalityConfig) -> ImpactLevel {
+    let usage = config
+        .rules
+        .iter()
+        .filter(|r| r.applies_to(input) && r.all.iter().all(|c| c.holds(input)))
+        .map(|r| r.level)
+        .max_by_key(|l| impact_rank(*l))
+        .unwrap_or(ImpactLevel::NonCritical);
+    match input.declared_impact {
+        Some(d) if impact_rank(d) > impact_rank(usage) => d,
+        _ => usage,
+    }
 }
 
 /// The level the rules give, raised (never lowered) by the declared business impact.

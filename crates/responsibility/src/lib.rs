@@ -24,6 +24,7 @@ mod support;
 pub use config::{Config, ConfigError, DEFAULT_CONFIG, Problem};
 pub use criticality::{
     Comparison, Condition, Criticality, CriticalityConfig, DECLARED, DEFAULT, Flag, Metric, Reason, Rule, criticality,
+    criticality_level,
 };
 pub use input::{Input, Person};
 pub use raci::{

@@ -4,6 +4,7 @@
 use steward_model::{EnvironmentType, ImpactLevel, ResourceKind, SupportTier};
 use steward_responsibility::{
     Assignment, Config, Coverage, DECLARED, DEFAULT, Input, Person, Requirement, Role, assess, criticality,
+    criticality_level,
 };
 
 fn app(users: u64) -> Input {
@@ -374,4 +375,42 @@ fn input_from_model_takes_what_the_inventory_and_governance_know() {
     assert_eq!(input.shared_users, 30);
     assert!(input.shared_with_everyone && input.in_solution && input.has_description);
     assert_eq!(input.owners, vec![Person::new("p-1", "")]);
+}
+
+#[test]
+fn the_level_alone_agrees_with_the_full_assessment() {
+    // A grid around every default threshold, over kinds, declarations and sharing.
+    let config = Config::defaults();
+    let kinds = [ResourceKind::CanvasApp, ResourceKind::CloudFlow, ResourceKind::DesktopFlow, ResourceKind::Agent];
+    let declared = [None, Some(ImpactLevel::NonCritical), Some(ImpactLevel::High), Some(ImpactLevel::Critical)];
+    let mut checked = 0;
+    for kind in kinds {
+        for d in declared {
+            for users in [0, 4, 5, 49, 50, 499, 500] {
+                for uses in [0, 99, 100, 199, 200, 2_999, 3_000, 4_499, 4_500] {
+                    for (days, departments, external, shared, everyone) in
+                        [(0, 0, 0, 0, false), (19, 1, 1, 100, false), (20, 2, 1, 101, false), (30, 5, 0, 0, true)]
+                    {
+                        let input = Input {
+                            users_30d: users,
+                            uses_30d: uses,
+                            active_days_30d: days,
+                            departments_30d: departments,
+                            external_users_30d: external,
+                            shared_users: shared,
+                            shared_with_everyone: everyone,
+                            declared_impact: d,
+                            ..Input::new(kind, EnvironmentType::Production)
+                        };
+                        let full = criticality(&input, &config.criticality);
+                        assert_eq!(criticality_level(&input, &config.criticality), full.level, "{input:?}");
+                        assert_eq!(full.reasons.iter().filter(|r| r.decisive).count(), 1, "{full:?}");
+                        assert!(full.reasons.iter().any(|r| r.decisive && r.rule == full.decided_by), "{full:?}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(checked, 4 * 4 * 7 * 9 * 4);
 }

@@ -331,3 +331,31 @@ fn a_refused_file_changes_nothing() {
     assert_eq!(err.problems.len(), 1);
     assert_eq!(err.problems[0].line, Some(5));
 }
+
+#[test]
+fn an_activity_left_out_of_a_level_is_not_shown_at_that_level() {
+    use steward_model::EnvironmentType;
+    use steward_responsibility::{Input, named_raci};
+    let text = r#"
+[[raci.activities]]
+id = "incident-review"
+title = "Review major incidents"
+critical = { platform_team = "A/R", environment_admin = "C" }
+
+[[raci.activities]]
+id = "fix-defects"
+title = "Fix defects"
+critical = { platform_team = "A/R" }
+non_critical = { maker = "A/R" }
+"#;
+    let config = Config::parse(text, "raci.toml").expect("valid");
+    let input = Input::new(ResourceKind::CanvasApp, EnvironmentType::Default);
+    let critical = named_raci(ImpactLevel::Critical, &input, &config);
+    assert_eq!(
+        critical.activities.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(),
+        ["incident-review", "fix-defects"]
+    );
+    let low = named_raci(ImpactLevel::NonCritical, &input, &config);
+    assert_eq!(low.activities.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), ["fix-defects"]);
+    assert!(named_raci(ImpactLevel::High, &input, &config).activities.is_empty());
+}
