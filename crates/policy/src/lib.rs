@@ -7,6 +7,7 @@
 //! over a million resources in seconds. The `cel` crate's parser reads the expressions, and its
 //! interpreter is the reference the compiled form is tested against.
 
+pub mod builtin;
 pub mod cel;
 pub mod facts;
 pub mod load;

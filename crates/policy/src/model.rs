@@ -14,6 +14,23 @@ pub enum Level {
     Could,
 }
 
+impl Level {
+    /// The spelling used in policy files, JSON and the CLI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Must => "must",
+            Level::Should => "should",
+            Level::Could => "could",
+        }
+    }
+}
+
+impl std::fmt::Display for Level {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// What Steward does with a violation. Steward records and recommends; it never changes a
 /// tenant on its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -23,6 +40,24 @@ pub enum Effect {
     NotifyOwner,
     Campaign,
     RecommendQuarantine,
+}
+
+impl Effect {
+    /// The spelling used in policy files, JSON and the CLI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Effect::Record => "record",
+            Effect::NotifyOwner => "notify-owner",
+            Effect::Campaign => "campaign",
+            Effect::RecommendQuarantine => "recommend-quarantine",
+        }
+    }
+}
+
+impl std::fmt::Display for Effect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Which subjects a policy looks at. An empty list means "any".
@@ -74,4 +109,16 @@ pub struct Policy {
 pub struct PolicySet {
     pub version: String,
     pub policies: Vec<Policy>,
+}
+
+impl PolicySet {
+    /// The policy with this id.
+    pub fn get(&self, id: &str) -> Option<&Policy> {
+        self.policies.iter().find(|p| p.id == id)
+    }
+
+    /// A stable fingerprint of the set's content (see [`crate::load::digest`]).
+    pub fn digest(&self) -> String {
+        crate::load::digest(self)
+    }
 }
