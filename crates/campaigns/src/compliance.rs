@@ -16,7 +16,7 @@
 
 use crate::config::CampaignConfig;
 use crate::machine::{CampaignKind, TaskEvent, TransitionError};
-use crate::task::{Answer, Due, Effect, Task, escalate_to, next_reminder};
+use crate::task::{Answer, Due, Effect, Task, next_reminder};
 use crate::text::text_enum;
 
 text_enum!(
@@ -98,7 +98,7 @@ pub(crate) fn due(task: &Task, state: State, config: &CampaignConfig) -> Vec<Due
                 at: deadline,
                 event: TaskEvent::Compliance(Event::Escalate),
                 note: "deadline passed without a fix; the manager is asked".into(),
-                assignee: Some(escalate_to(task)),
+                assignee: Some(task.escalation_target()),
                 recommend: None,
             });
             if let Some(at) = next_reminder(task, config, Some(deadline)) {

@@ -19,7 +19,7 @@
 use crate::actions::ActionKind;
 use crate::config::CampaignConfig;
 use crate::machine::{CampaignKind, TaskEvent, TransitionError};
-use crate::task::{Answer, Due, Effect, Task, escalate_to, next_reminder};
+use crate::task::{Answer, Due, Effect, Task, next_reminder};
 use crate::text::text_enum;
 
 text_enum!(
@@ -101,7 +101,7 @@ pub(crate) fn due(task: &Task, state: State, config: &CampaignConfig) -> Vec<Due
             at,
             event: TaskEvent::Inactivity(Event::Escalate),
             note: format!("no answer from the owner in {} days; the manager is asked", config.inactivity_answer_days),
-            assignee: Some(escalate_to(task)),
+            assignee: Some(task.escalation_target()),
             recommend: None,
         });
     }

@@ -141,7 +141,7 @@ pub fn plan_inactivity(
             );
             if nonempty(&c.owner_id).is_none() {
                 task.state = TaskState::Inactivity(inactivity::State::EscalatedToManager);
-                task.assignee = escalation_target(&task);
+                task.assignee = task.escalation_target();
                 task.data.opened_because.push_str("; no owner, so the manager is asked");
             }
             task
@@ -223,7 +223,7 @@ pub fn plan_compliance(
             task.data.deadline = Some(deadline);
             task.data.policies = policies;
             if nonempty(&first.owner_id).is_none() {
-                task.assignee = escalation_target(&task);
+                task.assignee = task.escalation_target();
             }
             task
         })
@@ -279,10 +279,6 @@ fn distinct_policies(group: &[&ComplianceFinding]) -> Vec<PolicyRef> {
 
 fn nonempty(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
-}
-
-fn escalation_target(task: &Task) -> String {
-    nonempty(&task.data.manager_id).map_or_else(|| task.data.platform_team.clone(), str::to_string)
 }
 
 fn new_task(

@@ -147,8 +147,11 @@ impl Task {
     }
 
     /// The manager when known, else the platform team: who an escalation goes to.
-    fn escalation_target(&self) -> String {
-        self.data.manager_id.clone().filter(|m| !m.is_empty()).unwrap_or_else(|| self.data.platform_team.clone())
+    pub(crate) fn escalation_target(&self) -> String {
+        match self.data.manager_id.as_deref().map(str::trim) {
+            Some(manager) if !manager.is_empty() => manager.to_string(),
+            _ => self.data.platform_team.clone(),
+        }
     }
 }
 
@@ -304,11 +307,6 @@ pub(crate) fn next_reminder(task: &Task, config: &CampaignConfig, before: Option
     let last = task.data.last_reminded_at.map_or(task.data.state_since, |r| r.max(task.data.state_since));
     let at = last + CampaignConfig::days(config.reminder_days);
     before.is_none_or(|b| at < b).then_some(at)
-}
-
-/// The assignee an escalation hands the task to (manager, else platform team).
-pub(crate) fn escalate_to(task: &Task) -> String {
-    task.escalation_target()
 }
 
 /// The steps that have become due at `now`, in order, each computed on the task as the
