@@ -183,6 +183,58 @@ mod null {
         async fn detection_history(&self, _: i64) -> Result<Vec<success::DetectionTransition>> {
             none()
         }
+        // ---- governance ----
+        async fn save_policy_set(&self, _: &governance::NewPolicySet) -> Result<governance::SaveOutcome> {
+            none()
+        }
+        async fn adopt_policy_set(&self, _: &str, _: &str, _: Timestamp) -> Result<Option<governance::PolicyAdoption>> {
+            none()
+        }
+        async fn policy_sets(&self) -> Result<Vec<governance::PolicySetInfo>> {
+            none()
+        }
+        async fn policy_set(&self, _: &str) -> Result<Option<governance::StoredPolicySet>> {
+            none()
+        }
+        async fn active_policy_set(&self) -> Result<Option<governance::StoredPolicySet>> {
+            none()
+        }
+        async fn policy_adoptions(&self) -> Result<Vec<governance::PolicyAdoption>> {
+            none()
+        }
+        async fn record_compliance(&self, _: &governance::ComplianceRun) -> Result<governance::ComplianceCounts> {
+            none()
+        }
+        async fn list_violations(&self, _: &governance::ViolationQuery) -> Result<Vec<governance::Violation>> {
+            none()
+        }
+        async fn violation_history(&self, _: &str) -> Result<Vec<governance::ViolationEvent>> {
+            none()
+        }
+        async fn compliance_runs(&self, _: u32) -> Result<Vec<governance::ComplianceRunInfo>> {
+            none()
+        }
+        async fn compliance_trend(&self, _: Option<&str>, _: u32) -> Result<Vec<governance::TrendPoint>> {
+            none()
+        }
+        async fn compliance_summary(&self, _: Option<&str>) -> Result<governance::ComplianceSummary> {
+            none()
+        }
+        async fn open_violation_keys(&self, _: Option<&str>) -> Result<Vec<(String, String, String)>> {
+            none()
+        }
+        async fn add_exemption(&self, _: &governance::NewExemption) -> Result<governance::Exemption> {
+            none()
+        }
+        async fn revoke_exemption(&self, _: i64, _: &str, _: Timestamp) -> Result<governance::Exemption> {
+            none()
+        }
+        async fn list_exemptions(&self, _: bool) -> Result<Vec<governance::Exemption>> {
+            none()
+        }
+        async fn active_exemptions(&self, _: Timestamp) -> Result<Vec<governance::Exemption>> {
+            none()
+        }
     }
 
     struct NullTx;

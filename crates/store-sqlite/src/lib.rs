@@ -17,6 +17,7 @@ mod bulk;
 mod checkpoint;
 mod connection;
 mod convert;
+mod governance;
 mod ingest;
 mod licenses;
 mod location;
@@ -37,6 +38,7 @@ use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use steward_model::{Connector, DataPolicy, Environment, Governance, License, Page, Principal, Resource, Tenant};
+use steward_store::governance as gov;
 use steward_store::{
     EnvironmentQuery, EnvironmentSummary, IngestTx, Overview, PrincipalQuery, ResourceQuery, Result, Store, StoreError,
 };
@@ -300,6 +302,81 @@ impl Store for SqliteStore {
 
     async fn detection_history(&self, id: i64) -> Result<Vec<steward_store::success::DetectionTransition>> {
         success::history(self, id).await
+    }
+
+    // ---- governance ----
+
+    async fn save_policy_set(&self, set: &gov::NewPolicySet) -> Result<gov::SaveOutcome> {
+        governance::save_policy_set(self, set).await
+    }
+
+    async fn adopt_policy_set(
+        &self,
+        version: &str,
+        by: &str,
+        at: steward_model::Timestamp,
+    ) -> Result<Option<gov::PolicyAdoption>> {
+        governance::adopt_policy_set(self, version, by, at).await
+    }
+
+    async fn policy_sets(&self) -> Result<Vec<gov::PolicySetInfo>> {
+        governance::policy_sets(self).await
+    }
+
+    async fn policy_set(&self, version: &str) -> Result<Option<gov::StoredPolicySet>> {
+        governance::policy_set(self, Some(version)).await
+    }
+
+    async fn active_policy_set(&self) -> Result<Option<gov::StoredPolicySet>> {
+        governance::policy_set(self, None).await
+    }
+
+    async fn policy_adoptions(&self) -> Result<Vec<gov::PolicyAdoption>> {
+        governance::policy_adoptions(self).await
+    }
+
+    async fn record_compliance(&self, run: &gov::ComplianceRun) -> Result<gov::ComplianceCounts> {
+        governance::record_compliance(self, run).await
+    }
+
+    async fn list_violations(&self, query: &gov::ViolationQuery) -> Result<Vec<gov::Violation>> {
+        governance::list_violations(self, query).await
+    }
+
+    async fn violation_history(&self, subject_id: &str) -> Result<Vec<gov::ViolationEvent>> {
+        governance::violation_history(self, subject_id).await
+    }
+
+    async fn compliance_runs(&self, limit: u32) -> Result<Vec<gov::ComplianceRunInfo>> {
+        governance::compliance_runs(self, limit).await
+    }
+
+    async fn compliance_trend(&self, policy_id: Option<&str>, limit: u32) -> Result<Vec<gov::TrendPoint>> {
+        governance::compliance_trend(self, policy_id, limit).await
+    }
+
+    async fn compliance_summary(&self, tenant_id: Option<&str>) -> Result<gov::ComplianceSummary> {
+        governance::compliance_summary(self, tenant_id).await
+    }
+
+    async fn open_violation_keys(&self, tenant_id: Option<&str>) -> Result<Vec<(String, String, String)>> {
+        governance::open_violation_keys(self, tenant_id).await
+    }
+
+    async fn add_exemption(&self, exemption: &gov::NewExemption) -> Result<gov::Exemption> {
+        governance::add_exemption(self, exemption).await
+    }
+
+    async fn revoke_exemption(&self, id: i64, by: &str, at: steward_model::Timestamp) -> Result<gov::Exemption> {
+        governance::revoke_exemption(self, id, by, at).await
+    }
+
+    async fn list_exemptions(&self, include_revoked: bool) -> Result<Vec<gov::Exemption>> {
+        governance::list_exemptions(self, include_revoked).await
+    }
+
+    async fn active_exemptions(&self, at: steward_model::Timestamp) -> Result<Vec<gov::Exemption>> {
+        governance::active_exemptions(self, at).await
     }
 
     async fn content_digest(&self) -> Result<String> {

@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 3, name: "licenses", sql: include_str!("../migrations/0003_licenses.sql") },
     Migration { version: 4, name: "usage_rollups", sql: include_str!("../migrations/0004_usage_rollups.sql") },
     Migration { version: 5, name: "success", sql: include_str!("../migrations/0005_success.sql") },
+    Migration { version: 6, name: "governance", sql: include_str!("../migrations/0006_governance.sql") },
 ];
 
 /// The schema version this build writes and understands.

@@ -28,6 +28,7 @@
 //!   is the newest event of any kind in scope.
 
 mod cases_digest;
+mod cases_governance;
 mod cases_inventory;
 mod cases_licenses;
 mod cases_lists;
@@ -38,6 +39,7 @@ mod cases_usage;
 mod fixtures;
 
 pub use cases_digest::*;
+pub use cases_governance::*;
 pub use cases_inventory::*;
 pub use cases_licenses::*;
 pub use cases_lists::*;
@@ -170,6 +172,13 @@ macro_rules! conformance_tests {
             case_license_assignments_replace,
             case_success_rule_sets_are_versioned,
             case_success_detections_record_and_keep_review_state,
+            case_governance_policy_sets_are_immutable_and_one_is_active,
+            case_governance_every_violation_transition,
+            case_governance_tenant_scoped_runs,
+            case_governance_refused_runs_write_nothing,
+            case_governance_exemptions,
+            case_governance_runs_trends_summary_and_lists,
+            case_governance_big_run_twice,
         );
         $crate::conformance_tests!(@pair $make;
             case_digest_independent_of_insertion_order,

@@ -11,6 +11,7 @@
 
 mod cursor;
 mod error;
+pub mod governance;
 mod query;
 pub mod success;
 mod sync;
@@ -136,6 +137,81 @@ pub trait Store: Send + Sync + 'static {
 
     /// The history of a detection, oldest first; empty for an unknown id.
     async fn detection_history(&self, id: i64) -> Result<Vec<success::DetectionTransition>>;
+
+    // ---- governance -------------------------------------------------------------------------
+
+    /// Save a policy set version, without adopting it. Versions are immutable: saving a saved
+    /// version again with the same digest writes nothing ([`governance::SaveOutcome::AlreadySaved`]);
+    /// with another digest it fails with [`StoreError::InvalidQuery`], asking for a new label.
+    async fn save_policy_set(&self, set: &governance::NewPolicySet) -> Result<governance::SaveOutcome>;
+
+    /// Make a saved version the one active set and append the change to the adoption history.
+    /// Returns the new history entry, or `None` when the version already was the active set
+    /// (nothing is written). Fails with [`StoreError::NotFound`] for a version never saved.
+    async fn adopt_policy_set(
+        &self,
+        version: &str,
+        by: &str,
+        at: steward_model::Timestamp,
+    ) -> Result<Option<governance::PolicyAdoption>>;
+
+    /// Saved policy sets without their content, last saved first.
+    async fn policy_sets(&self) -> Result<Vec<governance::PolicySetInfo>>;
+
+    /// One saved policy set with its content.
+    async fn policy_set(&self, version: &str) -> Result<Option<governance::StoredPolicySet>>;
+
+    /// The adopted policy set with its content; `None` until one is adopted.
+    async fn active_policy_set(&self) -> Result<Option<governance::StoredPolicySet>>;
+
+    /// The adoption history, oldest first.
+    async fn policy_adoptions(&self) -> Result<Vec<governance::PolicyAdoption>>;
+
+    /// Record one compliance evaluation in one transaction, against the live violations:
+    /// a finding without a live violation opens a new episode (`open`, or `exempted` when it
+    /// carries an exemption); a finding on a live one refreshes last seen and evidence without
+    /// an event, and moves it between `open` and `exempted` as its exemption comes and goes
+    /// (events `exempted`, `reopened`); live violations of an evaluated policy (of the run's
+    /// tenant, when it names one) without a finding resolve; violations of other policies are
+    /// left alone. Also records the run with its counts and the live counts per evaluated
+    /// policy (for trends). An inconsistent run (see [`governance::ComplianceRun::check`], or an
+    /// unknown exemption) fails with [`StoreError::InvalidQuery`] and writes nothing.
+    async fn record_compliance(&self, run: &governance::ComplianceRun) -> Result<governance::ComplianceCounts>;
+
+    /// Violations matching the query, by id.
+    async fn list_violations(&self, query: &governance::ViolationQuery) -> Result<Vec<governance::Violation>>;
+
+    /// The events of every violation of a subject (every episode, every policy), oldest first.
+    async fn violation_history(&self, subject_id: &str) -> Result<Vec<governance::ViolationEvent>>;
+
+    /// The last `limit` compliance runs, newest first.
+    async fn compliance_runs(&self, limit: u32) -> Result<Vec<governance::ComplianceRunInfo>>;
+
+    /// Live violations after each of the last `limit` runs, oldest first (for a chart): of one
+    /// policy (runs that evaluated it), or with `None` the run's totals over every policy.
+    async fn compliance_trend(&self, policy_id: Option<&str>, limit: u32) -> Result<Vec<governance::TrendPoint>>;
+
+    /// Live violations now, by level and by policy, of one tenant or of all.
+    async fn compliance_summary(&self, tenant_id: Option<&str>) -> Result<governance::ComplianceSummary>;
+
+    /// (policy id, subject id, environment id) of every `open` violation (exempted ones are
+    /// not open), in no particular order: what a dry run compares its findings with.
+    async fn open_violation_keys(&self, tenant_id: Option<&str>) -> Result<Vec<(String, String, String)>>;
+
+    /// Grant an exemption; a missing reason, approver or scope fails with
+    /// [`StoreError::InvalidQuery`] saying what is missing.
+    async fn add_exemption(&self, exemption: &governance::NewExemption) -> Result<governance::Exemption>;
+
+    /// Revoke an exemption from `at` on. Violations it covers reopen at the next run (the caller
+    /// stops passing it). [`StoreError::NotFound`] for an unknown id, [`StoreError::InvalidQuery`]
+    /// when already revoked.
+    async fn revoke_exemption(&self, id: i64, by: &str, at: steward_model::Timestamp) -> Result<governance::Exemption>;
+
+    /// Exemptions by id; revoked ones only when asked (expired ones are always listed).
+    async fn list_exemptions(&self, include_revoked: bool) -> Result<Vec<governance::Exemption>>;
+
+    /// Exemptions in force at `at` ([`governance::Exemption::is_active`]), by id.
+    async fn active_exemptions(&self, at: steward_model::Timestamp) -> Result<Vec<governance::Exemption>>;
 
     // ---- integrity --------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ use steward_fake_tenant::{FakeConfig, Faults, MutationReport, MutationRequest, R
 use steward_ingest::synthetic::Preset;
 use steward_model::Timestamp;
 use steward_powerplatform::{ClientOptions, PowerPlatformClient, SourceSettings};
-use steward_store::{IngestTx, ResourceQuery, Store, success, usage};
+use steward_store::{IngestTx, ResourceQuery, Store, governance, success, usage};
 use steward_sync::{SyncError, SyncOptions, SyncReport};
 
 pub fn as_of() -> Timestamp {
@@ -271,6 +271,73 @@ impl Store for KillSwitch {
     }
     async fn detection_history(&self, id: i64) -> steward_store::Result<Vec<success::DetectionTransition>> {
         self.inner.detection_history(id).await
+    }
+    // ---- governance ----
+    async fn save_policy_set(&self, s: &governance::NewPolicySet) -> steward_store::Result<governance::SaveOutcome> {
+        self.inner.save_policy_set(s).await
+    }
+    async fn adopt_policy_set(
+        &self,
+        version: &str,
+        by: &str,
+        at: Timestamp,
+    ) -> steward_store::Result<Option<governance::PolicyAdoption>> {
+        self.inner.adopt_policy_set(version, by, at).await
+    }
+    async fn policy_sets(&self) -> steward_store::Result<Vec<governance::PolicySetInfo>> {
+        self.inner.policy_sets().await
+    }
+    async fn policy_set(&self, version: &str) -> steward_store::Result<Option<governance::StoredPolicySet>> {
+        self.inner.policy_set(version).await
+    }
+    async fn active_policy_set(&self) -> steward_store::Result<Option<governance::StoredPolicySet>> {
+        self.inner.active_policy_set().await
+    }
+    async fn policy_adoptions(&self) -> steward_store::Result<Vec<governance::PolicyAdoption>> {
+        self.inner.policy_adoptions().await
+    }
+    async fn record_compliance(
+        &self,
+        r: &governance::ComplianceRun,
+    ) -> steward_store::Result<governance::ComplianceCounts> {
+        self.inner.record_compliance(r).await
+    }
+    async fn list_violations(
+        &self,
+        q: &governance::ViolationQuery,
+    ) -> steward_store::Result<Vec<governance::Violation>> {
+        self.inner.list_violations(q).await
+    }
+    async fn violation_history(&self, subject_id: &str) -> steward_store::Result<Vec<governance::ViolationEvent>> {
+        self.inner.violation_history(subject_id).await
+    }
+    async fn compliance_runs(&self, limit: u32) -> steward_store::Result<Vec<governance::ComplianceRunInfo>> {
+        self.inner.compliance_runs(limit).await
+    }
+    async fn compliance_trend(
+        &self,
+        policy_id: Option<&str>,
+        limit: u32,
+    ) -> steward_store::Result<Vec<governance::TrendPoint>> {
+        self.inner.compliance_trend(policy_id, limit).await
+    }
+    async fn compliance_summary(&self, t: Option<&str>) -> steward_store::Result<governance::ComplianceSummary> {
+        self.inner.compliance_summary(t).await
+    }
+    async fn open_violation_keys(&self, t: Option<&str>) -> steward_store::Result<Vec<(String, String, String)>> {
+        self.inner.open_violation_keys(t).await
+    }
+    async fn add_exemption(&self, e: &governance::NewExemption) -> steward_store::Result<governance::Exemption> {
+        self.inner.add_exemption(e).await
+    }
+    async fn revoke_exemption(&self, id: i64, by: &str, at: Timestamp) -> steward_store::Result<governance::Exemption> {
+        self.inner.revoke_exemption(id, by, at).await
+    }
+    async fn list_exemptions(&self, include_revoked: bool) -> steward_store::Result<Vec<governance::Exemption>> {
+        self.inner.list_exemptions(include_revoked).await
+    }
+    async fn active_exemptions(&self, at: Timestamp) -> steward_store::Result<Vec<governance::Exemption>> {
+        self.inner.active_exemptions(at).await
     }
     async fn content_digest(&self) -> steward_store::Result<String> {
         self.inner.content_digest().await
