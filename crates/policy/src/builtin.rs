@@ -41,7 +41,10 @@ pub fn builtin_set() -> PolicySet {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::facts::{EnvironmentFacts, ResourceFacts};
     use crate::model::Level;
+    use std::sync::Arc;
+    use steward_model::{EnvironmentType, ResourceKind};
 
     #[test]
     fn the_pack_loads_without_errors() {
@@ -104,5 +107,268 @@ mod tests {
                 rest = &rest[i + 1..];
             }
         }
+    }
+
+    /// One hand-made subject and whether a built-in policy's condition holds for it.
+    struct Case {
+        id: &'static str,
+        what: &'static str,
+        env: fn(&mut EnvironmentFacts),
+        res: fn(&mut ResourceFacts),
+        fires: bool,
+    }
+
+    fn case(id: &'static str, what: &'static str, res: fn(&mut ResourceFacts), fires: bool) -> Case {
+        Case { id, what, env: |_| {}, res, fires }
+    }
+
+    fn env_case(id: &'static str, what: &'static str, env: fn(&mut EnvironmentFacts), fires: bool) -> Case {
+        Case { id, what, env, res: |_| {}, fires }
+    }
+
+    /// Every built-in policy fires on one side of its threshold and not on the other (20 vs 21
+    /// users, 60 vs 61 days, …), with the defaults of the pack.
+    fn cases() -> Vec<Case> {
+        use steward_model::{ImpactLevel, ResourceKind, ResourceState};
+        vec![
+            case("app-shared-without-justification", "20 users", |r| r.shared_users = 20, false),
+            case("app-shared-without-justification", "21 users", |r| r.shared_users = 21, true),
+            case(
+                "app-shared-without-justification",
+                "21 users, justified",
+                |r| {
+                    r.shared_users = 21;
+                    r.justification = "payroll".into();
+                },
+                false,
+            ),
+            case("app-shared-without-justification", "one group", |r| r.shared_groups = 1, true),
+            case("app-shared-without-justification", "everyone", |r| r.shared_with_everyone = true, true),
+            case(
+                "justified-app-not-published",
+                "60 days",
+                |r| {
+                    r.justification = "x".into();
+                    r.days_since_published = 60;
+                },
+                false,
+            ),
+            case(
+                "justified-app-not-published",
+                "61 days",
+                |r| {
+                    r.justification = "x".into();
+                    r.days_since_published = 61;
+                },
+                true,
+            ),
+            case("justified-app-not-published", "61 days, not justified", |r| r.days_since_published = 61, false),
+            case("justified-app-without-description", "no description", |r| r.justification = "x".into(), true),
+            case(
+                "justified-app-without-description",
+                "described",
+                |r| {
+                    r.justification = "x".into();
+                    r.description = "d".into();
+                },
+                false,
+            ),
+            case("justified-app-without-description", "not justified", |_| {}, false),
+            case(
+                "high-impact-without-mitigation-plan",
+                "high, no plan",
+                |r| r.business_impact = Some(ImpactLevel::High),
+                true,
+            ),
+            case(
+                "high-impact-without-mitigation-plan",
+                "critical, no plan",
+                |r| r.business_impact = Some(ImpactLevel::Critical),
+                true,
+            ),
+            case(
+                "high-impact-without-mitigation-plan",
+                "non-critical",
+                |r| r.business_impact = Some(ImpactLevel::NonCritical),
+                false,
+            ),
+            case(
+                "high-impact-without-mitigation-plan",
+                "high, with a plan",
+                |r| {
+                    r.business_impact = Some(ImpactLevel::High);
+                    r.mitigation_plan = "runbook".into();
+                },
+                false,
+            ),
+            case("high-impact-without-mitigation-plan", "impact not declared", |_| {}, false),
+            case(
+                "agent-used-without-justification",
+                "50 uses",
+                |r| {
+                    r.kind = ResourceKind::Agent;
+                    r.usage.uses_30d = 50;
+                },
+                false,
+            ),
+            case(
+                "agent-used-without-justification",
+                "51 uses",
+                |r| {
+                    r.kind = ResourceKind::Agent;
+                    r.usage.uses_30d = 51;
+                },
+                true,
+            ),
+            case(
+                "agent-used-without-justification",
+                "51 uses, justified",
+                |r| {
+                    r.kind = ResourceKind::Agent;
+                    r.usage.uses_30d = 51;
+                    r.justification = "helpdesk".into();
+                },
+                false,
+            ),
+            case("orphaned-resource", "orphaned", |r| r.orphaned = true, true),
+            case("orphaned-resource", "owned", |_| {}, false),
+            case("unused-resource", "180 days", |r| r.usage.days_since_last_use = 180, false),
+            case("unused-resource", "181 days", |r| r.usage.days_since_last_use = 181, true),
+            case("overshared-app", "100 users", |r| r.shared_users = 100, false),
+            case("overshared-app", "101 users", |r| r.shared_users = 101, true),
+            case("overshared-app", "everyone", |r| r.shared_with_everyone = true, true),
+            case("quarantined-app-still-shared", "quarantined, unshared", |r| r.quarantined = true, false),
+            case(
+                "quarantined-app-still-shared",
+                "quarantined, one user",
+                |r| {
+                    r.quarantined = true;
+                    r.shared_users = 1;
+                },
+                true,
+            ),
+            case(
+                "quarantined-app-still-shared",
+                "quarantined, a group",
+                |r| {
+                    r.quarantined = true;
+                    r.shared_groups = 1;
+                },
+                true,
+            ),
+            case("quarantined-app-still-shared", "shared, not quarantined", |r| r.shared_users = 5, false),
+            case("suspended-flow", "suspended", |r| r.state = ResourceState::Suspended, true),
+            case("suspended-flow", "stopped", |r| r.state = ResourceState::Stopped, false),
+            case("test-named-resource-in-production", "test name", |r| r.name_looks_like_test = true, true),
+            case("test-named-resource-in-production", "real name", |_| {}, false),
+            case("production-app-outside-solution", "outside", |_| {}, true),
+            case("production-app-outside-solution", "in a solution", |r| r.in_solution = true, false),
+            case("flow-uses-http", "no HTTP action", |_| {}, false),
+            case("flow-uses-http", "one HTTP action", |r| r.http_actions = 1, true),
+            case("premium-connector-in-default-environment", "standard only", |_| {}, false),
+            case("premium-connector-in-default-environment", "one premium", |r| r.premium_connectors = 1, true),
+            case("cross-tenant-connection", "cross-tenant", |r| r.cross_tenant = true, true),
+            case("cross-tenant-connection", "same tenant", |_| {}, false),
+            env_case("environment-without-dlp", "no DLP", |_| {}, true),
+            env_case("environment-without-dlp", "DLP", |e| e.has_dlp = true, false),
+            env_case(
+                "default-environment-tech-debt",
+                "1000 resources",
+                |e| {
+                    e.environment_type = EnvironmentType::Default;
+                    e.resource_count = 1000;
+                },
+                false,
+            ),
+            env_case(
+                "default-environment-tech-debt",
+                "1001 resources",
+                |e| {
+                    e.environment_type = EnvironmentType::Default;
+                    e.resource_count = 1001;
+                },
+                true,
+            ),
+            env_case(
+                "default-environment-tech-debt",
+                "21 widely shared",
+                |e| {
+                    e.environment_type = EnvironmentType::Default;
+                    e.shared_resource_count = 21;
+                },
+                true,
+            ),
+            env_case(
+                "default-environment-tech-debt",
+                "not the Default environment",
+                |e| {
+                    e.environment_type = EnvironmentType::Production;
+                    e.resource_count = 5000;
+                },
+                false,
+            ),
+            env_case("unmanaged-production-environment", "unmanaged", |_| {}, true),
+            env_case("unmanaged-production-environment", "managed", |e| e.managed = true, false),
+            env_case("empty-environment", "empty, 90 days old", |e| e.age_days = 90, false),
+            env_case("empty-environment", "empty, 91 days old", |e| e.age_days = 91, true),
+            env_case(
+                "empty-environment",
+                "one resource, 200 days old",
+                |e| {
+                    e.age_days = 200;
+                    e.resource_count = 1;
+                },
+                false,
+            ),
+        ]
+    }
+
+    #[test]
+    fn each_builtin_policy_fires_on_one_side_of_its_threshold() {
+        use crate::facts::Subject;
+        let set = builtin_set();
+        let mut covered: Vec<(&str, bool)> = Vec::new();
+        for c in cases() {
+            let policy = set.get(c.id).unwrap_or_else(|| panic!("{} is not built in", c.id));
+            let program = crate::cel::compile(&policy.condition, policy.subject, &policy.params)
+                .unwrap_or_else(|e| panic!("{}: {e}", c.id));
+            let mut env = EnvironmentFacts::unknown("env-1", Arc::from("tenant"), Arc::from("powerplatform"));
+            (c.env)(&mut env);
+            let fired = match policy.subject {
+                Subject::Environment => program.eval_environment(&env),
+                Subject::Resource => {
+                    // A resource the policy's scope selects: its first kind, in an environment
+                    // of its first environment type.
+                    if let Some(t) = policy.scope.environment_types.first() {
+                        env.environment_type = *t;
+                    }
+                    let kind = policy.scope.kinds.first().copied().unwrap_or(ResourceKind::CanvasApp);
+                    let mut r = ResourceFacts::new("res-1", kind, Arc::new(env));
+                    (c.res)(&mut r);
+                    program.eval_resource(&r)
+                }
+            };
+            assert_eq!(fired, c.fires, "{} ({}): condition `{}`", c.id, c.what, policy.condition);
+            covered.push((c.id, c.fires));
+        }
+        for p in &set.policies {
+            for fires in [true, false] {
+                assert!(covered.contains(&(p.id.as_str(), fires)), "{}: no case where it fires: {fires}", p.id);
+            }
+        }
+    }
+
+    #[test]
+    fn unused_resource_evidence_includes_the_archive_score() {
+        let set = builtin_set();
+        let policy = set.get("unused-resource").expect("built in");
+        let program = crate::cel::compile(&policy.condition, policy.subject, &policy.params).expect("compiles");
+        let env = Arc::new(EnvironmentFacts::unknown("env-1", Arc::from("t"), Arc::from("powerplatform")));
+        let mut r = ResourceFacts::new("res-1", ResourceKind::CanvasApp, env);
+        r.usage.days_since_last_use = 400;
+        r.archive_score = 5;
+        assert!(program.eval_resource(&r));
+        let evidence = program.evidence_resource(&r);
+        assert!(evidence.contains(&("resource.archive_score".to_string(), serde_json::json!(5))), "{evidence:?}");
     }
 }

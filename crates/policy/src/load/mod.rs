@@ -138,17 +138,12 @@ fn read_text(path: &Path) -> Result<String, String> {
     }
 }
 
-/// A condition error: `offset`/`len` are bytes of the condition string.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ConditionError {
-    pub offset: usize,
-    pub len: usize,
-    pub message: String,
-}
-
-/// Type-checks a condition against the fact schema for its subject and params.
-pub(crate) fn compile_condition(condition: &str, subject: Subject, params: &Params) -> Result<(), ConditionError> {
-    // The engine's compiler is wired in here (see `crate::cel::compile`).
-    let _ = (condition, subject, params);
-    Ok(())
+/// Type-checks a condition against the fact schema for its subject and params (the program
+/// itself is compiled again by the evaluator, from the set).
+pub(crate) fn compile_condition(
+    condition: &str,
+    subject: Subject,
+    params: &Params,
+) -> Result<(), crate::cel::CompileError> {
+    crate::cel::compile(condition, subject, params).map(|_| ())
 }

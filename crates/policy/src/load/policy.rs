@@ -257,13 +257,32 @@ impl<'a> Reader<'a> {
             );
         }
 
+        // The condition is compiled whenever what it depends on (subject, params) was read,
+        // so that its problems are listed with the others.
+        let subject_ok = !seen.contains("subject") || fields.subject.is_some();
+        let params_ok = !seen.contains("params") || fields.params.is_some();
+        let params = fields.params.unwrap_or_default();
+        if let Some((condition, condition_node)) = &fields.condition
+            && subject_ok
+            && params_ok
+            && let Err(e) = super::compile_condition(condition, subject, &params)
+        {
+            let at = condition_position(text, condition_node, condition, e.offset);
+            let message = if e.message.contains("unknown field") {
+                format!("condition: {} (`steward policy fields` lists the facts a condition can read)", e.message)
+            } else {
+                format!("condition: {}", e.message)
+            };
+            p.at_position(at.line, at.column, LoadErrorKind::Condition, message);
+        }
+
         let (
             Some(id),
             Some(version),
             Some(title),
             Some(rationale),
             Some(level),
-            Some((condition, condition_node)),
+            Some((condition, _)),
             Some(remediation),
         ) = (
             fields.id,
@@ -278,25 +297,7 @@ impl<'a> Reader<'a> {
             p.finish();
             return None;
         };
-        let params = fields.params.unwrap_or_default();
         if !p.found.is_empty() {
-            p.finish();
-            return None;
-        }
-        // Compiled only once everything else is right: the compiler needs the subject and the
-        // params, and one message at a time is clearer.
-        if let Err(e) = super::compile_condition(&condition, subject, &params) {
-            let at = condition_position(text, &condition_node, &condition, e.offset);
-            p.at_position(
-                at.line,
-                at.column,
-                LoadErrorKind::Condition,
-                format!(
-                    "condition: {}; fix the expression (the fields a condition can read are \
-                     listed by `steward policy fields`)",
-                    e.message
-                ),
-            );
             p.finish();
             return None;
         }

@@ -450,3 +450,85 @@ fn diff_lists_added_removed_and_changed_fields() {
     assert!(d.is_empty());
     assert_eq!(d.unchanged, 2);
 }
+
+/// A policy entry with the given condition lines (already indented for the file).
+fn with_condition(id: &str, condition: &str) -> String {
+    format!(
+        "  - id: {id}\n    version: 1\n    title: T\n    rationale: R\n    level: should\n    \
+         remediation: Do it.\n    condition: {condition}\n"
+    )
+}
+
+#[test]
+fn bad_conditions_are_reported_at_their_line_and_column() {
+    let text = format!(
+        "policies:\n{}{}{}{}{}{}",
+        // `|` block: the error is on the block's second line (file line 10).
+        with_condition("literal", "|\n      resource.shared_users > 3\n        && resource.sharedusers == 0"),
+        // `>` folded block: the line break became a space in the value (file line 19).
+        with_condition("folded", ">\n      usage.uses_30d > 1 &&\n      owner.nope"),
+        with_condition("plain", "resource.orphaned && usage.never_usd"),
+        // Quoted: the opening quote shifts every column by one.
+        with_condition("quoted", "\"resource.name == 'x' && 1 + 'a' == 2\""),
+        // An environment policy cannot read resource facts.
+        with_condition("env", "resource.orphaned\n    subject: environment"),
+        with_condition("fine", "resource.orphaned"),
+    );
+    let (policies, errors) = parse_policies("c.yaml", &text);
+    let got: Vec<&str> = policies.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(got, ["fine"], "{}", messages(&errors));
+    assert!(errors.iter().all(|e| e.kind == LoadErrorKind::Condition), "{}", messages(&errors));
+    // (policy, line, what the file holds from the reported column on).
+    let lines: Vec<&str> = text.lines().collect();
+    let at: Vec<(&str, u32, String)> = errors
+        .iter()
+        .map(|e| {
+            let from = lines[e.line as usize - 1].chars().skip(e.column as usize - 1).collect();
+            (e.policy_id.as_deref().unwrap_or(""), e.line, from)
+        })
+        .collect();
+    let expect = [
+        ("literal", 10, "sharedusers == 0"),
+        ("folded", 19, "nope"),
+        ("plain", 26, "never_usd"),
+        ("quoted", 33, "+ 'a' == 2\""),
+        // Where in `resource.orphaned` is the compiler's choice; the line is the loader's.
+        ("env", 40, ""),
+    ];
+    assert_eq!(at.len(), expect.len(), "{}", messages(&errors));
+    for ((id, line, from), (want_id, want_line, want_from)) in at.iter().zip(expect) {
+        assert_eq!((*id, *line), (want_id, want_line), "{}", messages(&errors));
+        assert!(from.starts_with(want_from), "{id}: `{from}` at the reported column");
+    }
+    let plain = &errors[2].to_string();
+    assert!(plain.starts_with("c.yaml:26:43: policy `plain`: condition: unknown field usage.never_usd"), "{plain}");
+    assert!(plain.contains("did you mean usage.never_used?"), "{plain}");
+    assert!(plain.contains("`steward policy fields`"), "{plain}");
+}
+
+#[test]
+fn a_set_survives_the_json_the_store_keeps() {
+    let (mut policies, errors) = parse_policies("good.yaml", GOOD);
+    assert!(errors.is_empty(), "{}", messages(&errors));
+    policies[0].params.insert("whole_double".into(), ParamValue::Double(20.0));
+    let mut set = crate::builtin::builtin_set();
+    set.policies.extend(policies);
+    let json = serde_json::to_string(&set).expect("serialize");
+    let back: PolicySet = serde_json::from_str(&json).expect("deserialize");
+    assert_eq!(back, set);
+    assert_eq!(back.digest(), set.digest());
+    let shared = back.get("app-shared-widely").expect("own policy");
+    assert_eq!(shared.params["whole_double"], ParamValue::Double(20.0), "20.0 stays a decimal");
+}
+
+#[test]
+fn a_bad_condition_is_listed_with_the_other_problems_of_its_policy() {
+    let text = "id: two-problems\nversion: 1\ntitle: T\nrationale: R\nremediation: X\nlevel: mandatory\n\
+                condition: resource.ownr_count > 1\n";
+    let (policies, errors) = parse_policies("p.yaml", text);
+    assert!(policies.is_empty());
+    let all = messages(&errors);
+    assert_eq!(errors.len(), 2, "{all}");
+    assert_eq!((errors[0].kind, errors[0].line), (LoadErrorKind::Invalid, 6), "{all}");
+    assert_eq!((errors[1].kind, errors[1].line, errors[1].column), (LoadErrorKind::Condition, 7, 21), "{all}");
+}
