@@ -235,6 +235,38 @@ mod null {
         async fn active_exemptions(&self, _: Timestamp) -> Result<Vec<governance::Exemption>> {
             none()
         }
+        // ---- campaigns ----
+        async fn create_campaign(&self, _: &campaigns::NewCampaign) -> Result<campaigns::Campaign> {
+            none()
+        }
+        async fn get_campaign(&self, _: i64) -> Result<Option<campaigns::Campaign>> {
+            none()
+        }
+        async fn list_campaigns(&self, _: &campaigns::CampaignQuery) -> Result<Vec<campaigns::Campaign>> {
+            none()
+        }
+        async fn close_campaign(&self, _: i64, _: &str, _: Timestamp) -> Result<campaigns::Campaign> {
+            none()
+        }
+        async fn add_campaign_tasks(&self, _: i64, _: &[campaigns::NewTask]) -> Result<campaigns::AddedTasks> {
+            none()
+        }
+        async fn get_campaign_task(&self, _: i64) -> Result<Option<campaigns::CampaignTask>> {
+            none()
+        }
+        async fn list_campaign_tasks(&self, _: &campaigns::TaskQuery) -> Result<Vec<campaigns::CampaignTask>> {
+            none()
+        }
+        async fn apply_task_transition(
+            &self,
+            _: i64,
+            _: &campaigns::TaskTransition,
+        ) -> Result<campaigns::TransitionOutcome> {
+            none()
+        }
+        async fn campaign_task_history(&self, _: i64) -> Result<Vec<campaigns::CampaignTaskEvent>> {
+            none()
+        }
     }
 
     struct NullTx;

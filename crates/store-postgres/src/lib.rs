@@ -8,6 +8,7 @@
 //! [`connect_with_schema`](PostgresStore::connect_with_schema) confines the store to one schema
 //! (created when absent), which lets several deployments, or several tests, share a database.
 
+mod campaigns;
 mod connect;
 mod digest;
 mod error;
@@ -293,6 +294,66 @@ impl Store for PostgresStore {
 
     async fn active_exemptions(&self, at: steward_model::Timestamp) -> Result<Vec<gov::Exemption>> {
         governance::active_exemptions(self, at).await
+    }
+
+    // ---- campaigns ----
+
+    async fn create_campaign(
+        &self,
+        c: &steward_store::campaigns::NewCampaign,
+    ) -> Result<steward_store::campaigns::Campaign> {
+        campaigns::create(self, c).await
+    }
+
+    async fn get_campaign(&self, id: i64) -> Result<Option<steward_store::campaigns::Campaign>> {
+        campaigns::get(self, id).await
+    }
+
+    async fn list_campaigns(
+        &self,
+        q: &steward_store::campaigns::CampaignQuery,
+    ) -> Result<Vec<steward_store::campaigns::Campaign>> {
+        campaigns::list(self, q).await
+    }
+
+    async fn close_campaign(
+        &self,
+        id: i64,
+        by: &str,
+        at: steward_model::Timestamp,
+    ) -> Result<steward_store::campaigns::Campaign> {
+        campaigns::close(self, id, by, at).await
+    }
+
+    async fn add_campaign_tasks(
+        &self,
+        campaign_id: i64,
+        tasks: &[steward_store::campaigns::NewTask],
+    ) -> Result<steward_store::campaigns::AddedTasks> {
+        campaigns::add_tasks(self, campaign_id, tasks).await
+    }
+
+    async fn get_campaign_task(&self, id: i64) -> Result<Option<steward_store::campaigns::CampaignTask>> {
+        campaigns::get_task(self, id).await
+    }
+
+    async fn list_campaign_tasks(
+        &self,
+        q: &steward_store::campaigns::TaskQuery,
+    ) -> Result<Vec<steward_store::campaigns::CampaignTask>> {
+        campaigns::list_tasks(self, q).await
+    }
+
+    async fn apply_task_transition(
+        &self,
+        id: i64,
+        t: &steward_store::campaigns::TaskTransition,
+    ) -> Result<steward_store::campaigns::TransitionOutcome> {
+        campaigns::apply_transition(self, id, t).await
+    }
+
+    async fn campaign_task_history(&self, id: i64) -> Result<Vec<steward_store::campaigns::CampaignTaskEvent>> {
+        campaigns::history(self, id).await
     }
 
     async fn content_digest(&self) -> Result<String> {

@@ -18,10 +18,11 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 4, name: "usage_rollups", sql: include_str!("../migrations/0004_usage_rollups.sql") },
     Migration { version: 5, name: "success", sql: include_str!("../migrations/0005_success.sql") },
     Migration { version: 6, name: "governance", sql: include_str!("../migrations/0006_governance.sql") },
+    Migration { version: 7, name: "campaigns", sql: include_str!("../migrations/0007_campaigns.sql") },
 ];
 
 /// The schema version this binary brings the database to.
-pub const LATEST_VERSION: u32 = 6;
+pub const LATEST_VERSION: u32 = 7;
 
 /// Apply every migration the database lacks, in one transaction. Replicas starting together
 /// queue on a transaction-scoped advisory lock (keyed by schema), so the second one finds the

@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 4, name: "usage_rollups", sql: include_str!("../migrations/0004_usage_rollups.sql") },
     Migration { version: 5, name: "success", sql: include_str!("../migrations/0005_success.sql") },
     Migration { version: 6, name: "governance", sql: include_str!("../migrations/0006_governance.sql") },
+    Migration { version: 7, name: "campaigns", sql: include_str!("../migrations/0007_campaigns.sql") },
 ];
 
 /// The schema version this build writes and understands.

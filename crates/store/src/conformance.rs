@@ -27,6 +27,7 @@
 //! - `active_users_30d`: distinct actors of use events in `(newest - 30 days, newest]`, where newest
 //!   is the newest event of any kind in scope.
 
+mod cases_campaigns;
 mod cases_digest;
 mod cases_governance;
 mod cases_inventory;
@@ -38,6 +39,7 @@ mod cases_sync;
 mod cases_usage;
 mod fixtures;
 
+pub use cases_campaigns::*;
 pub use cases_digest::*;
 pub use cases_governance::*;
 pub use cases_inventory::*;
@@ -179,6 +181,11 @@ macro_rules! conformance_tests {
             case_governance_exemptions,
             case_governance_runs_trends_summary_and_lists,
             case_governance_big_run_twice,
+            case_campaigns_create_list_and_close,
+            case_campaign_tasks_skip_open_duplicates,
+            case_campaign_task_transitions_check_the_expected_state,
+            case_campaign_task_transitions_race,
+            case_campaign_tasks_list_filters,
         );
         $crate::conformance_tests!(@pair $make;
             case_digest_independent_of_insertion_order,

@@ -9,6 +9,7 @@
 //! commits at the end of an import or sync page, so a failed import leaves the database as it
 //! was before the import started.
 
+pub mod campaigns;
 mod cursor;
 mod error;
 pub mod governance;
@@ -212,6 +213,50 @@ pub trait Store: Send + Sync + 'static {
 
     /// Exemptions in force at `at` ([`governance::Exemption::is_active`]), by id.
     async fn active_exemptions(&self, at: steward_model::Timestamp) -> Result<Vec<governance::Exemption>>;
+
+    // ---- campaigns --------------------------------------------------------------------------
+
+    /// Create an open campaign with its configuration snapshot. A missing kind, title or
+    /// creator fails with [`StoreError::InvalidQuery`].
+    async fn create_campaign(&self, campaign: &campaigns::NewCampaign) -> Result<campaigns::Campaign>;
+
+    /// One campaign with its task counts; `None` for an unknown id.
+    async fn get_campaign(&self, id: i64) -> Result<Option<campaigns::Campaign>>;
+
+    /// Campaigns matching the query, by id.
+    async fn list_campaigns(&self, query: &campaigns::CampaignQuery) -> Result<Vec<campaigns::Campaign>>;
+
+    /// Close a campaign: it takes no more tasks. [`StoreError::NotFound`] for an unknown id,
+    /// [`StoreError::InvalidQuery`] when it is closed already or still has open tasks.
+    async fn close_campaign(&self, id: i64, by: &str, at: steward_model::Timestamp) -> Result<campaigns::Campaign>;
+
+    /// Add tasks to an open campaign in one transaction, each with the opening entry of its
+    /// history. A task for a resource that already has an open task of the same kind (in any
+    /// campaign, or earlier in the batch) is skipped and reported. A closed campaign, or a task
+    /// of another kind than the campaign's, fails with [`StoreError::InvalidQuery`] and adds
+    /// nothing; an unknown campaign with [`StoreError::NotFound`].
+    async fn add_campaign_tasks(&self, campaign_id: i64, tasks: &[campaigns::NewTask])
+    -> Result<campaigns::AddedTasks>;
+
+    /// One task; `None` for an unknown id.
+    async fn get_campaign_task(&self, id: i64) -> Result<Option<campaigns::CampaignTask>>;
+
+    /// Tasks matching the query (by campaign, kind, assignee, state, resource, open, due
+    /// before), by id.
+    async fn list_campaign_tasks(&self, query: &campaigns::TaskQuery) -> Result<Vec<campaigns::CampaignTask>>;
+
+    /// Apply one move of a task and add it to the history, in one transaction, only if the
+    /// stored task is still in the move's expected state (and has its expected update time,
+    /// when given); otherwise write nothing and answer [`campaigns::TransitionOutcome::Stale`]
+    /// with the task as it is. [`StoreError::NotFound`] for an unknown id.
+    async fn apply_task_transition(
+        &self,
+        id: i64,
+        transition: &campaigns::TaskTransition,
+    ) -> Result<campaigns::TransitionOutcome>;
+
+    /// The history of a task, oldest first (its opening first); empty for an unknown id.
+    async fn campaign_task_history(&self, id: i64) -> Result<Vec<campaigns::CampaignTaskEvent>>;
 
     // ---- integrity --------------------------------------------------------------------------
 

@@ -339,6 +339,62 @@ impl Store for KillSwitch {
     async fn active_exemptions(&self, at: Timestamp) -> steward_store::Result<Vec<governance::Exemption>> {
         self.inner.active_exemptions(at).await
     }
+    // ---- campaigns ----
+    async fn create_campaign(
+        &self,
+        c: &steward_store::campaigns::NewCampaign,
+    ) -> steward_store::Result<steward_store::campaigns::Campaign> {
+        self.inner.create_campaign(c).await
+    }
+    async fn get_campaign(&self, id: i64) -> steward_store::Result<Option<steward_store::campaigns::Campaign>> {
+        self.inner.get_campaign(id).await
+    }
+    async fn list_campaigns(
+        &self,
+        q: &steward_store::campaigns::CampaignQuery,
+    ) -> steward_store::Result<Vec<steward_store::campaigns::Campaign>> {
+        self.inner.list_campaigns(q).await
+    }
+    async fn close_campaign(
+        &self,
+        id: i64,
+        by: &str,
+        at: Timestamp,
+    ) -> steward_store::Result<steward_store::campaigns::Campaign> {
+        self.inner.close_campaign(id, by, at).await
+    }
+    async fn add_campaign_tasks(
+        &self,
+        id: i64,
+        tasks: &[steward_store::campaigns::NewTask],
+    ) -> steward_store::Result<steward_store::campaigns::AddedTasks> {
+        self.inner.add_campaign_tasks(id, tasks).await
+    }
+    async fn get_campaign_task(
+        &self,
+        id: i64,
+    ) -> steward_store::Result<Option<steward_store::campaigns::CampaignTask>> {
+        self.inner.get_campaign_task(id).await
+    }
+    async fn list_campaign_tasks(
+        &self,
+        q: &steward_store::campaigns::TaskQuery,
+    ) -> steward_store::Result<Vec<steward_store::campaigns::CampaignTask>> {
+        self.inner.list_campaign_tasks(q).await
+    }
+    async fn apply_task_transition(
+        &self,
+        id: i64,
+        t: &steward_store::campaigns::TaskTransition,
+    ) -> steward_store::Result<steward_store::campaigns::TransitionOutcome> {
+        self.inner.apply_task_transition(id, t).await
+    }
+    async fn campaign_task_history(
+        &self,
+        id: i64,
+    ) -> steward_store::Result<Vec<steward_store::campaigns::CampaignTaskEvent>> {
+        self.inner.campaign_task_history(id).await
+    }
     async fn content_digest(&self) -> steward_store::Result<String> {
         self.inner.content_digest().await
     }
