@@ -27,8 +27,10 @@
 //!    the exact HTTP call), then [`TenantActions::execute`] with the plan's digest, and only
 //!    when the action is enabled in `[campaigns.actions]` (all off by default).
 //!
-//! Nothing here reads the wall clock or the database: `now` is always given, and the store
-//! (`steward_store::campaigns`) keeps campaigns, tasks and their history.
+//! Nothing here reads the wall clock: `now` is always given. The store
+//! (`steward_store::campaigns`) keeps campaigns, tasks and their history; [`persist`] converts
+//! between tasks and stored rows, and [`run`] does the operations over a store (open a
+//! campaign, add planned tasks, record an answer, take the steps due).
 
 pub mod actions;
 pub mod compliance;
@@ -36,8 +38,10 @@ pub mod config;
 pub mod inactivity;
 pub mod machine;
 pub mod orphaned;
+pub mod persist;
 pub mod plan;
 pub mod quarantine;
+pub mod run;
 pub mod task;
 mod text;
 
@@ -51,4 +55,5 @@ pub use plan::{
     ComplianceFinding, InactivityCandidate, OpenTasks, OrphanedCandidate, ResourceRef, plan_compliance,
     plan_inactivity, plan_orphaned, plan_quarantine,
 };
+pub use run::{Applied, CampaignError, DueReport};
 pub use task::{Answer, AuditEntry, PolicyRef, STEWARD, Step, Task, TaskData, advance, respond};
