@@ -127,6 +127,9 @@ mod null {
         async fn get_governance(&self, _: &str) -> Result<Governance> {
             none()
         }
+        async fn list_governance(&self, _: Option<&str>) -> Result<Vec<steward_model::ResourceGovernance>> {
+            none()
+        }
         async fn set_governance(&self, _: &str, _: &Governance) -> Result<()> {
             none()
         }

@@ -154,6 +154,10 @@ impl Store for PostgresStore {
         read::get_governance(self, resource_id).await
     }
 
+    async fn list_governance(&self, tenant_id: Option<&str>) -> Result<Vec<steward_model::ResourceGovernance>> {
+        read::list_governance(self, tenant_id).await
+    }
+
     async fn set_governance(&self, resource_id: &str, governance: &Governance) -> Result<()> {
         read::set_governance(self, resource_id, governance).await
     }

@@ -438,6 +438,31 @@ pub(crate) async fn get_governance(store: &PostgresStore, resource_id: &str) -> 
     serde_json::from_value(value).map_err(|e| corrupt(format!("governance of resource {resource_id}"), e))
 }
 
+pub(crate) async fn list_governance(
+    store: &PostgresStore,
+    tenant_id: Option<&str>,
+) -> Result<Vec<steward_model::ResourceGovernance>> {
+    let client = client(store.pool()).await?;
+    let rows = client
+        .query(
+            "SELECT g.resource_id, g.governance FROM resource_governance g JOIN resources r ON r.id = g.resource_id \
+             WHERE $1::text IS NULL OR r.tenant_id = $1 ORDER BY g.resource_id",
+            &[&tenant_id],
+        )
+        .await
+        .map_err(db("listing governance".to_string()))?;
+    rows.iter()
+        .map(|row| {
+            let resource_id: String = row.try_get(0).map_err(|e| corrupt("governance resource id".to_string(), e))?;
+            let value: serde_json::Value =
+                row.try_get(1).map_err(|e| corrupt(format!("governance of resource {resource_id}"), e))?;
+            let governance = serde_json::from_value(value)
+                .map_err(|e| corrupt(format!("governance of resource {resource_id}"), e))?;
+            Ok(steward_model::ResourceGovernance { resource_id, governance })
+        })
+        .collect()
+}
+
 pub(crate) async fn set_governance(store: &PostgresStore, resource_id: &str, governance: &Governance) -> Result<()> {
     let client = client(store.pool()).await?;
     // One statement checks existence and writes, so a concurrent writer cannot slip between.

@@ -212,6 +212,11 @@ impl Store for SqliteStore {
         self.read(move |conn| read::get_governance(conn, &id)).await
     }
 
+    async fn list_governance(&self, tenant_id: Option<&str>) -> Result<Vec<steward_model::ResourceGovernance>> {
+        let tenant = tenant_id.map(str::to_string);
+        self.read(move |conn| read::list_governance(conn, tenant.as_deref())).await
+    }
+
     async fn set_governance(&self, resource_id: &str, governance: &Governance) -> Result<()> {
         let (id, governance) = (resource_id.to_string(), governance.clone());
         self.writer

@@ -3,7 +3,9 @@
 use crate::convert::{col, corrupt, count, enum_col, json_col, opt_enum_col, opt_timestamp};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
-use steward_model::{Connector, DataPolicy, Environment, Governance, Page, Principal, Resource, Tenant, Timestamp};
+use steward_model::{
+    Connector, DataPolicy, Environment, Governance, Page, Principal, Resource, ResourceGovernance, Tenant, Timestamp,
+};
 use steward_store::{
     Cursor, EnvironmentQuery, EnvironmentSummary, PrincipalQuery, ResourceQuery, ResourceSort, StoreError, clamp_limit,
 };
@@ -429,22 +431,43 @@ pub fn list_resources(conn: &Connection, query: &ResourceQuery) -> Result<Page<R
 
 // ---- governance and usage ----------------------------------------------------------------------
 
+const GOVERNANCE_COLUMNS: &str = "g.business_impact, g.criticality, g.support_tier, g.lifecycle_stage, g.cost_centre, \
+     g.catalog_state, g.justification, g.mitigation_plan";
+
+fn governance_row(r: &Row<'_>) -> Result<Governance, StoreError> {
+    Ok(Governance {
+        business_impact: opt_enum_col(r, 0, "resource_governance.business_impact")?,
+        criticality: opt_enum_col(r, 1, "resource_governance.criticality")?,
+        support_tier: opt_enum_col(r, 2, "resource_governance.support_tier")?,
+        lifecycle_stage: opt_enum_col(r, 3, "resource_governance.lifecycle_stage")?,
+        cost_centre: col(r, 4, "resource_governance.cost_centre")?,
+        catalog_state: opt_enum_col(r, 5, "resource_governance.catalog_state")?,
+        justification: col(r, 6, "resource_governance.justification")?,
+        mitigation_plan: col(r, 7, "resource_governance.mitigation_plan")?,
+    })
+}
+
 pub fn get_governance(conn: &Connection, resource_id: &str) -> Result<Governance, StoreError> {
-    let sql = "SELECT business_impact, criticality, support_tier, lifecycle_stage, cost_centre, catalog_state, \
-               justification, mitigation_plan FROM resource_governance WHERE resource_id = ?1";
-    let found = collect(conn, sql, &[text(resource_id)], "reading governance", |r| {
-        Ok(Governance {
-            business_impact: opt_enum_col(r, 0, "resource_governance.business_impact")?,
-            criticality: opt_enum_col(r, 1, "resource_governance.criticality")?,
-            support_tier: opt_enum_col(r, 2, "resource_governance.support_tier")?,
-            lifecycle_stage: opt_enum_col(r, 3, "resource_governance.lifecycle_stage")?,
-            cost_centre: col(r, 4, "resource_governance.cost_centre")?,
-            catalog_state: opt_enum_col(r, 5, "resource_governance.catalog_state")?,
-            justification: col(r, 6, "resource_governance.justification")?,
-            mitigation_plan: col(r, 7, "resource_governance.mitigation_plan")?,
-        })
-    })?;
+    let sql = format!("SELECT {GOVERNANCE_COLUMNS} FROM resource_governance g WHERE g.resource_id = ?1");
+    let found = collect(conn, &sql, &[text(resource_id)], "reading governance", governance_row)?;
     Ok(found.into_iter().next().unwrap_or_default())
+}
+
+pub fn list_governance(conn: &Connection, tenant_id: Option<&str>) -> Result<Vec<ResourceGovernance>, StoreError> {
+    let (filter, args) = match tenant_id {
+        Some(t) => ("WHERE r.tenant_id = ?1", vec![text(t)]),
+        None => ("", vec![]),
+    };
+    let sql = format!(
+        "SELECT {GOVERNANCE_COLUMNS}, g.resource_id FROM resource_governance g \
+         JOIN resources r ON r.id = g.resource_id {filter} ORDER BY g.resource_id"
+    );
+    collect(conn, &sql, &args, "listing governance", |r| {
+        Ok(ResourceGovernance {
+            resource_id: col(r, 8, "resource_governance.resource_id")?,
+            governance: governance_row(r)?,
+        })
+    })
 }
 
 pub fn set_governance(conn: &Connection, resource_id: &str, g: &Governance, now: i64) -> Result<(), StoreError> {

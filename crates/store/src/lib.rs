@@ -79,6 +79,10 @@ pub trait Store: Send + Sync + 'static {
     /// Governance metadata of a resource; empty when nothing was declared.
     async fn get_governance(&self, resource_id: &str) -> Result<Governance>;
 
+    /// The governance metadata of every resource that has some (of one tenant when given), in
+    /// one read: policy evaluation needs it for every resource at once.
+    async fn list_governance(&self, tenant_id: Option<&str>) -> Result<Vec<steward_model::ResourceGovernance>>;
+
     /// Replace the governance metadata of an existing resource.
     /// Fails with [`StoreError::NotFound`] when the resource does not exist.
     async fn set_governance(&self, resource_id: &str, governance: &Governance) -> Result<()>;

@@ -5,7 +5,7 @@ use crate::{Store, StoreError, UpsertCounts};
 use std::sync::Arc;
 use steward_model::{
     CatalogState, ConnectorTier, EnvironmentType, Governance, ImpactLevel, LifecycleStage, PolicyEnvironmentScope,
-    PrincipalKind, ResourceKind, ResourceState, SupportTier,
+    PrincipalKind, ResourceGovernance, ResourceKind, ResourceState, SupportTier,
 };
 
 fn counts(added: u64, changed: u64, unchanged: u64) -> UpsertCounts {
@@ -248,6 +248,14 @@ pub async fn case_governance_round_trip_and_survives_reingest(store: Arc<dyn Sto
     };
     store.set_governance("r1", &g).await.expect("set_governance");
     assert_eq!(store.get_governance("r1").await.expect("get_governance"), g, "governance round trip");
+    let listed = store.list_governance(Some("t1")).await.expect("list_governance");
+    assert_eq!(
+        listed,
+        vec![ResourceGovernance { resource_id: "r1".into(), governance: g.clone() }],
+        "listed by tenant"
+    );
+    assert!(store.list_governance(Some("t2")).await.expect("list_governance").is_empty(), "other tenant has none");
+    assert_eq!(store.list_governance(None).await.expect("list_governance").len(), 1, "every tenant");
 
     let mut changed = r.clone();
     changed.display_name = "Expenses v2".into();

@@ -217,6 +217,9 @@ impl Store for KillSwitch {
     async fn get_governance(&self, id: &str) -> steward_store::Result<steward_model::Governance> {
         self.inner.get_governance(id).await
     }
+    async fn list_governance(&self, t: Option<&str>) -> steward_store::Result<Vec<steward_model::ResourceGovernance>> {
+        self.inner.list_governance(t).await
+    }
     async fn set_governance(&self, id: &str, g: &steward_model::Governance) -> steward_store::Result<()> {
         self.inner.set_governance(id, g).await
     }
