@@ -7,8 +7,10 @@
 //! over a million resources in seconds. The `cel` crate's parser reads the expressions, and its
 //! interpreter is the reference the compiled form is tested against.
 
+pub mod bench;
 pub mod builtin;
 pub mod cel;
+pub mod evaluate;
 pub mod facts;
 pub mod load;
 pub mod model;

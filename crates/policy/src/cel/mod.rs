@@ -61,6 +61,8 @@ pub struct Program {
     root: node::B,
     subject: Subject,
     reads: Vec<&'static FieldDef>,
+    /// `variable.name` of each read, made once: evidence is gathered for every finding.
+    paths: Vec<String>,
     /// Comprehension variables in use (0: no frame needed).
     slots: usize,
 }
@@ -120,7 +122,7 @@ impl Program {
     }
 
     fn evidence(&self, c: Ctx<'_>) -> Vec<(String, serde_json::Value)> {
-        self.reads.iter().map(|d| (d.info.path(), d.json(c))).collect()
+        self.reads.iter().zip(&self.paths).map(|(d, path)| (path.clone(), d.json(c))).collect()
     }
 
     /// The facts the condition reads, as (path, value) — recorded as a violation's evidence.
