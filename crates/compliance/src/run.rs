@@ -1,0 +1,219 @@
+//! One compliance run: which set, evaluated how, recorded or only compared.
+
+use crate::gather::load_facts;
+use crate::impact::{Impact, Key};
+use crate::{ComplianceError, Result};
+use chrono::NaiveDate;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::path::Path;
+use steward_model::Timestamp;
+use steward_policy::builtin::builtin_set;
+use steward_policy::evaluate::{Finding, PolicyCount, PolicyError, compile_set};
+use steward_policy::facts::{FactTable, Subject};
+use steward_policy::load::{LoadError, digest, load_set};
+use steward_policy::model::{Level, PolicySet};
+use steward_responsibility::CriticalityConfig;
+use steward_store::Store;
+use steward_store::governance::{
+    ComplianceCounts, ComplianceFinding, ComplianceRun, ExemptionIndex, NewPolicySet, PolicySetInfo, SaveOutcome,
+    SubjectKind,
+};
+
+/// Where the set in use comes from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "origin", rename_all = "snake_case")]
+pub enum SetOrigin {
+    /// Adopted and stored (`steward policy adopt`).
+    Adopted { info: PolicySetInfo },
+    /// Nothing adopted yet: the built-in pack.
+    Builtin,
+    /// Read from files for this command only.
+    Files { path: String },
+}
+
+/// The set evaluations use: the adopted one, else the built-in pack.
+pub async fn active_set<S: Store + ?Sized>(store: &S) -> Result<(PolicySet, SetOrigin)> {
+    match store.active_policy_set().await? {
+        Some(stored) => {
+            let set: PolicySet = serde_json::from_value(stored.content).map_err(|e| {
+                ComplianceError::Set(format!(
+                    "the adopted policy set '{}' cannot be read back ({e}); adopt it again from its files",
+                    stored.info.version
+                ))
+            })?;
+            Ok((set, SetOrigin::Adopted { info: stored.info }))
+        }
+        None => Ok((builtin_set(), SetOrigin::Builtin)),
+    }
+}
+
+/// A set named on the command line: `builtin`, a stored version label, or a file or directory
+/// of policy files. Files that fail to load are returned as errors beside what loaded.
+pub async fn named_set<S: Store + ?Sized>(store: &S, name: &str) -> Result<(PolicySet, SetOrigin, Vec<LoadError>)> {
+    if name == "builtin" {
+        return Ok((builtin_set(), SetOrigin::Builtin, Vec::new()));
+    }
+    if let Some(stored) = store.policy_set(name).await? {
+        let set: PolicySet = serde_json::from_value(stored.content)
+            .map_err(|e| ComplianceError::Set(format!("stored policy set '{name}' cannot be read back ({e})")))?;
+        return Ok((set, SetOrigin::Adopted { info: stored.info }, Vec::new()));
+    }
+    if Path::new(name).exists() {
+        let (set, errors) = load_set(name, name);
+        return Ok((set, SetOrigin::Files { path: name.to_string() }, errors));
+    }
+    let known: Vec<String> = store.policy_sets().await?.into_iter().map(|s| s.version).collect();
+    Err(ComplianceError::Set(format!(
+        "no policy set '{name}': it is neither a saved version ({}) nor a file or directory; save one with \
+         `steward policy save <dir> --version {name}` or pass `builtin`",
+        if known.is_empty() { "none saved yet".to_string() } else { known.join(", ") }
+    )))
+}
+
+/// Save a set as an immutable version (a no-op when the same content is already saved under it).
+pub async fn save_set<S: Store + ?Sized>(store: &S, set: &PolicySet, by: &str, at: Timestamp) -> Result<SaveOutcome> {
+    let content = serde_json::to_value(set)
+        .map_err(|e| ComplianceError::Set(format!("policy set '{}' cannot be serialised: {e}", set.version)))?;
+    Ok(store
+        .save_policy_set(&NewPolicySet {
+            version: set.version.clone(),
+            digest: digest(set),
+            content,
+            saved_by: by.to_string(),
+            at,
+        })
+        .await?)
+}
+
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    pub tenant: Option<String>,
+    /// Day the facts are computed for (ages, usage windows).
+    pub day: NaiveDate,
+    /// When the run happens (exemption expiry, history timestamps).
+    pub at: Timestamp,
+    pub threads: usize,
+    /// Only the policies marked `tracked` (what runs after every sync).
+    pub only_tracked: bool,
+}
+
+/// What an evaluation found, before anything is recorded.
+pub struct Evaluation {
+    pub set: PolicySet,
+    pub compile_errors: Vec<PolicyError>,
+    /// The policies evaluated (compiled and, with `only_tracked`, tracked).
+    pub policies: Vec<String>,
+    pub findings: Vec<Finding>,
+    pub counts: Vec<PolicyCount>,
+    pub subjects: u64,
+    /// Display names of the subjects found, for reports.
+    pub names: HashMap<String, String>,
+}
+
+impl Evaluation {
+    pub fn policy(&self, id: &str) -> Option<&steward_policy::model::Policy> {
+        self.set.policies.iter().find(|p| p.id == id)
+    }
+}
+
+/// Evaluate a set over the stored estate.
+pub async fn evaluate<S: Store + ?Sized>(
+    store: &S,
+    set: PolicySet,
+    options: &CheckOptions,
+    criticality: &CriticalityConfig,
+) -> Result<Evaluation> {
+    let facts = load_facts(store, options.tenant.as_deref(), options.day, criticality).await?;
+    Ok(evaluate_facts(set, &facts, options))
+}
+
+/// Evaluate a set over facts already built (tests and the benchmark skip the store).
+pub fn evaluate_facts(mut set: PolicySet, facts: &FactTable, options: &CheckOptions) -> Evaluation {
+    if options.only_tracked {
+        set.policies.retain(|p| p.tracked);
+    }
+    let (compiled, compile_errors) = compile_set(&set);
+    let findings = compiled.evaluate(facts, options.threads);
+    let counts = compiled.evaluate_counts(facts, options.threads);
+    let policies = compiled.policies().map(|p| p.id.clone()).collect();
+    // One pass over the table for the names of the subjects found (not a lookup per finding).
+    let mut names: HashMap<String, String> = findings.iter().map(|f| (f.subject_id.clone(), String::new())).collect();
+    let resource_names = facts.resources.iter().map(|r| (&*r.id, &*r.name));
+    for (id, name) in resource_names.chain(facts.environments.iter().map(|e| (&*e.id, &*e.name))) {
+        if let Some(slot) = names.get_mut(id) {
+            name.clone_into(slot);
+        }
+    }
+    let subjects = (facts.resources.len() + facts.environments.len()) as u64;
+    Evaluation { set, compile_errors, policies, findings, counts, subjects, names }
+}
+
+fn level(l: Level) -> steward_store::governance::Level {
+    match l {
+        Level::Must => steward_store::governance::Level::Must,
+        Level::Should => steward_store::governance::Level::Should,
+        Level::Could => steward_store::governance::Level::Could,
+    }
+}
+
+fn subject_kind(s: Subject) -> SubjectKind {
+    match s {
+        Subject::Resource => SubjectKind::Resource,
+        Subject::Environment => SubjectKind::Environment,
+    }
+}
+
+fn evidence(f: &Finding) -> serde_json::Value {
+    serde_json::Value::Object(f.evidence.iter().cloned().collect())
+}
+
+/// Record an evaluation: exemptions active now are applied, violations open, refresh, reopen
+/// or resolve, and the run joins the history.
+pub async fn record<S: Store + ?Sized>(
+    store: &S,
+    evaluation: &Evaluation,
+    options: &CheckOptions,
+) -> Result<ComplianceCounts> {
+    let exemptions = ExemptionIndex::new(store.active_exemptions(options.at).await?, options.at);
+    let versions: HashMap<&str, u32> = evaluation.set.policies.iter().map(|p| (p.id.as_str(), p.version)).collect();
+    let findings = evaluation
+        .findings
+        .iter()
+        .map(|f| ComplianceFinding {
+            policy_id: f.policy_id.clone(),
+            policy_version: versions.get(f.policy_id.as_str()).copied().unwrap_or(1),
+            level: level(f.level),
+            subject_kind: subject_kind(f.subject),
+            subject_id: f.subject_id.clone(),
+            tenant_id: f.tenant_id.clone(),
+            environment_id: f.environment_id.clone(),
+            evidence: evidence(f),
+            exemption_id: exemptions.find(&f.policy_id, &f.subject_id, &f.environment_id),
+        })
+        .collect();
+    let run = ComplianceRun {
+        at: options.at,
+        policy_set_version: evaluation.set.version.clone(),
+        tenant_id: options.tenant.clone(),
+        subjects_evaluated: evaluation.subjects,
+        policies: evaluation.policies.clone(),
+        findings,
+    };
+    Ok(store.record_compliance(&run).await?)
+}
+
+/// What recording this evaluation would change, compared with the violations open now.
+pub async fn impact<S: Store + ?Sized>(store: &S, evaluation: &Evaluation, tenant: Option<&str>) -> Result<Impact> {
+    let open = store
+        .open_violation_keys(tenant)
+        .await?
+        .into_iter()
+        .map(|(policy_id, subject_id, environment_id)| Key { policy_id, subject_id, environment_id });
+    let candidate = evaluation.findings.iter().map(|f| Key {
+        policy_id: f.policy_id.clone(),
+        subject_id: f.subject_id.clone(),
+        environment_id: f.environment_id.clone(),
+    });
+    Ok(Impact::compare(open, candidate))
+}
