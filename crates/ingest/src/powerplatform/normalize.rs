@@ -277,6 +277,12 @@ pub fn flow_state(state: &str) -> ResourceState {
     }
 }
 
+/// A flow action that calls an arbitrary HTTP endpoint: types `Http` and `HttpWebhook`, in any
+/// case (connector actions are `OpenApiConnection…`, the HTTP trigger is a `Request`).
+fn is_http_action(kind: &str) -> bool {
+    kind.eq_ignore_ascii_case("Http") || kind.eq_ignore_ascii_case("HttpWebhook")
+}
+
 pub fn flow(f: flow::Flow, tenant_id: &str) -> Resource {
     let p = f.properties;
     let mut connection_references = Vec::with_capacity(p.connection_references.len());
@@ -297,6 +303,10 @@ pub fn flow(f: flow::Flow, tenant_id: &str) -> Resource {
             put(&mut attributes, "triggerKind", trigger.trigger_kind);
         }
         attributes.insert("actionCount".into(), summary.actions.len().into());
+        // HTTP actions call any endpoint, past connector data policies (the governance pack's
+        // `http_actions` fact).
+        let http = summary.actions.iter().filter(|a| is_http_action(&a.kind)).count();
+        attributes.insert("httpActionCount".into(), http.into());
     }
     put(&mut attributes, "isManaged", p.is_managed);
     let created_by = p.creator.map(|c| c.object_id.to_ascii_lowercase());
@@ -499,6 +509,39 @@ mod tests {
         assert_eq!(e.principal_id.as_deref(), Some("user-1"));
         assert_eq!(e.principal_upn.as_deref(), Some("Ben@Contoso.com"), "the UPN as written");
         assert_eq!(e.occurred_at.to_rfc3339(), "2026-05-19T13:17:34+00:00", "audit times are UTC");
+    }
+
+    #[test]
+    fn flows_count_their_http_actions() {
+        let flow: flow::Flow = serde_json::from_value(serde_json::json!({
+            "name": "F-1",
+            "properties": {
+                "displayName": "Sync", "state": "Started",
+                "environment": {"name": "Default-T1"},
+                "definitionSummary": {
+                    "triggers": [{"type": "Request", "kind": "Http"}],
+                    "actions": [
+                        {"type": "Http"}, {"type": "OpenApiConnection", "swaggerOperationId": "GetItems"},
+                        {"type": "httpwebhook"}, {"type": "HTTP"}, {"type": "Table"}
+                    ]
+                }
+            }
+        }))
+        .unwrap();
+        let r = super::flow(flow, "t1");
+        assert_eq!(r.attributes.get("actionCount"), Some(&serde_json::json!(5)));
+        assert_eq!(
+            r.attributes.get("httpActionCount"),
+            Some(&serde_json::json!(3)),
+            "the HTTP trigger is not an action"
+        );
+
+        let bare: flow::Flow = serde_json::from_value(serde_json::json!({
+            "name": "F-2",
+            "properties": {"displayName": "Bare", "state": "Stopped", "environment": {"name": "Default-T1"}}
+        }))
+        .unwrap();
+        assert_eq!(super::flow(bare, "t1").attributes.get("httpActionCount"), None, "unknown without a summary");
     }
 
     #[test]

@@ -730,9 +730,11 @@ impl Plan {
         }
         let (trigger, trigger_kind) = TRIGGERS[r.random_range(0..TRIGGERS.len())];
         let actions = (0..r.random_range(1..=6))
-            .map(|_| flow::ActionSummary {
-                kind: "OpenApiConnection".to_string(),
-                swagger_operation_id: Some(FLOW_ACTIONS[r.random_range(0..FLOW_ACTIONS.len())].to_string()),
+            .map(|_| {
+                let operation = FLOW_ACTIONS[r.random_range(0..FLOW_ACTIONS.len())];
+                // The HTTP action is a built-in action type, not a connector operation.
+                let kind = if operation == "HttpRequest" { "Http" } else { "OpenApiConnection" };
+                flow::ActionSummary { kind: kind.to_string(), swagger_operation_id: Some(operation.to_string()) }
             })
             .collect();
         flow::Flow {
