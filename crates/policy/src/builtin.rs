@@ -371,4 +371,74 @@ mod tests {
         let evidence = program.evidence_resource(&r);
         assert!(evidence.contains(&("resource.archive_score".to_string(), serde_json::json!(5))), "{evidence:?}");
     }
+
+    /// Through the evaluator, with scope: a subject that satisfies a condition but lies outside
+    /// the policy's scope (wrong kind, wrong environment type) is not a violation.
+    #[test]
+    fn scopes_select_the_subjects_the_pack_means() {
+        use crate::evaluate::compile_set;
+        use crate::facts::FactTable;
+        use std::collections::BTreeSet;
+
+        let env = |id: &str, t: EnvironmentType, index: u32| {
+            let mut e = EnvironmentFacts::unknown(id, Arc::from("tenant"), Arc::from("powerplatform"));
+            e.environment_type = t;
+            e.age_days = 100;
+            e.has_dlp = true;
+            e.managed = true;
+            e.resource_count = 3;
+            e.index = index;
+            Arc::new(e)
+        };
+        // Sorted by id, as the builder makes them.
+        let default = env("env-a-default", EnvironmentType::Default, 0);
+        let production = env("env-b-production", EnvironmentType::Production, 1);
+        let mut sandbox = (*env("env-c-sandbox", EnvironmentType::Sandbox, 2)).clone();
+        sandbox.resource_count = 0;
+        sandbox.managed = false;
+        let sandbox = Arc::new(sandbox);
+        let mut unmanaged = (*env("env-d-production", EnvironmentType::Production, 3)).clone();
+        unmanaged.managed = false;
+        unmanaged.resource_count = 0;
+        let unmanaged = Arc::new(unmanaged);
+
+        let resource = |id: &str, kind: ResourceKind, e: &Arc<EnvironmentFacts>, set: fn(&mut ResourceFacts)| {
+            let mut r = ResourceFacts::new(id, kind, e.clone());
+            r.in_solution = true;
+            set(&mut r);
+            r
+        };
+        let resources = vec![
+            resource("r01", ResourceKind::CanvasApp, &default, |r| r.premium_connectors = 1),
+            resource("r02", ResourceKind::CanvasApp, &production, |r| r.premium_connectors = 1),
+            resource("r03", ResourceKind::Agent, &production, |r| r.usage.uses_30d = 51),
+            resource("r04", ResourceKind::CanvasApp, &production, |r| r.usage.uses_30d = 51),
+            resource("r05", ResourceKind::CloudFlow, &sandbox, |r| r.http_actions = 1),
+            resource("r06", ResourceKind::DesktopFlow, &sandbox, |r| r.http_actions = 1),
+            resource("r07", ResourceKind::CanvasApp, &production, |r| r.name_looks_like_test = true),
+            resource("r08", ResourceKind::CanvasApp, &sandbox, |r| r.name_looks_like_test = true),
+            resource("r09", ResourceKind::CloudFlow, &production, |r| r.shared_users = 30),
+            resource("r10", ResourceKind::CloudFlow, &production, |r| r.in_solution = false),
+            resource("r11", ResourceKind::DesktopFlow, &production, |r| r.in_solution = false),
+        ];
+        let table = FactTable { resources, environments: vec![default, production, sandbox, unmanaged] };
+
+        let (compiled, errors) = compile_set(&builtin_set());
+        assert!(errors.is_empty(), "{errors:?}");
+        let found: BTreeSet<(String, String)> =
+            compiled.evaluate(&table, 2).into_iter().map(|f| (f.policy_id, f.subject_id)).collect();
+        let expected: BTreeSet<(String, String)> = [
+            ("premium-connector-in-default-environment", "r01"),
+            ("agent-used-without-justification", "r03"),
+            ("flow-uses-http", "r05"),
+            ("test-named-resource-in-production", "r07"),
+            ("production-app-outside-solution", "r10"),
+            ("empty-environment", "env-c-sandbox"),
+            ("unmanaged-production-environment", "env-d-production"),
+        ]
+        .into_iter()
+        .map(|(p, s)| (p.to_string(), s.to_string()))
+        .collect();
+        assert_eq!(found, expected);
+    }
 }
