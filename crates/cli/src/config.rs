@@ -16,6 +16,8 @@ pub struct Config {
     pub server: ServerConfig,
     #[serde(default)]
     pub usage: UsageConfig,
+    #[serde(default)]
+    pub governance: GovernanceConfig,
     /// `[[sources]]`, read by `steward sync`; each is checked by its own connector's settings type.
     #[serde(default)]
     pub sources: Vec<toml::Value>,
@@ -63,6 +65,20 @@ pub struct UsageConfig {
     pub raw_retention_days: Option<u32>,
     /// Days of rollup rows to keep; by default everything.
     pub rollup_retention_days: Option<u32>,
+}
+
+/// `[governance]`: policies and responsibility (docs/compliance.md, docs/responsibility.md).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GovernanceConfig {
+    /// The responsibility configuration (criticality rules, service levels, RACI), relative to
+    /// the configuration file's directory; the shipped defaults when absent.
+    pub responsibility: Option<PathBuf>,
+    /// Evaluate the active policy set's tracked policies after `steward sync` and `steward
+    /// import` and record the run (default true).
+    pub evaluate_after_sync: Option<bool>,
+    /// Threads a policy evaluation uses (default: every core).
+    pub threads: Option<usize>,
 }
 
 impl UsageConfig {
@@ -180,6 +196,20 @@ mod tests {
         .unwrap();
         let err = format!("{:#}", c.sources().unwrap_err());
         assert!(err.contains("source `b`") && err.contains("bogus"), "{err}");
+    }
+
+    #[test]
+    fn governance_section_is_optional_and_checked() {
+        let c = Config::parse("").unwrap();
+        assert_eq!(c.governance.evaluate_after_sync, None);
+        let c = Config::parse(
+            "[governance]\nresponsibility = \"r.toml\"\nevaluate_after_sync = false\nthreads = 2\n",
+        )
+        .unwrap();
+        assert_eq!(c.governance.responsibility.as_deref(), Some(Path::new("r.toml")));
+        assert_eq!((c.governance.evaluate_after_sync, c.governance.threads), (Some(false), Some(2)));
+        let err = Config::parse("[governance]\nthread = 2\n").unwrap_err();
+        assert!(format!("{err:#}").contains("thread"), "{err:#}");
     }
 
     #[test]
