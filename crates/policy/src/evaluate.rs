@@ -651,6 +651,14 @@ mod tests {
     }
 
     #[test]
+    fn compiled_sets_are_shared_across_threads() {
+        fn shared<T: Send + Sync>() {}
+        shared::<CompiledSet>();
+        shared::<Program>();
+        shared::<FactTable>();
+    }
+
+    #[test]
     fn an_empty_set_or_table_finds_nothing() {
         let (compiled, errors) = compile_set(&set(vec![]));
         assert!(errors.is_empty() && compiled.is_empty());

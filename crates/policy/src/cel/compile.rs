@@ -529,7 +529,7 @@ impl Compiler<'_> {
                 let (a, ka) = self.bool_of(&args[0], a, what)?;
                 let b = self.node(&args[1])?;
                 let (b, kb) = self.bool_of(&args[1], b, what)?;
-                let t = if name == operators::LOGICAL_AND { B::And(bx(a), bx(b)) } else { B::Or(bx(a), bx(b)) };
+                let t = logical(name == operators::LOGICAL_AND, a, b);
                 Ok(self.made(T::B(t), &[ka, kb]))
             }
             (operators::LOGICAL_NOT, None) if args.len() == 1 => {
@@ -714,6 +714,9 @@ impl Compiler<'_> {
             {
                 let f = B::Fold(FoldOp::Eq, s, lit);
                 T::B(if eq { f } else { B::Not(bx(f)) })
+            }
+            (T::S(S::Field(g)), T::S(S::Const(k))) | (T::S(S::Const(k)), T::S(S::Field(g))) if equality => {
+                T::B(B::StrFieldEq(g, k, eq))
             }
             (T::I(I::Field(g)), T::I(I::Const(k))) => T::B(B::IntFieldCmp(g, op, k)),
             (T::I(I::Const(k)), T::I(I::Field(g))) => T::B(B::IntFieldCmp(g, op.flip(), k)),
@@ -939,6 +942,32 @@ impl Compiler<'_> {
         }
         Ok((pred, value))
     }
+}
+
+/// `a && b` or `a || b`, with chains of the same operator flattened and their operands run
+/// cheapest first. CEL defines both as commutative (an error on one side is absorbed when the
+/// other decides), so the order changes the cost, never the result.
+fn logical(and: bool, a: B, b: B) -> B {
+    fn flatten(and: bool, b: B, out: &mut Vec<B>) {
+        match b {
+            B::And(x, y) if and => {
+                flatten(and, *x, out);
+                flatten(and, *y, out);
+            }
+            B::Or(x, y) if !and => {
+                flatten(and, *x, out);
+                flatten(and, *y, out);
+            }
+            other => out.push(other),
+        }
+    }
+    let mut terms = Vec::new();
+    flatten(and, a, &mut terms);
+    flatten(and, b, &mut terms);
+    terms.sort_by_key(B::cost);
+    let mut terms = terms.into_iter();
+    let first = terms.next().unwrap_or(B::Const(and));
+    terms.fold(first, |acc, t| if and { B::And(bx(acc), bx(t)) } else { B::Or(bx(acc), bx(t)) })
 }
 
 fn first_field(var: &str) -> &'static str {

@@ -177,7 +177,14 @@ impl FoldOp {
             FoldOp::StartsWith => h.len() >= n.len() && fold_eq(&h[..n.len()], n),
             FoldOp::EndsWith => h.len() >= n.len() && fold_eq(&h[h.len() - n.len()..], n),
             // A UTF-8 needle can only match at character boundaries, so bytes are enough.
-            FoldOp::Contains => n.is_empty() || h.windows(n.len()).any(|w| fold_eq(w, n)),
+            FoldOp::Contains => match n.split_first() {
+                None => true,
+                Some((first, rest)) => {
+                    h.len() >= n.len()
+                        && (0..=h.len() - n.len())
+                            .any(|i| h[i].to_ascii_lowercase() == *first && fold_eq(&h[i + 1..i + n.len()], rest))
+                }
+            },
         }
     }
 }
@@ -193,7 +200,7 @@ pub(crate) type GetBool = fn(Ctx<'_>) -> bool;
 pub(crate) type GetInt = fn(Ctx<'_>) -> i64;
 pub(crate) type GetStr = for<'a> fn(Ctx<'a>) -> &'a str;
 pub(crate) type GetEnum = fn(Ctx<'_>) -> u8;
-pub(crate) type GetList = for<'a> fn(Ctx<'a>) -> &'a [Box<str>];
+pub(crate) type GetList = for<'a> fn(Ctx<'a>) -> &'a [std::sync::Arc<str>];
 
 pub(crate) enum B {
     Const(bool),
@@ -209,6 +216,8 @@ pub(crate) enum B {
     CmpDouble(Cmp, Box<D>, Box<D>),
     CmpIntDouble(Cmp, Box<I>, Box<D>),
     CmpStr(Cmp, Box<S>, Box<S>),
+    /// `resource.justification == ""`: no copy-on-write wrapper, lengths first.
+    StrFieldEq(GetStr, Box<str>, bool),
     EqBool(bool, Box<B>, Box<B>),
     /// `field == "literal"` on a closed-set field: compares spellings' indexes.
     EnumEq(GetEnum, u8, bool),
@@ -287,7 +296,7 @@ pub(crate) enum N {
 
 /// A list value: borrowed from the facts or the program where possible.
 pub(crate) enum ListVal<'a> {
-    Field(&'a [Box<str>]),
+    Field(&'a [std::sync::Arc<str>]),
     Const(&'a [Scalar<'static>]),
     Owned(Vec<Scalar<'a>>),
 }
@@ -340,6 +349,107 @@ fn index(i: i64, len: usize) -> R<usize> {
     usize::try_from(i).ok().filter(|i| *i < len).ok_or(EvalError::IndexOutOfRange)
 }
 
+/// A rough, static cost of evaluating a node: how `&&` and `||` order their operands (CEL's
+/// `&&` and `||` are commutative, so the cheap, selective test runs first and the regular
+/// expression only when it matters).
+impl B {
+    pub fn cost(&self) -> u32 {
+        match self {
+            B::Const(_) => 0,
+            B::Field(_) | B::Var(_) | B::IntFieldCmp(..) | B::EnumEq(..) | B::EnumIn(..) => 1,
+            B::StrFieldEq(..) => 2,
+            B::Not(b) => b.cost(),
+            B::And(a, b) | B::Or(a, b) => a.cost().saturating_add(b.cost()),
+            B::Cond(k, a, b) => k.cost().saturating_add(a.cost().max(b.cost())),
+            B::CmpInt(_, a, b) => 1 + a.cost().saturating_add(b.cost()),
+            B::CmpDouble(_, a, b) => 1 + a.cost().saturating_add(b.cost()),
+            B::CmpIntDouble(_, a, b) => 1 + a.cost().saturating_add(b.cost()),
+            B::CmpStr(_, a, b) => 2 + a.cost().saturating_add(b.cost()),
+            B::EqBool(_, a, b) => 1 + a.cost().saturating_add(b.cost()),
+            B::EqList(_, a, b) => 8 + a.cost().saturating_add(b.cost()),
+            B::In(x, l) => 8 + x.cost().saturating_add(l.cost()),
+            B::StrInConst(s, set) => s.cost().saturating_add(u32::try_from(set.len()).unwrap_or(u32::MAX)),
+            B::StrOp(_, a, b) => 4 + a.cost().saturating_add(b.cost()),
+            B::Fold(_, s, _) => 8 + s.cost(),
+            B::Matches(s, _) => 50 + s.cost(),
+            B::Exists(l, _, p) | B::All(l, _, p) | B::ExistsOne(l, _, p) => {
+                l.cost().saturating_add(p.cost().saturating_add(2).saturating_mul(4))
+            }
+            B::Index(l, i) => 2 + l.cost().saturating_add(i.cost()),
+        }
+    }
+}
+
+impl I {
+    fn cost(&self) -> u32 {
+        match self {
+            I::Const(_) => 0,
+            I::Field(_) | I::Var(_) => 1,
+            I::Neg(a) => 1 + a.cost(),
+            I::Arith(_, a, b) => 1 + a.cost().saturating_add(b.cost()),
+            I::SizeStr(s) => 2 + s.cost(),
+            I::SizeList(l) => 1 + l.cost(),
+            I::Cond(k, a, b) => k.cost().saturating_add(a.cost().max(b.cost())),
+            I::Index(l, i) => 2 + l.cost().saturating_add(i.cost()),
+            I::FromDouble(d) => 1 + d.cost(),
+        }
+    }
+}
+
+impl D {
+    fn cost(&self) -> u32 {
+        match self {
+            D::Const(_) => 0,
+            D::Var(_) => 1,
+            D::Neg(a) => 1 + a.cost(),
+            D::Arith(_, a, b) => 1 + a.cost().saturating_add(b.cost()),
+            D::Cond(k, a, b) => k.cost().saturating_add(a.cost().max(b.cost())),
+            D::Index(l, i) => 2 + l.cost().saturating_add(i.cost()),
+            D::FromInt(i) => 1 + i.cost(),
+        }
+    }
+}
+
+impl S {
+    fn cost(&self) -> u32 {
+        match self {
+            S::Const(_) => 0,
+            S::Field(_) | S::Enum(..) | S::Var(_) => 1,
+            S::Concat(a, b) => 20 + a.cost().saturating_add(b.cost()),
+            S::Lower(s) => 10 + s.cost(),
+            S::Cond(k, a, b) => k.cost().saturating_add(a.cost().max(b.cost())),
+            S::Index(l, i) => 2 + l.cost().saturating_add(i.cost()),
+        }
+    }
+}
+
+impl L {
+    fn cost(&self) -> u32 {
+        match self {
+            L::Const(_) => 0,
+            L::Field(_) => 1,
+            L::Literal(items) => items.iter().fold(10u32, |c, n| c.saturating_add(n.cost())),
+            L::Concat(a, b) => 30 + a.cost().saturating_add(b.cost()),
+            L::Cond(k, a, b) => k.cost().saturating_add(a.cost().max(b.cost())),
+            L::Map { src, filter, value, .. } => {
+                let body = filter.as_ref().map_or(0, |f| f.cost()).saturating_add(value.cost()).saturating_add(2);
+                30u32.saturating_add(src.cost()).saturating_add(body.saturating_mul(4))
+            }
+        }
+    }
+}
+
+impl N {
+    fn cost(&self) -> u32 {
+        match self {
+            N::B(b) => b.cost(),
+            N::I(i) => i.cost(),
+            N::D(d) => d.cost(),
+            N::S(s) => s.cost(),
+        }
+    }
+}
+
 impl B {
     pub fn eval<'a>(&'a self, c: Ctx<'a>, f: &mut Frame<'a>) -> R<bool> {
         Ok(match self {
@@ -386,6 +496,10 @@ impl B {
             B::CmpStr(op, a, b) => {
                 let x = a.eval(c, f)?;
                 op.ord(&*x, &*b.eval(c, f)?)
+            }
+            B::StrFieldEq(g, k, eq) => {
+                let v = g(c);
+                (v.len() == k.len() && v == &**k) == *eq
             }
             B::EqBool(eq, a, b) => {
                 let x = a.eval(c, f)?;

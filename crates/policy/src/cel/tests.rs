@@ -105,7 +105,7 @@ pub(crate) fn random_resource(rng: &mut ChaCha8Rng, i: usize, envs: &[Arc<Enviro
     r.days_since_published = small(rng);
     r.archive_score = rng.random_range(0..8);
     let n = rng.random_range(0..4);
-    r.connectors = (0..n).map(|_| Box::<str>::from(pick(rng, CONNECTORS))).collect();
+    r.connectors = (0..n).map(|_| Arc::<str>::from(pick(rng, CONNECTORS))).collect();
     let impact = |rng: &mut ChaCha8Rng| {
         if rng.random_bool(0.3) { None } else { Some(ImpactLevel::ALL[rng.random_range(0..ImpactLevel::ALL.len())]) }
     };

@@ -56,7 +56,7 @@ pub(crate) enum Get {
     Str(for<'a> fn(Ctx<'a>) -> &'a str),
     /// A string from a closed set: the getter returns the index of its spelling.
     Enum(fn(Ctx<'_>) -> u8, &'static [&'static str]),
-    List(for<'a> fn(Ctx<'a>) -> &'a [Box<str>]),
+    List(for<'a> fn(Ctx<'a>) -> &'a [std::sync::Arc<str>]),
 }
 
 pub(crate) struct FieldDef {
@@ -175,7 +175,7 @@ pub(crate) static RESOURCE: &[FieldDef] = &[
         "resource",
         "connectors",
         StringList,
-        "Connector ids used (e.g. shared_sharepointonline).",
+        "Connector ids used, sorted (e.g. shared_sharepointonline).",
         Get::List(|c| &c.r.connectors)
     ),
     f!(
@@ -368,6 +368,20 @@ pub fn schema(subject: Subject) -> &'static [FieldInfo] {
     }
 }
 
+/// The schema as Markdown tables, one per variable (for docs/policies.md and
+/// `steward policy fields --format markdown`).
+pub fn schema_markdown(subject: Subject) -> String {
+    let mut out = String::new();
+    for (variable, defs) in variables(subject) {
+        out.push_str(&format!("`{variable}`\n\n| field | type | meaning |\n|---|---|---|\n"));
+        for d in defs.iter() {
+            out.push_str(&format!("| {} | {} | {} |\n", d.info.name, d.info.ty, d.info.doc.replace('|', "\\|")));
+        }
+        out.push('\n');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -425,5 +439,8 @@ mod tests {
         assert!(env.iter().all(|f| f.variable == "environment"));
         assert_eq!(env.len(), ENVIRONMENT.len());
         assert!(resource.iter().all(|f| !f.doc.is_empty()));
+        let md = schema_markdown(Subject::Resource);
+        assert!(md.contains("`owner`") && md.contains("| archive_score | int |"), "{md}");
+        assert_eq!(md.lines().filter(|l| l.starts_with("| ") && !l.starts_with("| field")).count(), resource.len());
     }
 }

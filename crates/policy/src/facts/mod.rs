@@ -14,7 +14,7 @@ mod builder;
 pub(crate) mod fields;
 
 pub use builder::{COMPLEX_FLOW_ACTIONS, FactsBuilder, UsageSummary, archive_score, name_looks_like_test};
-pub use fields::{FieldInfo, FieldType, schema};
+pub use fields::{FieldInfo, FieldType, schema, schema_markdown};
 
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, LazyLock};
@@ -176,8 +176,9 @@ pub struct ResourceFacts {
     pub days_since_modified: u32,
     pub days_since_published: u32,
     pub archive_score: u8,
-    /// Connector ids; rows with the same list share one allocation.
-    pub connectors: Arc<[Box<str>]>,
+    /// Connector ids, sorted; rows with the same connectors share one list, and each id is
+    /// one shared string.
+    pub connectors: Arc<[Arc<str>]>,
     pub business_impact: Option<ImpactLevel>,
     pub criticality: Option<ImpactLevel>,
     pub support_tier: Option<SupportTier>,
