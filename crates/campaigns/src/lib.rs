@@ -31,12 +31,20 @@
 //! (`steward_store::campaigns`) keeps campaigns, tasks and their history; [`persist`] converts
 //! between tasks and stored rows, and [`run`] does the operations over a store (open a
 //! campaign, add planned tasks, record an answer, take the steps due).
+//!
+//! Wired to data: [`feed`] reads the planners' candidates from the store (usage, the directory,
+//! the active policy set's violations), starts campaigns, follows compliance runs and deleted
+//! resources, and does a scheduler's tick; [`manage`] holds what the CLI and the API share
+//! (answers from words, task views and filters, a task's write action); [`transport`] sends
+//! write actions through the Power Platform client.
 
 pub mod actions;
 pub mod compliance;
 pub mod config;
+pub mod feed;
 pub mod inactivity;
 pub mod machine;
+pub mod manage;
 pub mod orphaned;
 pub mod persist;
 pub mod plan;
@@ -44,6 +52,7 @@ pub mod quarantine;
 pub mod run;
 pub mod task;
 mod text;
+pub mod transport;
 
 pub use actions::{
     Action, ActionEndpoints, ActionError, ActionKind, ActionOutcome, ActionPlan, HttpCall, HttpReply, HttpTransport,

@@ -30,6 +30,11 @@ pub enum CampaignError {
 
     #[error("campaign task {id} is a {task} task, but campaign {campaign} is a {campaign_kind} campaign")]
     Mismatch { id: i64, task: String, campaign: i64, campaign_kind: String },
+
+    /// What the planners are fed from cannot be read (the policy set, the usage figures), or
+    /// a request names something that does not fit (an unknown answer, a missing reason).
+    #[error("{0}")]
+    Feed(String),
 }
 
 /// A step written to the store.

@@ -24,7 +24,7 @@ mod urls;
 
 pub use auth::REFRESH_MARGIN;
 pub use cert::{CertificateError, ClientCertificate};
-pub use client::PowerPlatformClient;
+pub use client::{AdminReply, AdminService, PowerPlatformClient};
 pub use cloud::{Audiences, Cloud, Endpoints};
 pub use config::{ConfigError, Credential, EndpointOverrides, ResolvedSource, SourceSettings, ValueSource};
 pub use error::{ApiError, AuthFailure};

@@ -1,6 +1,7 @@
 //! [`PowerPlatformClient`]: one method per Microsoft API call Steward makes, each returning
 //! one page (or one small collection) and leaving the walking order to the sync engine.
 
+mod admin;
 mod audit;
 mod dataverse;
 mod graph;
@@ -12,6 +13,8 @@ use crate::cloud::{Audiences, Endpoints};
 use crate::config::{ConfigError, ResolvedSource};
 use crate::error::ApiError;
 use crate::http::{ClientOptions, ClientStats, Http, Reply, Request};
+pub use admin::{AdminReply, AdminService};
+
 use crate::urls;
 use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;

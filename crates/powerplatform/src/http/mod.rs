@@ -151,6 +151,23 @@ impl Http {
         req: &Request,
         bearer: &impl Bearer,
     ) -> Result<Reply<T>, ApiError> {
+        self.send_classified(req, bearer, classify::<T>).await
+    }
+
+    /// Send `req` until the service gives a final answer, and return it whatever its status
+    /// (a write call reports a refusal instead of failing on it). Throttling, 5xx, timeouts
+    /// and a 401 are retried exactly as for [`Http::send_json`]; a success may have any body,
+    /// an empty one included.
+    pub(crate) async fn send_raw(&self, req: &Request, bearer: &impl Bearer) -> Result<Reply<RawReply>, ApiError> {
+        self.send_classified(req, bearer, classify_raw).await
+    }
+
+    async fn send_classified<T>(
+        &self,
+        req: &Request,
+        bearer: &impl Bearer,
+        classify: Classifier<T>,
+    ) -> Result<Reply<T>, ApiError> {
         let host = self.hosts.get(&urls::host_key(&req.url));
         let mut attempt: u32 = 0;
         let mut refreshed = false;
@@ -169,7 +186,7 @@ impl Http {
                 // The semaphore is never closed; without a permit the request just goes unlimited.
                 let _permit = host.limit.acquire().await.ok();
                 self.hosts.bump(&host, Counter::Call);
-                self.attempt::<T>(req, token.as_ref()).await
+                self.attempt(req, token.as_ref(), classify).await
             };
             match outcome {
                 Outcome::Done(reply) => return Ok(reply),
@@ -214,7 +231,7 @@ impl Http {
         }
     }
 
-    async fn attempt<T: DeserializeOwned>(&self, req: &Request, token: Option<&Secret>) -> Outcome<T> {
+    async fn attempt<T>(&self, req: &Request, token: Option<&Secret>, classify: Classifier<T>) -> Outcome<T> {
         let mut builder = self
             .client
             .request(req.method.clone(), req.url.clone())
@@ -247,6 +264,31 @@ impl Http {
             Err(error) => return transport_outcome(&error),
         };
         classify(req, status, headers, &body)
+    }
+}
+
+/// Turns one HTTP answer into what the retry loop does next.
+type Classifier<T> = fn(&Request, StatusCode, HeaderMap, &[u8]) -> Outcome<T>;
+
+/// A final answer of any status, as [`Http::send_raw`] returns it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RawReply {
+    pub(crate) status: u16,
+    pub(crate) body: String,
+}
+
+/// Like [`classify`], except that a final answer is returned as it is, whatever its status.
+fn classify_raw(req: &Request, status: StatusCode, headers: HeaderMap, body: &[u8]) -> Outcome<RawReply> {
+    let raw = || RawReply { status: status.as_u16(), body: String::from_utf8_lossy(body).into_owned() };
+    if status.is_success() {
+        return Outcome::Done(Reply { value: raw(), headers });
+    }
+    // The retry decisions (throttling, 5xx, 408, 401) are the ones every other call gets.
+    match classify::<serde::de::IgnoredAny>(req, status, headers.clone(), body) {
+        Outcome::Retry { reason, wait } => Outcome::Retry { reason, wait },
+        Outcome::Unauthorized(error) => Outcome::Unauthorized(error),
+        Outcome::FinalTransport(detail) => Outcome::FinalTransport(detail),
+        Outcome::Done(_) | Outcome::Final(_) => Outcome::Done(Reply { value: raw(), headers }),
     }
 }
 
