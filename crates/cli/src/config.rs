@@ -202,10 +202,8 @@ mod tests {
     fn governance_section_is_optional_and_checked() {
         let c = Config::parse("").unwrap();
         assert_eq!(c.governance.evaluate_after_sync, None);
-        let c = Config::parse(
-            "[governance]\nresponsibility = \"r.toml\"\nevaluate_after_sync = false\nthreads = 2\n",
-        )
-        .unwrap();
+        let c = Config::parse("[governance]\nresponsibility = \"r.toml\"\nevaluate_after_sync = false\nthreads = 2\n")
+            .unwrap();
         assert_eq!(c.governance.responsibility.as_deref(), Some(Path::new("r.toml")));
         assert_eq!((c.governance.evaluate_after_sync, c.governance.threads), (Some(false), Some(2)));
         let err = Config::parse("[governance]\nthread = 2\n").unwrap_err();

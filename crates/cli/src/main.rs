@@ -3,6 +3,7 @@
 //! Every subcommand's `--help` is its manual. Configuration comes from flags, then `STEWARD_*`
 //! environment variables, then `steward.toml`, then defaults (see docs/configuration.md).
 
+mod after_sync_policies;
 mod after_usage;
 mod bench;
 mod commands;
@@ -55,6 +56,18 @@ enum Command {
     /// Reports for the governance board.
     #[command(subcommand)]
     Report(commands::report::ReportCommand),
+    /// Evaluate policies over the estate; record the run, or show what a set would change (--dry-run).
+    Check(commands::check::Args),
+    /// Policies as code: list, show, validate, save and adopt versions, history, diff.
+    #[command(subcommand)]
+    Policy(commands::policy::PolicyCommand),
+    /// Violations recorded by checks, a resource's history, the trend over runs.
+    Violations(commands::violations::Args),
+    /// Exemptions from a policy: add, list, revoke.
+    #[command(subcommand)]
+    Exempt(commands::exempt::ExemptCommand),
+    /// Who answers for a resource: criticality and why, service level, support profile, RACI.
+    Responsibility(commands::responsibility::Args),
     /// Measure Steward's speed and memory; prints figures for BENCHMARKS.md.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -72,6 +85,11 @@ fn main() -> std::process::ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        // `steward check --fail-on`: the output is printed; a status of its own for CI.
+        Err(err) if err.is::<commands::check::ViolationsFound>() => {
+            eprintln!("{err}");
+            std::process::ExitCode::from(commands::check::ViolationsFound::EXIT_CODE)
+        }
         Err(err) => {
             eprintln!("error: {err:#}");
             std::process::ExitCode::FAILURE
@@ -93,6 +111,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Usage(cmd) => commands::usage::run(cmd, &config::database_url(db_url)).await,
         Command::Success(cmd) => commands::success::run(cmd, &config::database_url(db_url)).await,
         Command::Report(cmd) => commands::report::run(cmd, &config::database_url(db_url)).await,
+        Command::Check(args) => commands::check::run(args, &config, &config::database_url(db_url)).await,
+        Command::Policy(cmd) => commands::policy::run(cmd, &config, &config::database_url(db_url)).await,
+        Command::Violations(args) => commands::violations::run(args, &config::database_url(db_url)).await,
+        Command::Exempt(cmd) => commands::exempt::run(cmd, &config::database_url(db_url)).await,
+        Command::Responsibility(args) => {
+            commands::responsibility::run(args, &config, &config::database_url(db_url)).await
+        }
         Command::Bench(cmd) => bench::run(cmd).await,
     }
 }

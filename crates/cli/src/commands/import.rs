@@ -104,6 +104,8 @@ pub async fn run(args: Args, db_url: &str, config: &crate::config::Config) -> an
     } else {
         print_report(&report, started.elapsed());
     }
+    // Automated tracking: the active set's tracked policies follow the inventory.
+    crate::after_sync_policies::run_and_print(&store, config, args.json).await;
     Ok(())
 }
 
@@ -158,6 +160,7 @@ async fn import_audit(args: &Args, db_url: &str, config: &crate::config::Config)
     if args.json {
         let out = serde_json::json!({ "format": "audit", "import": report, "after": after });
         println!("{}", serde_json::to_string_pretty(&out)?);
+        crate::after_sync_policies::run_and_print(&store, config, true).await;
         return Ok(());
     }
     let s = &report.stats;
@@ -181,6 +184,7 @@ async fn import_audit(args: &Args, db_url: &str, config: &crate::config::Config)
         );
     }
     crate::after_usage::print(&after);
+    crate::after_sync_policies::run_and_print(&store, config, false).await;
     let secs = started.elapsed().as_secs_f64();
     println!(
         "audit import: {:.1} MB in {secs:.1} s ({:.0} records/s), {} commits, {} rollup rows written",

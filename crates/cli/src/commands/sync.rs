@@ -108,6 +108,7 @@ pub async fn run(args: Args, config: &Config, db_url: &str) -> anyhow::Result<()
     } else {
         Some(crate::after_usage::run(&store, config, &tenants).await?)
     };
+    let after_policies = !args.dry_run;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&reports)?);
         if let Some(after) = &after {
@@ -121,6 +122,10 @@ pub async fn run(args: Args, config: &Config, db_url: &str) -> anyhow::Result<()
         if let Some(after) = &after {
             crate::after_usage::print(after);
         }
+    }
+    // Automated tracking: the active set's tracked policies follow the inventory.
+    if after_policies {
+        crate::after_sync_policies::run_and_print(&store, config, args.json).await;
     }
     let errors: usize = reports.iter().map(|r| r.errors.len()).sum();
     if errors > 0 {
