@@ -5,11 +5,13 @@
 //! HTML file, [`render_html_fragment`] into the same content for a page of the web UI, and
 //! [`render_markdown`] into Markdown with its charts as SVG files beside it. Charts are drawn
 //! in Rust ([`charts`]), so no renderer needs JavaScript or a network. Success candidates come
-//! from the recorded success detections ([`success_candidates`]) and are added by the caller.
+//! from the recorded success detections ([`success_candidates`]) and compliance from the recorded
+//! compliance runs ([`compliance()`]); the caller adds both.
 //!
 //! The figures and where they come from are described in docs/board-report.md.
 
 pub mod charts;
+mod compliance;
 mod error;
 pub mod format;
 mod gather;
@@ -22,6 +24,7 @@ mod report;
 mod success;
 mod view;
 
+pub use compliance::compliance;
 pub use error::ReportError;
 pub use gather::{TREND_MONTHS, gather};
 pub use html::{render_html, render_html_fragment};

@@ -262,18 +262,25 @@ fn success_candidates_and_compliance_render_once_filled() {
             state: "new".into(),
         }])
         .with_compliance(Compliance {
+            last_run_at: Some(chrono::Utc::now()),
+            policy_set_version: "v3".into(),
             policies: vec![PolicyCompliance {
                 policy_id: "p1".into(),
                 title: "Owner is active".into(),
+                level: "must".into(),
+                subject: "resource".into(),
+                in_scope: 1_943,
                 compliant: 1_900,
                 non_compliant: 41,
                 exempt: 2,
+                evaluated_at: None,
             }],
         });
     for text in [render_html(&report).unwrap(), render_markdown(&report, "r").unwrap().text] {
         assert!(text.contains("Field inspections") && text.contains("412 users in 9 departments"));
         assert!(!text.contains("No candidates for this period."));
-        assert!(text.contains("Owner is active") && text.contains("1,900"));
+        assert!(text.contains("Owner is active") && text.contains("1,900") && text.contains("1,943"));
+        assert!(text.contains("policy set v3") && text.contains("41 open violations"), "{text}");
         assert!(!text.contains("Policies are not configured yet"));
     }
 }

@@ -232,17 +232,43 @@ pub struct LeaverResource {
     pub last_use: Option<NaiveDate>,
 }
 
-/// Policy compliance for the period (filled by governance once policies exist).
+/// Policy compliance as the latest compliance runs left it (filled by [`crate::compliance`]).
+///
+/// Violations change only when a run records them, so the live violations are the state after
+/// the latest run that evaluated each policy. The figures are as of the report's generation,
+/// not as of the end of the period: compliance has no history per month yet.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Compliance {
+    /// When the latest run counted here happened.
+    #[serde(default)]
+    pub last_run_at: Option<Timestamp>,
+    /// The policy set that run evaluated (titles, levels and scopes come from it).
+    #[serde(default)]
+    pub policy_set_version: String,
+    /// Every policy of that set evaluated at least once, most non-compliant first.
     pub policies: Vec<PolicyCompliance>,
 }
 
+/// One policy's subjects: `compliant` = `in_scope` − `non_compliant` − `exempt` (never below 0).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PolicyCompliance {
     pub policy_id: String,
     pub title: String,
+    /// `must`, `should` or `could`.
+    #[serde(default)]
+    pub level: String,
+    /// `resource` or `environment`.
+    #[serde(default)]
+    pub subject: String,
+    /// Live subjects (resources or environments) the policy's scope admits.
+    #[serde(default)]
+    pub in_scope: u64,
     pub compliant: u64,
+    /// Open violations.
     pub non_compliant: u64,
+    /// Violations under an exemption.
     pub exempt: u64,
+    /// The latest run that evaluated the policy.
+    #[serde(default)]
+    pub evaluated_at: Option<Timestamp>,
 }

@@ -417,13 +417,40 @@ fn compliance(r: &BoardReport) -> Section {
             let rows = c
                 .policies
                 .iter()
-                .map(|p| vec![p.title.clone(), count(p.compliant), count(p.non_compliant), count(p.exempt)])
+                .map(|p| {
+                    vec![
+                        p.title.clone(),
+                        p.level.clone(),
+                        count(p.in_scope),
+                        count(p.compliant),
+                        count(p.non_compliant),
+                        count(p.exempt),
+                    ]
+                })
                 .collect();
-            section.table(
-                vec![text("Policy"), number("Compliant"), number("Non-compliant"), number("Exempt")],
-                rows,
-                "No policy applies to any resource yet.",
-            )
+            let when = c.last_run_at.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_else(|| "—".into());
+            let open: u64 = c.policies.iter().map(|p| p.non_compliant).sum();
+            section
+                .intro(format!(
+                    "Where compliance stands after the latest compliance run ({when}, policy set {}), not at the end \
+                     of the month: {} open violations over {} policies. In scope counts the live resources (or \
+                     environments) a policy's scope admits; compliant = in scope − non-compliant − exempt.",
+                    c.policy_set_version,
+                    count(open),
+                    c.policies.len()
+                ))
+                .table(
+                    vec![
+                        text("Policy"),
+                        text("Level"),
+                        number("In scope"),
+                        number("Compliant"),
+                        number("Non-compliant"),
+                        number("Exempt"),
+                    ],
+                    rows,
+                    "No policy of the set has been evaluated yet: run `steward check`.",
+                )
         }
     }
 }

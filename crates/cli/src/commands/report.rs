@@ -87,7 +87,13 @@ async fn board(args: BoardArgs, db_url: &str) -> anyhow::Result<()> {
     let candidates = steward_report::success_candidates(store.as_ref(), period, tenant, &titles)
         .await
         .with_context(|| format!("cannot read the success candidates for {period}"))?;
-    let report = report.with_success(candidates);
+    let mut report = report.with_success(candidates);
+    if let Some(compliance) = steward_report::compliance(store.as_ref(), tenant)
+        .await
+        .context("cannot read the compliance runs for the report")?
+    {
+        report = report.with_compliance(compliance);
+    }
     let written = write(&report, format, &args.out)?;
     println!("Wrote the board report for {} to {}", period.long_label(), written.join(", "));
     Ok(())

@@ -92,7 +92,12 @@ async fn load(state: &AppState, p: &BoardParams) -> Result<BoardReport, ApiError
     let titles = rule_titles(store).await;
     let candidates =
         steward_report::success_candidates(store, period, tenant.as_deref(), &titles).await.map_err(report_error)?;
-    Ok(report.with_success(candidates))
+    let report = report.with_success(candidates);
+    // No recorded compliance run yet: the report keeps saying policies are not configured.
+    Ok(match steward_report::compliance(store, tenant.as_deref()).await.map_err(report_error)? {
+        Some(compliance) => report.with_compliance(compliance),
+        None => report,
+    })
 }
 
 fn report_error(e: ReportError) -> ApiError {
