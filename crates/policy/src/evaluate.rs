@@ -132,9 +132,12 @@ pub fn compile_set(set: &PolicySet) -> (CompiledSet, Vec<PolicyError>) {
 }
 
 /// Platform names compare ignoring case and punctuation (`power_platform` is `powerplatform`).
+/// Runs for every candidate pair of a platform-scoped policy, so it does not allocate.
 fn same_platform(a: &str, b: &str) -> bool {
-    let norm = |s: &str| s.chars().filter(|c| c.is_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect::<String>();
-    a.eq_ignore_ascii_case(b) || norm(a) == norm(b)
+    fn letters(s: &str) -> impl Iterator<Item = u8> + '_ {
+        s.bytes().filter(u8::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase())
+    }
+    letters(a).eq(letters(b))
 }
 
 /// The environment part of a scope (ids or names, types, groups; ids, names and groups
@@ -648,6 +651,14 @@ mod tests {
         let got: Vec<(String, String)> =
             compiled.evaluate(&facts, 2).into_iter().map(|f| (f.policy_id, f.subject_id)).collect();
         assert!(got == expected);
+    }
+
+    #[test]
+    fn platforms_compare_ignoring_case_and_punctuation() {
+        assert!(same_platform("power_platform", "powerplatform"));
+        assert!(same_platform("Power-Platform", "powerplatform"));
+        assert!(!same_platform("salesforce", "powerplatform"));
+        assert!(!same_platform("powerplatform2", "powerplatform"));
     }
 
     #[test]

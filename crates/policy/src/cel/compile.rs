@@ -289,7 +289,12 @@ impl Compiler<'_> {
             }
             None => (0, self.src.len()),
         };
-        CompileError { offset, len: len.min(self.src.len() - offset), message: message.into() }
+        let mut len = len.min(self.src.len() - offset);
+        // Token ends are the last character's first byte: widen to a whole character.
+        while !self.src.is_char_boundary(offset + len) {
+            len += 1;
+        }
+        CompileError { offset, len, message: message.into() }
     }
 
     /// An error at a name written at or after an expression's token (`resource.nmae`: the

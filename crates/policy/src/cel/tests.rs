@@ -586,6 +586,7 @@ fn garbled_conditions_never_panic() {
             Err(e) => {
                 assert!(e.offset <= source.len() && e.offset + e.len <= source.len(), "{source:?}: {e:?}");
                 assert!(source.is_char_boundary(e.offset), "{source:?}: {e:?}");
+                assert!(source.is_char_boundary(e.offset + e.len), "{source:?}: {e:?}");
                 assert!(!e.message.is_empty());
             }
         }
