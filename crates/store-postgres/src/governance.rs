@@ -1,12 +1,13 @@
 //! Governance on PostgreSQL: policy sets, compliance runs, violations and exemptions.
 //!
 //! Recording a run is set-based, so that half a million findings are a few dozen statements:
-//! the findings go into a temporary table in batches of `unnest` arrays, each row joined on the
-//! way in with the live violation it meets (`violations_live`); a handful of statements then
-//! write new episodes, transition events, refreshes and resolutions. The SQL mirrors
-//! [`Step::decide`](steward_store::governance::Step::decide), which SQLite applies row by row;
-//! the conformance suite holds both to the same results. Writers of governance data take a
-//! transaction-scoped advisory lock, so two replicas recording at once record one after the other.
+//! each batch of findings travels as `unnest` arrays in one statement that joins them with the
+//! live violations they meet (`violations_live`) and, with data-modifying CTEs, writes new
+//! episodes, refreshes and transitions with their events. Resolution is one statement at the
+//! end. The SQL mirrors [`Step::decide`](steward_store::governance::Step::decide), which SQLite
+//! applies row by row; the conformance suite holds both to the same results. Writers of
+//! governance data take a transaction-scoped advisory lock, so two replicas recording at once
+//! record one after the other.
 
 use crate::PostgresStore;
 use crate::error::{client, corrupt, db};
@@ -22,9 +23,66 @@ use steward_store::{Result, StoreError};
 use tokio_postgres::Row;
 use tokio_postgres::types::{Json, ToSql};
 
-/// Findings per staging statement: large enough that round trips vanish, small enough that one
+/// Findings per statement: large enough that round trips vanish, small enough that one
 /// statement's arrays stay a few megabytes.
-const STAGE_BATCH: usize = 20_000;
+const BATCH: usize = 20_000;
+
+/// Record one batch of findings ($1..$9: their columns as arrays; $10: the run's time; $11: its
+/// id). `s` joins each finding with the live violation of its policy and subject, if any; the
+/// data-modifying parts all see the violations as they were before the statement, and touch
+/// disjoint rows. Returns: new episodes, new ones under an exemption, still open, still
+/// exempted, exempted or moved to another exemption, reopened.
+const RECORD_BATCH: &str = "\
+WITH u AS (\
+  SELECT * FROM unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::text[], $6::text[], $7::text[], \
+    $8::text[], $9::int8[]) AS u(policy_id, subject_id, policy_version, level, subject_kind, tenant_id, \
+    environment_id, evidence, exemption_id)), \
+s AS MATERIALIZED (\
+  SELECT u.policy_id, u.subject_id, u.policy_version, u.level, u.subject_kind, u.tenant_id, u.environment_id, \
+    u.evidence::jsonb AS evidence, u.exemption_id, v.id AS vid, v.state AS vstate, v.exemption_id AS vexempt \
+  FROM u LEFT JOIN violations v ON v.policy_id = u.policy_id AND v.subject_id = u.subject_id \
+    AND v.state <> 'resolved'), \
+ins AS (\
+  INSERT INTO violations (policy_id, subject_id, policy_version, level, subject_kind, tenant_id, environment_id, \
+    state, exemption_id, opened_at, last_seen_at, last_run_id, evidence) \
+  SELECT policy_id, subject_id, policy_version, level, subject_kind, tenant_id, environment_id, \
+    CASE WHEN exemption_id IS NULL THEN 'open' ELSE 'exempted' END, exemption_id, $10, $10, $11, evidence \
+  FROM s WHERE vid IS NULL RETURNING id, exemption_id), \
+opened AS (\
+  INSERT INTO violation_events (violation_id, run_id, kind, at, exemption_id, note) \
+  SELECT ins.id, $11, k.kind, $10, CASE WHEN k.ord = 2 THEN ins.exemption_id END, \
+    CASE WHEN k.ord = 2 THEN 'exemption ' || ins.exemption_id END \
+  FROM ins CROSS JOIN (VALUES (1, 'opened'), (2, 'exempted')) AS k(ord, kind) \
+  WHERE k.ord = 1 OR ins.exemption_id IS NOT NULL ORDER BY ins.id, k.ord), \
+refreshed AS (\
+  UPDATE violations v SET policy_version = s.policy_version, level = s.level, subject_kind = s.subject_kind, \
+    tenant_id = s.tenant_id, environment_id = s.environment_id, last_seen_at = $10, last_run_id = $11, \
+    evidence = s.evidence, state = CASE WHEN s.exemption_id IS NULL THEN 'open' ELSE 'exempted' END, \
+    exemption_id = s.exemption_id \
+  FROM s WHERE v.id = s.vid), \
+moved AS (\
+  INSERT INTO violation_events (violation_id, run_id, kind, at, exemption_id, note) \
+  SELECT s.vid, $11, CASE WHEN s.exemption_id IS NULL THEN 'reopened' ELSE 'exempted' END, $10, \
+    coalesce(s.exemption_id, s.vexempt), \
+    CASE WHEN s.exemption_id IS NOT NULL THEN 'exemption ' || s.exemption_id || \
+           CASE WHEN s.vstate = 'exempted' AND s.vexempt IS NOT NULL \
+                THEN ' (was exemption ' || s.vexempt || ')' ELSE '' END \
+         WHEN s.vexempt IS NULL THEN 'no exemption applies any more' \
+         ELSE 'exemption ' || s.vexempt || \
+           CASE WHEN e.revoked_at <= $10 THEN ' was revoked' WHEN e.expires_at <= $10 THEN ' expired' \
+                ELSE ' no longer applies' END \
+    END \
+  FROM s LEFT JOIN exemptions e ON e.id = s.vexempt \
+  WHERE s.vid IS NOT NULL AND ((s.vstate = 'open' AND s.exemption_id IS NOT NULL) \
+    OR (s.vstate = 'exempted' AND s.exemption_id IS DISTINCT FROM s.vexempt)) \
+  ORDER BY s.vid) \
+SELECT count(*) FILTER (WHERE vid IS NULL), \
+  count(*) FILTER (WHERE vid IS NULL AND exemption_id IS NOT NULL), \
+  count(*) FILTER (WHERE vstate = 'open' AND exemption_id IS NULL), \
+  count(*) FILTER (WHERE vstate = 'exempted' AND exemption_id = vexempt), \
+  count(*) FILTER (WHERE vid IS NOT NULL AND exemption_id IS NOT NULL AND exemption_id IS DISTINCT FROM vexempt), \
+  count(*) FILTER (WHERE vstate = 'exempted' AND exemption_id IS NULL) \
+FROM s";
 
 const LOCK: &str = "SELECT pg_advisory_xact_lock(hashtext('steward:governance:' || current_schema()))";
 
@@ -207,27 +265,15 @@ pub(crate) async fn record_compliance(store: &PostgresStore, run: &ComplianceRun
         .and_then(|r| r.try_get(0))
         .map_err(db(context))?;
 
-    // Stage the findings, each with the live violation it meets (vid, vstate, vexempt).
-    tx.batch_execute(
-        "CREATE TEMP TABLE gov_stage (policy_id text, subject_id text, policy_version bigint, level text, \
-         subject_kind text, tenant_id text, environment_id text, evidence jsonb, exemption_id bigint, \
-         vid bigint, vstate text, vexempt bigint) ON COMMIT DROP",
-    )
-    .await
-    .map_err(db("creating the staging table"))?;
-    let stage = tx
-        .prepare(
-            "INSERT INTO gov_stage SELECT u.policy_id, u.subject_id, u.policy_version, u.level, u.subject_kind, \
-             u.tenant_id, u.environment_id, u.evidence::jsonb, u.exemption_id, v.id, v.state, v.exemption_id \
-             FROM unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::text[], $6::text[], $7::text[], \
-             $8::text[], $9::int8[]) AS u(policy_id, subject_id, policy_version, level, subject_kind, tenant_id, \
-             environment_id, evidence, exemption_id) \
-             LEFT JOIN violations v ON v.policy_id = u.policy_id AND v.subject_id = u.subject_id \
-             AND v.state <> 'resolved'",
-        )
-        .await
-        .map_err(db("staging findings"))?;
-    for chunk in run.findings.chunks(STAGE_BATCH) {
+    // Each batch of findings is one statement: joined with the live violations it meets, it
+    // inserts new episodes, refreshes (and moves) live ones, writes their events, and returns
+    // what it did. Batches run in order, so each sees the ones before it.
+    let batch = tx.prepare(RECORD_BATCH).await.map_err(db("preparing to record findings"))?;
+    let mut counts = ComplianceCounts::default();
+    // Live violations per evaluated policy after the run: exactly the ones its findings touch,
+    // since the others resolve.
+    let mut per_policy: HashMap<&str, (i64, i64)> = check.policies.iter().map(|p| (p.as_str(), (0, 0))).collect();
+    for chunk in run.findings.chunks(BATCH) {
         let policy: Vec<&str> = chunk.iter().map(|f| f.policy_id.as_str()).collect();
         let subject: Vec<&str> = chunk.iter().map(|f| f.subject_id.as_str()).collect();
         let version: Vec<i64> = chunk.iter().map(|f| i64::from(f.policy_version)).collect();
@@ -237,88 +283,37 @@ pub(crate) async fn record_compliance(store: &PostgresStore, run: &ComplianceRun
         let environment: Vec<&str> = chunk.iter().map(|f| f.environment_id.as_str()).collect();
         let evidence: Vec<String> = chunk.iter().map(|f| f.evidence.to_string()).collect();
         let exemption: Vec<Option<i64>> = chunk.iter().map(|f| f.exemption_id).collect();
-        let params: [&(dyn ToSql + Sync); 9] =
-            [&policy, &subject, &version, &level, &kind, &tenant, &environment, &evidence, &exemption];
-        tx.execute(&stage, &params).await.map_err(db("staging findings"))?;
+        for f in chunk {
+            if let Some((open, exempted)) = per_policy.get_mut(f.policy_id.as_str()) {
+                match f.exemption_id {
+                    Some(_) => *exempted += 1,
+                    None => *open += 1,
+                }
+            }
+        }
+        let params: [&(dyn ToSql + Sync); 11] = [
+            &policy,
+            &subject,
+            &version,
+            &level,
+            &kind,
+            &tenant,
+            &environment,
+            &evidence,
+            &exemption,
+            &run.at,
+            &run_id,
+        ];
+        let row = tx.query_one(&batch, &params).await.map_err(db("recording findings"))?;
+        let get = |i: usize| row.try_get::<_, i64>(i).map(n).map_err(db("recording findings"));
+        // As `Step::decide` says: new, still open, still exempted, exempted (from open or from
+        // another exemption), reopened.
+        counts.opened += get(0)?;
+        counts.exempted += get(1)? + get(4)?;
+        counts.still_open += get(2)?;
+        counts.still_exempted += get(3)?;
+        counts.reopened += get(5)?;
     }
-    tx.batch_execute("ANALYZE gov_stage").await.map_err(db("staging findings"))?;
-
-    // What each finding does, as `Step::decide` says.
-    let row = tx
-        .query_one(
-            "SELECT count(*) FILTER (WHERE vid IS NULL), \
-             count(*) FILTER (WHERE vid IS NULL AND exemption_id IS NOT NULL), \
-             count(*) FILTER (WHERE vstate = 'open' AND exemption_id IS NULL), \
-             count(*) FILTER (WHERE vstate = 'exempted' AND exemption_id = vexempt), \
-             count(*) FILTER (WHERE vid IS NOT NULL AND exemption_id IS NOT NULL \
-                              AND exemption_id IS DISTINCT FROM vexempt), \
-             count(*) FILTER (WHERE vstate = 'exempted' AND exemption_id IS NULL) \
-             FROM gov_stage",
-            &[],
-        )
-        .await
-        .map_err(db(context))?;
-    let get = |i: usize| row.try_get::<_, i64>(i).map(n).map_err(db(context));
-    let mut counts = ComplianceCounts {
-        opened: get(0)?,
-        exempted: get(1)? + get(4)?,
-        still_open: get(2)?,
-        still_exempted: get(3)?,
-        reopened: get(5)?,
-        ..Default::default()
-    };
-
-    // New episodes and their events (`opened`, then `exempted` when under an exemption).
-    tx.execute(
-        "WITH ins AS (\
-           INSERT INTO violations (policy_id, subject_id, policy_version, level, subject_kind, tenant_id, \
-             environment_id, state, exemption_id, opened_at, last_seen_at, last_run_id, evidence) \
-           SELECT policy_id, subject_id, policy_version, level, subject_kind, tenant_id, environment_id, \
-             CASE WHEN exemption_id IS NULL THEN 'open' ELSE 'exempted' END, exemption_id, $1, $1, $2, evidence \
-           FROM gov_stage WHERE vid IS NULL RETURNING id, exemption_id) \
-         INSERT INTO violation_events (violation_id, run_id, kind, at, exemption_id, note) \
-         SELECT ins.id, $2, k.kind, $1, CASE WHEN k.ord = 2 THEN ins.exemption_id END, \
-           CASE WHEN k.ord = 2 THEN 'exemption ' || ins.exemption_id END \
-         FROM ins CROSS JOIN (VALUES (1, 'opened'), (2, 'exempted')) AS k(ord, kind) \
-         WHERE k.ord = 1 OR ins.exemption_id IS NOT NULL ORDER BY ins.id, k.ord",
-        &[&run.at, &run_id],
-    )
-    .await
-    .map_err(db("recording new violations"))?;
-
-    // Transitions of live violations: exempted, moved to another exemption, reopened.
-    tx.execute(
-        "INSERT INTO violation_events (violation_id, run_id, kind, at, exemption_id, note) \
-         SELECT s.vid, $2, CASE WHEN s.exemption_id IS NULL THEN 'reopened' ELSE 'exempted' END, $1, \
-           coalesce(s.exemption_id, s.vexempt), \
-           CASE WHEN s.exemption_id IS NOT NULL THEN 'exemption ' || s.exemption_id || \
-                  CASE WHEN s.vstate = 'exempted' AND s.vexempt IS NOT NULL \
-                       THEN ' (was exemption ' || s.vexempt || ')' ELSE '' END \
-                WHEN s.vexempt IS NULL THEN 'no exemption applies any more' \
-                ELSE 'exemption ' || s.vexempt || \
-                  CASE WHEN e.revoked_at <= $1 THEN ' was revoked' WHEN e.expires_at <= $1 THEN ' expired' \
-                       ELSE ' no longer applies' END \
-           END \
-         FROM gov_stage s LEFT JOIN exemptions e ON e.id = s.vexempt \
-         WHERE s.vid IS NOT NULL AND ((s.vstate = 'open' AND s.exemption_id IS NOT NULL) \
-           OR (s.vstate = 'exempted' AND s.exemption_id IS DISTINCT FROM s.vexempt)) \
-         ORDER BY s.vid",
-        &[&run.at, &run_id],
-    )
-    .await
-    .map_err(db("recording violation transitions"))?;
-
-    // Refresh every live violation found again, with its new state.
-    tx.execute(
-        "UPDATE violations v SET policy_version = s.policy_version, level = s.level, \
-         subject_kind = s.subject_kind, tenant_id = s.tenant_id, environment_id = s.environment_id, \
-         last_seen_at = $1, last_run_id = $2, evidence = s.evidence, \
-         state = CASE WHEN s.exemption_id IS NULL THEN 'open' ELSE 'exempted' END, exemption_id = s.exemption_id \
-         FROM gov_stage s WHERE v.id = s.vid",
-        &[&run.at, &run_id],
-    )
-    .await
-    .map_err(db("refreshing violations"))?;
 
     // Live violations of the evaluated policies (of the run's tenant) that no finding touched.
     counts.resolved = tx
@@ -333,25 +328,26 @@ pub(crate) async fn record_compliance(store: &PostgresStore, run: &ComplianceRun
         .await
         .map_err(db("resolving violations"))?;
 
-    tx.execute(
-        "INSERT INTO compliance_run_policies (run_id, policy_id, open, exempted) \
-         SELECT $1, p, count(v.id) FILTER (WHERE v.state = 'open'), count(v.id) FILTER (WHERE v.state = 'exempted') \
-         FROM unnest($2::text[]) AS p LEFT JOIN violations v ON v.policy_id = p AND v.state <> 'resolved' \
-         AND ($3::text IS NULL OR v.tenant_id = $3) GROUP BY p",
-        &[&run_id, &check.policies, &run.tenant_id],
-    )
-    .await
-    .map_err(db("counting violations per policy"))?;
-    let totals = tx
+    let per_run = tx
+        .prepare("INSERT INTO compliance_run_policies (run_id, policy_id, open, exempted) VALUES ($1, $2, $3, $4)")
+        .await
+        .map_err(db("counting violations per policy"))?;
+    for (policy, (open, exempted)) in &per_policy {
+        tx.execute(&per_run, &[&run_id, policy, open, exempted]).await.map_err(db("counting violations per policy"))?;
+        counts.open_total += n(*open);
+        counts.exempted_total += n(*exempted);
+    }
+    // Plus the live violations of policies the run did not evaluate (usually none).
+    let others = tx
         .query_one(
             "SELECT count(*) FILTER (WHERE state = 'open'), count(*) FILTER (WHERE state = 'exempted') \
-             FROM violations WHERE state <> 'resolved' AND ($1::text IS NULL OR tenant_id = $1)",
-            &[&run.tenant_id],
+             FROM violations WHERE state <> 'resolved' AND policy_id <> ALL($1) AND ($2::text IS NULL OR tenant_id = $2)",
+            &[&check.policies, &run.tenant_id],
         )
         .await
         .map_err(db("counting live violations"))?;
-    counts.open_total = n(totals.try_get(0).map_err(db(context))?);
-    counts.exempted_total = n(totals.try_get(1).map_err(db(context))?);
+    counts.open_total += n(others.try_get(0).map_err(db(context))?);
+    counts.exempted_total += n(others.try_get(1).map_err(db(context))?);
     let c = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
     tx.execute(
         "UPDATE compliance_runs SET opened = $2, resolved = $3, exempted = $4, reopened = $5, still_open = $6, \

@@ -190,6 +190,8 @@ struct RunHead {
     subjects_evaluated: i64,
     /// The evaluated policy ids as a JSON array, for `json_each`.
     policies_json: String,
+    /// The evaluated policy ids, distinct.
+    policy_ids: Vec<String>,
     policies: i64,
     findings: i64,
 }
@@ -210,6 +212,7 @@ pub(crate) async fn record_compliance(store: &SqliteStore, run: &ComplianceRun) 
         subjects_evaluated: i64::try_from(run.subjects_evaluated).unwrap_or(i64::MAX),
         policies_json: serde_json::Value::from(check.policies.clone()).to_string(),
         policies: check.policies.len() as i64,
+        policy_ids: check.policies.clone(),
         findings: run.findings.len() as i64,
     };
     let staged: Vec<Staged> = run
@@ -309,7 +312,17 @@ fn record(
         event.execute(params![id, run_id, kind.as_str(), head.at, exemption, note]).map(|_| ()).map_err(db(context))
     };
 
+    // Live violations per evaluated policy after the run: exactly the ones its findings touch,
+    // since the others resolve; counted here instead of scanning the table afterwards.
+    let mut per_policy: HashMap<String, (u64, u64)> = head.policy_ids.iter().map(|p| (p.clone(), (0, 0))).collect();
+
     for f in staged {
+        if let Some((open, exempted)) = per_policy.get_mut(&f.policy_id) {
+            match f.exemption_id {
+                Some(_) => *exempted += 1,
+                None => *open += 1,
+            }
+        }
         let live = lookup
             .query_row(params![f.policy_id, f.subject_id], |r| {
                 Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<i64>>(2)?, r.get::<_, i64>(3)?))
@@ -353,115 +366,125 @@ fn record(
             }
             continue;
         };
-        let common = params![
-            id,
-            f.policy_version,
-            f.level,
-            f.subject_kind,
-            f.tenant_id,
-            f.environment_id,
-            head.at,
-            run_id,
-            f.evidence
-        ];
-        match step {
-            Step::Refresh | Step::Open => {
-                refresh.execute(common).map_err(db(context))?;
-                match state {
-                    ViolationState::Exempted => counts.still_exempted += 1,
-                    _ => counts.still_open += 1,
-                }
-            }
-            Step::Exempt | Step::SwitchExemption => {
-                let (new_state, exemption) = (ViolationState::Exempted.as_str(), f.exemption_id);
-                transition
-                    .execute(params![
-                        id,
-                        f.policy_version,
-                        f.level,
-                        f.subject_kind,
-                        f.tenant_id,
-                        f.environment_id,
-                        head.at,
-                        run_id,
-                        f.evidence,
-                        new_state,
-                        exemption
-                    ])
-                    .map_err(db(context))?;
-                let previous = if step == Step::SwitchExemption { was } else { None };
-                let exemption = exemption.unwrap_or_default();
-                add_event(id, EventKind::Exempted, Some(exemption), Some(exempt_note(exemption, previous)))?;
-                counts.exempted += 1;
-            }
-            Step::Reopen => {
-                transition
-                    .execute(params![
-                        id,
-                        f.policy_version,
-                        f.level,
-                        f.subject_kind,
-                        f.tenant_id,
-                        f.environment_id,
-                        head.at,
-                        run_id,
-                        f.evidence,
-                        ViolationState::Open.as_str(),
-                        Option::<i64>::None
-                    ])
-                    .map_err(db(context))?;
-                let (revoked, expires) = was
-                    .and_then(|e| exemptions.get(&e))
-                    .map(|(_, revoked, expires)| (*revoked, *expires))
-                    .unwrap_or((None, None));
-                let ms = |t: Option<i64>| t.and_then(chrono::DateTime::from_timestamp_millis);
-                add_event(
+        if matches!(step, Step::Refresh | Step::Open) {
+            // (`Open` never comes from a live violation; refreshing is the safe reading.)
+            refresh
+                .execute(params![
                     id,
-                    EventKind::Reopened,
-                    was,
-                    Some(reopen_note(was, ms(revoked), ms(expires), head.at_time)),
-                )?;
-                counts.reopened += 1;
+                    f.policy_version,
+                    f.level,
+                    f.subject_kind,
+                    f.tenant_id,
+                    f.environment_id,
+                    head.at,
+                    run_id,
+                    f.evidence
+                ])
+                .map_err(db(context))?;
+            match state {
+                ViolationState::Exempted => counts.still_exempted += 1,
+                _ => counts.still_open += 1,
             }
+            continue;
         }
+        // The new state, its exemption, and the event: (kind, exemption named, note).
+        let (new_state, exemption, event) = if step == Step::Reopen {
+            let (revoked, expires) = was
+                .and_then(|e| exemptions.get(&e))
+                .map(|(_, revoked, expires)| (*revoked, *expires))
+                .unwrap_or_default();
+            let ms = |t: Option<i64>| t.and_then(chrono::DateTime::from_timestamp_millis);
+            counts.reopened += 1;
+            (
+                ViolationState::Open,
+                None,
+                (EventKind::Reopened, was, reopen_note(was, ms(revoked), ms(expires), head.at_time)),
+            )
+        } else {
+            let now = f.exemption_id.unwrap_or_default();
+            let previous = if step == Step::SwitchExemption { was } else { None };
+            counts.exempted += 1;
+            (
+                ViolationState::Exempted,
+                f.exemption_id,
+                (EventKind::Exempted, f.exemption_id, exempt_note(now, previous)),
+            )
+        };
+        transition
+            .execute(params![
+                id,
+                f.policy_version,
+                f.level,
+                f.subject_kind,
+                f.tenant_id,
+                f.environment_id,
+                head.at,
+                run_id,
+                f.evidence,
+                new_state.as_str(),
+                exemption
+            ])
+            .map_err(db(context))?;
+        add_event(id, event.0, event.1, Some(event.2))?;
     }
 
-    // Live violations of the evaluated policies (of the run's tenant) that no finding touched.
-    let untouched = "state <> 'resolved' AND policy_id IN (SELECT value FROM json_each(?3)) \
-                     AND (?4 IS NULL OR tenant_id = ?4) AND last_run_id <> ?1";
-    conn.execute(
-        &format!(
-            "INSERT INTO violation_events (violation_id, run_id, kind, at) \
-             SELECT id, ?1, 'resolved', ?2 FROM violations WHERE {untouched}"
-        ),
-        params![run_id, head.at, head.policies_json, head.tenant_id],
-    )
-    .map_err(db("recording resolved violations"))?;
-    counts.resolved = conn
-        .execute(
-            &format!("UPDATE violations SET state = 'resolved', resolved_at = ?2 WHERE {untouched}"),
-            params![run_id, head.at, head.policies_json, head.tenant_id],
+    // Live violations of the evaluated policies (of the run's tenant) that no finding touched:
+    // one pass, its ids returned for their events (in id order, as PostgreSQL writes them).
+    let mut resolved: Vec<i64> = conn
+        .prepare_cached(
+            "UPDATE violations SET state = 'resolved', resolved_at = ?2 WHERE state <> 'resolved' \
+             AND policy_id IN (SELECT value FROM json_each(?3)) AND (?4 IS NULL OR tenant_id = ?4) \
+             AND last_run_id <> ?1 RETURNING id",
         )
-        .map_err(db("resolving violations"))? as u64;
+        .and_then(|mut stmt| {
+            stmt.query_map(params![run_id, head.at, head.policies_json, head.tenant_id], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<i64>>>()
+        })
+        .map_err(db("resolving violations"))?;
+    resolved.sort_unstable();
+    for id in &resolved {
+        add_event(*id, EventKind::Resolved, None, None)?;
+    }
+    counts.resolved = resolved.len() as u64;
 
-    conn.execute(
-        "INSERT INTO compliance_run_policies (run_id, policy_id, open, exempted) \
-         SELECT ?1, p.value, count(v.id) FILTER (WHERE v.state = 'open'), count(v.id) FILTER (WHERE v.state = 'exempted') \
-         FROM json_each(?2) p LEFT JOIN violations v ON v.policy_id = p.value AND v.state <> 'resolved' \
-         AND (?3 IS NULL OR v.tenant_id = ?3) GROUP BY p.value",
-        params![run_id, head.policies_json, head.tenant_id],
-    )
-    .map_err(db("counting violations per policy"))?;
-    let (open, exempted): (i64, i64) = conn
-        .query_row(
+    let mut per_run = conn
+        .prepare_cached(
+            "INSERT INTO compliance_run_policies (run_id, policy_id, open, exempted) VALUES (?1, ?2, ?3, ?4)",
+        )
+        .map_err(db("counting violations per policy"))?;
+    for (policy, (open, exempted)) in &per_policy {
+        per_run
+            .execute(params![run_id, policy, *open as i64, *exempted as i64])
+            .map_err(db("counting violations per policy"))?;
+        counts.open_total += open;
+        counts.exempted_total += exempted;
+    }
+    // Plus the live violations of policies the run did not evaluate: their ids come from a
+    // skip scan of `violations_live` (one seek per policy), and usually there are none.
+    let live_policies: Vec<String> = collect(
+        conn,
+        "WITH RECURSIVE p(id) AS (\
+           SELECT (SELECT min(policy_id) FROM violations WHERE state <> 'resolved') \
+           UNION ALL SELECT (SELECT min(policy_id) FROM violations WHERE state <> 'resolved' AND policy_id > p.id) \
+           FROM p WHERE p.id IS NOT NULL) \
+         SELECT id FROM p WHERE id IS NOT NULL",
+        &[],
+        "listing policies with live violations",
+        |r| r.get(0).map_err(db("listing policies with live violations")),
+    )?;
+    let mut others = conn
+        .prepare_cached(
             "SELECT count(*) FILTER (WHERE state = 'open'), count(*) FILTER (WHERE state = 'exempted') \
-             FROM violations WHERE state <> 'resolved' AND (?1 IS NULL OR tenant_id = ?1)",
-            [&head.tenant_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+             FROM violations WHERE state <> 'resolved' AND policy_id = ?1 AND (?2 IS NULL OR tenant_id = ?2)",
         )
         .map_err(db("counting live violations"))?;
-    counts.open_total = count(open);
-    counts.exempted_total = count(exempted);
+    for policy in live_policies.iter().filter(|p| !per_policy.contains_key(*p)) {
+        let (open, exempted): (i64, i64) = others
+            .query_row(params![policy, head.tenant_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(db("counting live violations"))?;
+        counts.open_total += count(open);
+        counts.exempted_total += count(exempted);
+    }
     conn.execute(
         "UPDATE compliance_runs SET opened = ?2, resolved = ?3, exempted = ?4, reopened = ?5, still_open = ?6, \
          still_exempted = ?7, open_total = ?8, exempted_total = ?9 WHERE id = ?1",
@@ -473,8 +496,8 @@ fn record(
             counts.reopened as i64,
             counts.still_open as i64,
             counts.still_exempted as i64,
-            open,
-            exempted
+            counts.open_total as i64,
+            counts.exempted_total as i64
         ],
     )
     .map_err(db(context))?;

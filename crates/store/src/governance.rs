@@ -15,7 +15,7 @@
 
 use crate::{Result, StoreError};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use steward_model::{Timestamp, UnknownValue};
 
 /// Declares a string-backed enum: serde, `FromStr`, `Display`, `as_str` and `ALL` (as in the model).
@@ -239,7 +239,9 @@ impl ComplianceRun {
         if policies.iter().any(|p| p.trim().is_empty()) {
             return Err(StoreError::InvalidQuery("the run lists a policy with an empty id".into()));
         }
-        let mut seen: HashSet<(&str, &str)> = HashSet::with_capacity(self.findings.len());
+        // FxHash: this set holds every finding of a run (half a million), and its keys are ours.
+        let mut seen: rustc_hash::FxHashSet<(&str, &str)> =
+            rustc_hash::FxHashSet::with_capacity_and_hasher(self.findings.len(), Default::default());
         let mut exemptions = BTreeSet::new();
         for f in &self.findings {
             if f.subject_id.is_empty() {

@@ -553,32 +553,53 @@ pub async fn case_governance_runs_trends_summary_and_lists(store: Arc<dyn Store>
     assert!(beyond.is_empty());
 }
 
-/// A run of `n` findings over `n / 5` subjects and five policies.
-fn big_run(n: usize, at: Timestamp) -> ComplianceRun {
-    let policies = ["share", "orphan", "unused", "premium-default", "http"];
+/// The policies of [`sample_compliance_run`].
+pub const SAMPLE_POLICIES: [&str; 5] = [
+    "app-shared-without-justification",
+    "orphaned-resource",
+    "unused-six-months",
+    "premium-connector-in-default",
+    "flow-with-http-actions",
+];
+
+/// A subject id of [`sample_compliance_run`], GUID-shaped as real resource ids are.
+pub fn sample_subject(i: usize) -> String {
+    format!("6f1c2d3e-0000-4000-8000-{i:012}")
+}
+
+/// A realistic run of `n` findings of tenant `t1`: every subject `i` in `from..` is found by
+/// the five [`SAMPLE_POLICIES`] in turn (so `n / 5` subjects), in 37 environments, with the
+/// two or three facts a condition reads as evidence. Benchmarks use it too.
+pub fn sample_compliance_run(n: usize, from: usize, at: Timestamp) -> ComplianceRun {
     let findings = (0..n)
         .map(|i| {
-            let mut f = finding(policies[i % 5], &format!("00000000-0000-0000-0000-{:012}", i / 5));
-            f.environment_id = format!("env-{}", i % 37);
-            f.evidence = serde_json::json!({ "usage.days_since_last_use": i % 400, "resource.owner_count": i % 3 });
+            let subject = from + i / 5;
+            let mut f = finding(SAMPLE_POLICIES[i % 5], &sample_subject(subject));
+            f.environment_id = format!("0d5a7c1e-1111-4000-8000-{:012}", subject % 37);
+            f.tenant_id = "t1".into();
+            f.evidence = serde_json::json!({
+                "usage.days_since_last_use": subject % 400,
+                "resource.owner_count": subject % 3,
+                "resource.shared_users": subject % 90,
+            });
             f
         })
         .collect();
-    run(at, &policies, findings)
+    run(at, &SAMPLE_POLICIES, findings)
 }
 
 pub async fn case_governance_big_run_twice(store: Arc<dyn Store>) {
     const N: usize = 50_000;
-    let counts = record(&store, big_run(N, hour(8))).await;
+    let counts = record(&store, sample_compliance_run(N, 0, hour(8))).await;
     assert_eq!(counts, ComplianceCounts { opened: N as u64, open_total: N as u64, ..Default::default() });
-    let counts = record(&store, big_run(N, hour(9))).await;
+    let counts = record(&store, sample_compliance_run(N, 0, hour(9))).await;
     assert_eq!(
         counts,
         ComplianceCounts { still_open: N as u64, open_total: N as u64, ..Default::default() },
         "the same findings again: all still open"
     );
     for subject in [0, 4321, N / 5 - 1] {
-        let id = format!("00000000-0000-0000-0000-{subject:012}");
+        let id = sample_subject(subject);
         let events = history(&store, &id).await;
         assert_eq!(events.len(), 5, "one `opened` per policy and nothing more for {id}: {events:?}");
         assert!(events.iter().all(|e| e.1 == EventKind::Opened));
