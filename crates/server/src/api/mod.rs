@@ -1,10 +1,12 @@
 //! The JSON API under `/api/v1`, plus the health probes. One module per resource.
 
 pub mod environments;
+pub mod governance;
 pub mod health;
 pub mod overview;
 pub mod principals;
 pub mod resources;
+pub mod responsibility;
 pub mod success;
 pub mod usage;
 
@@ -32,4 +34,17 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/usage/inactive", get(usage::inactive))
         .route("/api/v1/usage/anomalies", get(usage::anomalies))
         .route("/api/v1/usage/status", get(usage::status))
+        // Governance (issue #5): policies, sets, violations, compliance, exemptions, responsibility.
+        .route("/api/v1/policies", get(governance::policies))
+        .route("/api/v1/policies/{id}", get(governance::policy))
+        .route("/api/v1/policy-sets", get(governance::policy_sets))
+        .route("/api/v1/policy-sets/{old}/diff/{new}", get(governance::policy_set_diff))
+        .route("/api/v1/violations", get(governance::violations))
+        .route("/api/v1/resources/{id}/violations", get(governance::for_resource))
+        .route("/api/v1/resources/{id}/responsibility", get(responsibility::show))
+        .route("/api/v1/compliance/summary", get(governance::summary))
+        .route("/api/v1/compliance/runs", get(governance::runs))
+        .route("/api/v1/compliance/trend", get(governance::trend))
+        .route("/api/v1/exemptions", get(governance::exemptions).post(governance::add_exemption))
+        .route("/api/v1/exemptions/{id}/revoke", post(governance::revoke_exemption))
 }
