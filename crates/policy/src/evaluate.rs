@@ -153,6 +153,13 @@ fn platform_in_scope(scope: &Scope, platform: &str) -> bool {
     scope.platforms.is_empty() || scope.platforms.iter().any(|p| same_platform(p, platform))
 }
 
+/// What a pass over the table collects.
+#[derive(Clone, Copy)]
+struct Want {
+    hits: bool,
+    counts: bool,
+}
+
 /// What a pass over the table collects per chunk.
 #[derive(Default)]
 struct Tally {
@@ -162,8 +169,8 @@ struct Tally {
 }
 
 impl Tally {
-    fn record(&mut self, count: bool, policy: u32, subject: usize, result: Result<bool, EvalError>) {
-        if count {
+    fn record(&mut self, want: Want, policy: u32, subject: usize, result: Result<bool, EvalError>) {
+        if want.counts {
             let c = &mut self.counts[policy as usize];
             c[0] += 1;
             match result {
@@ -171,7 +178,8 @@ impl Tally {
                 Ok(false) => {}
                 Err(_) => c[2] += 1,
             }
-        } else if let Ok(true) = result {
+        }
+        if want.hits && result == Ok(true) {
             self.hits.push(Hit { policy, subject: u32::try_from(subject).unwrap_or(u32::MAX) });
         }
     }
@@ -208,6 +216,20 @@ impl CompiledSet {
     /// Every violation, with evidence, ordered by policy id then subject id.
     pub fn evaluate(&self, facts: &FactTable, threads: usize) -> Vec<Finding> {
         let hits = self.evaluate_hits(facts, threads);
+        self.findings(facts, &hits, threads)
+    }
+
+    /// [`evaluate`](Self::evaluate) and [`evaluate_counts`](Self::evaluate_counts) in one pass
+    /// over the table.
+    pub fn evaluate_with_counts(&self, facts: &FactTable, threads: usize) -> (Vec<Finding>, Vec<PolicyCount>) {
+        let tallies = self.run(facts, threads, Want { hits: true, counts: true });
+        let counts = self.sum_counts(&tallies);
+        let hits = self.order_hits(facts, tallies);
+        (self.findings(facts, &hits, threads), counts)
+    }
+
+    /// Findings for hits, gathered on `threads` threads, in the hits' order.
+    pub fn findings(&self, facts: &FactTable, hits: &[Hit], threads: usize) -> Vec<Finding> {
         let threads = threads.max(1);
         if threads == 1 || hits.len() < 1024 {
             return hits.iter().map(|h| self.finding(facts, *h)).collect();
@@ -229,7 +251,11 @@ impl CompiledSet {
     /// The evidence-free form of [`evaluate`](Self::evaluate): what violates what, ordered by
     /// policy id then subject id. Turn a hit into a finding with [`finding`](Self::finding).
     pub fn evaluate_hits(&self, facts: &FactTable, threads: usize) -> Vec<Hit> {
-        let tallies = self.run(facts, threads, false);
+        let tallies = self.run(facts, threads, Want { hits: true, counts: false });
+        self.order_hits(facts, tallies)
+    }
+
+    fn order_hits(&self, facts: &FactTable, tallies: Vec<Tally>) -> Vec<Hit> {
         let mut hits: Vec<Hit> = tallies.into_iter().flat_map(|t| t.hits).collect();
         // Chunks come back in table order with policies ascending within a subject; a
         // counting sort by policy makes the order (policy, subject) without comparing.
@@ -269,8 +295,13 @@ impl CompiledSet {
     /// Per policy (sorted by id): subjects in scope, violations and evaluation errors. For
     /// dry runs and benchmarks: nothing is collected but counts.
     pub fn evaluate_counts(&self, facts: &FactTable, threads: usize) -> Vec<PolicyCount> {
+        let tallies = self.run(facts, threads, Want { hits: false, counts: true });
+        self.sum_counts(&tallies)
+    }
+
+    fn sum_counts(&self, tallies: &[Tally]) -> Vec<PolicyCount> {
         let mut totals = vec![[0u64; 3]; self.policies.len()];
-        for t in self.run(facts, threads, true) {
+        for t in tallies {
             for (total, c) in totals.iter_mut().zip(&t.counts) {
                 for k in 0..3 {
                     total[k] += c[k];
@@ -323,16 +354,18 @@ impl CompiledSet {
 
     /// One pass over the table: environment policies over environments (in the calling
     /// thread: there are few), resource policies over resources in chunks on `threads`.
-    fn run(&self, facts: &FactTable, threads: usize, count: bool) -> Vec<Tally> {
-        let new_tally =
-            || Tally { hits: Vec::new(), counts: if count { vec![[0; 3]; self.policies.len()] } else { Vec::new() } };
+    fn run(&self, facts: &FactTable, threads: usize, want: Want) -> Vec<Tally> {
+        let new_tally = || Tally {
+            hits: Vec::new(),
+            counts: if want.counts { vec![[0; 3]; self.policies.len()] } else { Vec::new() },
+        };
 
         let mut env_tally = new_tally();
         for &p in &self.environment {
             let c = &self.policies[p as usize];
             for (i, e) in facts.environments.iter().enumerate() {
                 if environment_in_scope(&c.policy.scope, e) && platform_in_scope(&c.policy.scope, &e.platform) {
-                    env_tally.record(count, p, i, c.program.try_eval_environment(e));
+                    env_tally.record(want, p, i, c.program.try_eval_environment(e));
                 }
             }
         }
@@ -361,11 +394,11 @@ impl CompiledSet {
                 let end = (start + CHUNK).min(facts.resources.len());
                 for (i, r) in facts.resources[start..end].iter().enumerate() {
                     let env = self.mask_of(facts, r, &env_masks, words, &mut own_mask);
-                    self.run_resource(r, start + i, env, count, tally);
+                    self.run_resource(r, start + i, env, want, tally);
                 }
-                if !count {
-                    out.push((chunk, std::mem::take(tally)));
-                    tally.counts = Vec::new();
+                if want.hits {
+                    // Hits go with their chunk (to be put back in table order); counts stay.
+                    out.push((chunk, Tally { hits: std::mem::take(&mut tally.hits), counts: Vec::new() }));
                 }
             }
         };
@@ -435,7 +468,7 @@ impl CompiledSet {
         }
     }
 
-    fn run_resource(&self, r: &ResourceFacts, index: usize, env_mask: &[u64], count: bool, tally: &mut Tally) {
+    fn run_resource(&self, r: &ResourceFacts, index: usize, env_mask: &[u64], want: Want, tally: &mut Tally) {
         let kind_mask = &self.kind_masks[r.kind as usize];
         for (w, (k, e)) in kind_mask.iter().zip(env_mask).enumerate() {
             let mut bits = k & e;
@@ -447,7 +480,7 @@ impl CompiledSet {
                 if !platform_in_scope(&c.policy.scope, &r.platform) {
                     continue;
                 }
-                tally.record(count, p, index, c.program.try_eval_resource(r));
+                tally.record(want, p, index, c.program.try_eval_resource(r));
             }
         }
     }
@@ -636,6 +669,9 @@ mod tests {
         let ids: Vec<&str> = counts.iter().map(|c| c.policy_id.as_str()).collect();
         assert!(ids.is_sorted());
         assert_eq!(counts, compiled.evaluate_counts(&facts, 1));
+        let (findings, both) = compiled.evaluate_with_counts(&facts, 2);
+        assert_eq!(both, counts);
+        assert!(findings == compiled.evaluate(&facts, 2));
     }
 
     #[test]
