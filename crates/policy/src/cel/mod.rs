@@ -1,7 +1,7 @@
 //! CEL conditions compiled against the fact schema.
 //!
 //! The `cel` crate parses a condition (macros expanded); [`compile`] turns the syntax tree
-//! into a typed tree over the fact rows ([`node`]): field names resolve to getters,
+//! into a typed tree over the fact rows (module `node`): field names resolve to getters,
 //! `params.x` folds into a constant, constant sub-expressions are folded, types are checked
 //! (unknown field, wrong type, wrong arity, unsupported construct: a [`CompileError`] with the
 //! byte offset of the culprit and close field names). Evaluating reads facts through

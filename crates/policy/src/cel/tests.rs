@@ -167,6 +167,8 @@ const RESOURCE_CORPUS: &[&str] = &[
     "usage.uses_90d * 2 > 10",
     "usage.uses_7d - usage.uses_90d < 0",
     "-usage.uses_7d < 0",
+    "(-usage.uses_7d - 1) / -1 > 0",
+    "(-usage.uses_7d - 1) % -1 == 0",
     "resource.shared_users / (resource.owner_count - resource.owner_count) > 1",
     "resource.age_days % resource.shared_groups == 0",
     "usage.users_30d > 5 || 1 / 0 > 0",
