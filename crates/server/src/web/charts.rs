@@ -128,7 +128,17 @@ pub struct DayValue {
     pub users: u64,
 }
 
+/// One column of [`ColumnChart::series`] before layout.
+#[derive(Debug, Clone)]
+pub struct ColumnValue {
+    /// Shown under the first and the last column.
+    pub label: String,
+    pub value: u64,
+    pub tooltip: String,
+}
+
 const COLUMN_HEIGHT: u32 = 180;
+const MAX_SLOT: u32 = 48;
 const PLOT_LEFT: u32 = 48;
 const PLOT_TOP: u32 = 12;
 const AXIS_SPACE: u32 = 24;
@@ -176,6 +186,47 @@ impl ColumnChart {
             first_day: day_label(days.first()),
             last_day: day_label(days.last()),
             has_use: total_uses > 0,
+        }
+    }
+
+    /// One column per value in the order given (e.g. one per compliance run, oldest first),
+    /// labelled with the first and last labels. Every column counts as data, zeros included
+    /// (no open violation after a run is a result, not a gap); only an empty list has none.
+    pub fn series(id: &str, title: &str, description: String, values: &[ColumnValue]) -> ColumnChart {
+        let max = values.iter().map(|v| v.value).max().unwrap_or(0);
+        let plot_right = WIDTH - 8;
+        let plot_height = COLUMN_HEIGHT - PLOT_TOP - AXIS_SPACE;
+        let baseline = PLOT_TOP + plot_height;
+        // A few runs should not turn into slabs: columns are at most this wide.
+        let slot = ((plot_right - PLOT_LEFT) / (values.len().max(1) as u32)).min(MAX_SLOT);
+        let columns = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let height = scale(v.value, max, plot_height);
+                Column {
+                    x: PLOT_LEFT + i as u32 * slot + 1,
+                    y: baseline - height,
+                    width: slot.saturating_sub(2).max(1),
+                    height,
+                    tooltip: v.tooltip.clone(),
+                }
+            })
+            .collect();
+        ColumnChart {
+            id: id.into(),
+            title: title.into(),
+            description,
+            width: WIDTH,
+            height: COLUMN_HEIGHT,
+            plot_left: PLOT_LEFT,
+            plot_right,
+            baseline,
+            columns,
+            max_label: format::count(max),
+            first_day: values.first().map(|v| v.label.clone()).unwrap_or_default(),
+            last_day: values.last().map(|v| v.label.clone()).unwrap_or_default(),
+            has_use: !values.is_empty(),
         }
     }
 
@@ -245,5 +296,19 @@ mod tests {
         assert!(chart.columns[1].tooltip.contains("2025-03-02: 10 uses"));
         assert!(chart.has_use);
         assert!(!ColumnChart::daily("u", "t", &[day(1, 0)]).has_use);
+    }
+
+    #[test]
+    fn series_columns_keep_zeros_and_stay_narrow() {
+        let value =
+            |label: &str, value| ColumnValue { label: label.into(), value, tooltip: format!("{label}: {value}") };
+        let chart = ColumnChart::series("r", "t", "d".into(), &[value("a", 4), value("b", 0), value("c", 2)]);
+        assert!(chart.has_use, "zeros are data");
+        assert_eq!(chart.columns.len(), 3);
+        assert_eq!(chart.columns[0].height, 2 * chart.columns[2].height);
+        assert_eq!(chart.columns[1].height, 0);
+        assert!(chart.columns[0].width <= MAX_SLOT, "a few runs do not make slabs");
+        assert_eq!((chart.first_day.as_str(), chart.last_day.as_str()), ("a", "c"));
+        assert!(!ColumnChart::series("r", "t", String::new(), &[]).has_use);
     }
 }

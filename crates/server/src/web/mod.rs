@@ -3,6 +3,7 @@
 
 pub mod assets;
 mod charts;
+mod compliance;
 mod environments;
 pub mod errors;
 mod format;
@@ -23,6 +24,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(overview::show))
         .route("/environments", get(environments::list))
+        .route("/compliance", get(compliance::show))
         .route("/resources/{id}", get(resources::show))
         // The board report's JSON sits beside its page: one module, one way to read the parameters.
         .route("/reports/board", get(report::page))
@@ -35,6 +37,7 @@ pub fn routes() -> Router<AppState> {
 pub enum Section {
     Overview,
     Environments,
+    Compliance,
     Reports,
 }
 
@@ -66,6 +69,7 @@ impl Layout {
             nav: vec![
                 item("/", "Overview", Section::Overview),
                 item("/environments", "Environments", Section::Environments),
+                item("/compliance", "Compliance", Section::Compliance),
                 item("/reports/board", "Board report", Section::Reports),
             ],
         }
