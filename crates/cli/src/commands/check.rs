@@ -513,18 +513,11 @@ fn print_table(report: &Report<'_>, show: usize) {
 
     if show > 0 && !report.violations.is_empty() {
         println!();
-        println!("{:<6} {:<40} {:<11} {:<40} {:<9}", "LEVEL", "POLICY", "SUBJECT", "NAME (ID)", "STATE");
+        println!("{:<6} {:<44} {:<11} {:<8} NAME (ID)", "LEVEL", "POLICY", "SUBJECT", "STATE");
         for v in report.violations.iter().take(show) {
             let name =
                 if v.name.is_empty() { v.subject_id.to_string() } else { format!("{} ({})", v.name, v.subject_id) };
-            println!(
-                "{:<6} {:<40} {:<11} {:<40} {:<9}",
-                v.level.as_str(),
-                v.policy_id,
-                v.subject.as_str(),
-                name,
-                v.state
-            );
+            println!("{:<6} {:<44} {:<11} {:<8} {name}", v.level.as_str(), v.policy_id, v.subject.as_str(), v.state);
         }
         if report.violations.len() > show {
             println!(
@@ -598,6 +591,13 @@ mod tests {
         assert!(one.starts_with("1 violation at level must (--fail-on must)"), "{one}");
         let many = ViolationsFound { count: 1200, level: Level::Should }.to_string();
         assert!(many.starts_with("1,200 violations at level should or above"), "{many}");
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        // clap checks names, groups and flags only when a command is parsed: check them all here.
+        use clap::CommandFactory;
+        crate::Cli::command().debug_assert();
     }
 
     #[test]

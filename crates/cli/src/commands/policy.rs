@@ -84,7 +84,8 @@ pub enum PolicyCommand {
     /// Make a saved version the active set, after showing what it would change.
     Adopt {
         /// A saved version, or `builtin` for the built-in pack.
-        version: String,
+        #[arg(value_name = "VERSION")]
+        label: String,
         /// Who adopts it.
         #[arg(long, value_name = "NAME", env = "USER", default_value = "steward-cli")]
         by: String,
@@ -152,7 +153,7 @@ pub async fn run(cmd: PolicyCommand, config: &Config, db_url: &str) -> anyhow::R
             Ok(())
         }
         PolicyCommand::Save { path, version, by } => save(store, &path, version.as_deref(), &by).await,
-        PolicyCommand::Adopt { version, by, as_of } => adopt(store, config, &version, &by, as_of).await,
+        PolicyCommand::Adopt { label, by, as_of } => adopt(store, config, &label, &by, as_of).await,
         PolicyCommand::History { json } => history(store, json).await,
         PolicyCommand::Diff { old, new, json } => {
             let (old, _, old_errors) = named_set(store, &old).await?;
@@ -309,7 +310,8 @@ fn fields(subject: Subject, json: bool) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(());
     }
-    println!("facts a {subject} policy's condition can read (params.<name> reads the policy's params):");
+    let article = if subject == Subject::Environment { "an" } else { "a" };
+    println!("facts {article} {subject} policy's condition can read (params.<name> reads the policy's params):");
     let width = fields.iter().map(|f| f.path().len()).max().unwrap_or(0);
     for f in fields {
         println!("{:<width$}  {:<12}  {}", f.path(), f.ty.as_str(), f.doc);
@@ -401,11 +403,10 @@ async fn save(store: &dyn Store, path: &Path, version: Option<&str>, by: &str) -
             eprintln!("{p}");
         }
         anyhow::bail!(
-            "nothing was saved: {} has {} problem{} (listed above); a saved version must load completely, fix them \
-             and save again",
+            "nothing was saved: {} has {} (listed above); a saved version must load completely, fix {} and save again",
             path.display(),
-            problems.len(),
-            if problems.len() == 1 { "" } else { "s" }
+            if problems.len() == 1 { "1 problem".to_string() } else { format!("{} problems", problems.len()) },
+            if problems.len() == 1 { "it" } else { "them" }
         );
     }
     match version {
@@ -542,7 +543,13 @@ async fn history(store: &dyn Store, json: bool) -> anyhow::Result<()> {
             (false, None) => "never adopted".to_string(),
         };
         let digest: String = s.digest.chars().take(19).collect();
-        println!("{:<16} {:<20} {:<12} {:<20} {status}", s.version, digest, s.saved_at.date_naive(), s.saved_by);
+        println!(
+            "{:<16} {:<20} {:<12} {:<20} {status}",
+            s.version,
+            digest,
+            s.saved_at.date_naive().to_string(),
+            s.saved_by
+        );
     }
     println!();
     if adoptions.is_empty() {

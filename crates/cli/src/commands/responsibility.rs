@@ -107,7 +107,8 @@ fn print(title: &str, day: NaiveDate, r: &Responsibility) {
         println!("  {mark} {} ({}): {}", reason.rule, reason.level, reason.text);
     }
     let s = &r.service_level;
-    println!("service level: initial response {}; {}", s.response, s.coverage.label());
+    println!("service level: {}", s.coverage.label());
+    println!("  {}", s.response);
     if !s.description.is_empty() {
         println!("  {}", s.description);
     }

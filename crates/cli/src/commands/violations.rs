@@ -154,25 +154,25 @@ async fn list(store: &dyn Store, args: &ListArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     println!(
-        "{:>7}  {:<9} {:<6} {:<40} {:<40} {:<10} {:<10}",
-        "ID", "STATE", "LEVEL", "POLICY", "SUBJECT", "OPENED", "LAST SEEN"
+        "{:>7}  {:<9} {:>9}  {:<6} {:<44} {:<10} {:<10} SUBJECT",
+        "ID", "STATE", "EXEMPTION", "LEVEL", "POLICY", "OPENED", "LAST SEEN"
     );
     for v in &violations {
         let name = names.get(&v.subject_id).filter(|n| !n.is_empty());
         let subject = name.map_or_else(|| v.subject_id.clone(), |n| format!("{n} ({})", v.subject_id));
-        let state = match (v.state, v.exemption_id) {
-            (ViolationState::Exempted, Some(e)) => format!("exempted (exemption {e})"),
-            (s, _) => s.to_string(),
+        let exemption = match (v.state, v.exemption_id) {
+            (ViolationState::Exempted, Some(e)) => e.to_string(),
+            _ => "-".to_string(),
         };
         println!(
-            "{:>7}  {:<9} {:<6} {:<40} {:<40} {:<10} {:<10}",
+            "{:>7}  {:<9} {:>9}  {:<6} {:<44} {:<10} {:<10} {subject}",
             v.id,
-            state,
+            v.state.as_str(),
+            exemption,
             v.level.as_str(),
             v.policy_id,
-            subject,
-            v.opened_at.date_naive(),
-            v.last_seen_at.date_naive()
+            v.opened_at.date_naive().to_string(),
+            v.last_seen_at.date_naive().to_string()
         );
     }
     if more {
@@ -221,7 +221,7 @@ async fn history(store: &dyn Store, id: &str, json: bool) -> anyhow::Result<()> 
         };
         println!(
             "{:<17}  {:<9} {:<40} {:>9}  {note}",
-            e.at.format("%Y-%m-%d %H:%M"),
+            e.at.format("%Y-%m-%d %H:%M").to_string(),
             e.kind.as_str(),
             e.policy_id,
             e.violation_id
@@ -245,7 +245,7 @@ async fn trend(store: &dyn Store, policy: Option<&str>, runs: u32, json: bool) -
     }
     let what = policy.map_or_else(|| "every policy".to_string(), |p| format!("policy {p}"));
     println!("live violations of {what} after each run, oldest first:");
-    println!("{:>6}  {:<17} {:<16} {:>10} {:>10}", "RUN", "AT", "SET", "OPEN", "EXEMPTED");
+    println!("{:>6}  {:<17} {:<16} {:>10} {:>10}  CHANGE (OPEN)", "RUN", "AT", "SET", "OPEN", "EXEMPTED");
     let mut previous: Option<u64> = None;
     for p in &points {
         let change = previous.map_or_else(String::new, |was| {
@@ -255,7 +255,7 @@ async fn trend(store: &dyn Store, policy: Option<&str>, runs: u32, json: bool) -
         println!(
             "{:>6}  {:<17} {:<16} {:>10} {:>10}{change}",
             p.run_id,
-            p.at.format("%Y-%m-%d %H:%M"),
+            p.at.format("%Y-%m-%d %H:%M").to_string(),
             p.policy_set_version,
             count(p.open),
             count(p.exempted)

@@ -5,6 +5,7 @@ mod audit_import;
 mod bench_usage;
 mod demo;
 mod file_imports;
+mod governance;
 mod import;
 mod report;
 mod success;
