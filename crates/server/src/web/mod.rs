@@ -10,6 +10,7 @@ mod format;
 mod links;
 mod overview;
 mod report;
+mod resource_governance;
 mod resource_table;
 mod resources;
 

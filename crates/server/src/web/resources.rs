@@ -5,6 +5,7 @@ use crate::api::resources::{self as api, ResourceDetail};
 use crate::error::ApiError;
 use crate::web::charts::{ColumnChart, DayValue};
 use crate::web::links;
+use crate::web::resource_governance::{self, ResourceGovernance};
 use crate::web::resource_table::state_class;
 use crate::web::{Layout, format, respond};
 use askama::Template;
@@ -43,6 +44,8 @@ pub struct ResourcePage {
     usage: ColumnChart,
     usage_window: String,
     attributes: Vec<Attribute>,
+    /// Criticality, service level, support profile, RACI, violations, exemptions, history.
+    gov: ResourceGovernance,
 }
 
 #[derive(Debug, Clone)]
@@ -193,6 +196,7 @@ async fn build(state: &AppState, id: &str) -> Result<ResourcePage, ApiError> {
         .collect();
 
     let (usage, usage_window) = usage_chart(state, &r.id).await?;
+    let gov = resource_governance::load(state, &r, &governance).await?;
 
     Ok(ResourcePage {
         layout: Layout::new(state, r.display_name.clone(), None),
@@ -214,6 +218,7 @@ async fn build(state: &AppState, id: &str) -> Result<ResourcePage, ApiError> {
         usage,
         usage_window,
         attributes,
+        gov,
         name: r.display_name,
     })
 }
