@@ -256,7 +256,8 @@ async fn policy_versions_checks_dry_runs_and_sarif() {
 }
 
 fn policies_row<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["policies"].as_array().unwrap().iter().find(|p| p["id"] == id).unwrap_or_else(|| panic!("no row for {id}"))
+    let rows = report["policies"].as_array().expect("the report lists its policies");
+    rows.iter().find(|p| p["id"] == id).unwrap_or_else(|| panic!("no row for {id}"))
 }
 
 #[test]
