@@ -656,7 +656,11 @@ pub async fn add_exemption(
         subject_id: given(&body.subject_id),
         environment_id: given(&body.environment_id),
         reason: given(&body.reason).unwrap_or_default(),
-        requested_by: given(&body.requested_by).unwrap_or_else(|| approved_by.clone()),
+        // The approver asked for it unless someone else is named; without an approver the
+        // check below names the approver as what is missing.
+        requested_by: given(&body.requested_by)
+            .or_else(|| Some(approved_by.clone()).filter(|a| !a.is_empty()))
+            .unwrap_or_else(|| "api".into()),
         approved_by,
         expires_at: expiry(&body, now)?,
         at: now,

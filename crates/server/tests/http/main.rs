@@ -3,6 +3,7 @@
 
 mod api;
 mod fixtures;
+mod governance;
 mod health;
 mod report;
 mod success;
