@@ -18,6 +18,9 @@ pub struct Config {
     pub usage: UsageConfig,
     #[serde(default)]
     pub governance: GovernanceConfig,
+    /// `[campaigns]`: durations, the platform team, write actions (docs/campaigns.md).
+    #[serde(default)]
+    pub campaigns: steward_campaigns::CampaignConfig,
     /// `[[sources]]`, read by `steward sync`; each is checked by its own connector's settings type.
     #[serde(default)]
     pub sources: Vec<toml::Value>,
@@ -149,7 +152,9 @@ impl Config {
     }
 
     pub fn parse(text: &str) -> anyhow::Result<Config> {
-        Ok(toml::from_str(text)?)
+        let config: Config = toml::from_str(text)?;
+        config.campaigns.validate()?;
+        Ok(config)
     }
 }
 
@@ -208,6 +213,18 @@ mod tests {
         assert_eq!((c.governance.evaluate_after_sync, c.governance.threads), (Some(false), Some(2)));
         let err = Config::parse("[governance]\nthread = 2\n").unwrap_err();
         assert!(format!("{err:#}").contains("thread"), "{err:#}");
+    }
+
+    #[test]
+    fn campaigns_section_is_optional_and_checked() {
+        let c = Config::parse("").unwrap();
+        assert_eq!(c.campaigns, steward_campaigns::CampaignConfig::default());
+        let c = Config::parse("[campaigns]\ninactivity_days = 90\n[campaigns.actions]\narchive = true\n").unwrap();
+        assert_eq!((c.campaigns.inactivity_days, c.campaigns.actions.archive), (90, true));
+        let err = format!("{:#}", Config::parse("[campaigns]\ninactivity = 90\n").unwrap_err());
+        assert!(err.contains("inactivity"), "{err}");
+        let err = format!("{:#}", Config::parse("[campaigns]\ninactivity_days = 0\n").unwrap_err());
+        assert!(err.contains("campaigns.inactivity_days"), "{err}");
     }
 
     #[test]

@@ -68,6 +68,9 @@ enum Command {
     Exempt(commands::exempt::ExemptCommand),
     /// Who answers for a resource: criticality and why, service level, support profile, RACI.
     Responsibility(commands::responsibility::Args),
+    /// Campaigns: ask owners, managers and the platform team to act; answers, reminders, escalations, write actions.
+    #[command(subcommand)]
+    Campaign(commands::campaign::CampaignCommand),
     /// Measure Steward's speed and memory; prints figures for BENCHMARKS.md.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -118,6 +121,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Responsibility(args) => {
             commands::responsibility::run(args, &config, &config::database_url(db_url)).await
         }
+        Command::Campaign(cmd) => commands::campaign::run(cmd, &config, &config::database_url(db_url)).await,
         Command::Bench(cmd) => bench::run(cmd).await,
     }
 }

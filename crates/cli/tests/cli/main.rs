@@ -3,6 +3,7 @@
 
 mod audit_import;
 mod bench_usage;
+mod campaigns;
 mod demo;
 mod file_imports;
 mod governance;
