@@ -271,13 +271,14 @@ fn trend_chart(points: &[TrendPoint], policy: Option<&str>, texts: &PolicyTexts)
         })
         .collect();
     let (first, last) = (points[0].open, points[points.len() - 1].open);
+    let runs = |n: usize| if n == 1 { "1 run".to_string() } else { format!("{} runs", format::count(n as u64)) };
     let description = format!(
-        "{} runs; {} open after the first, {} after the last",
-        points.len(),
+        "{}; {} open after the first, {} after the last",
+        runs(points.len()),
         format::count(first),
         format::count(last)
     );
-    let caption = format!("the last {} runs", points.len());
+    let caption = format!("the last {}", runs(points.len()));
     (Some(ColumnChart::series("chart-compliance", &title, description, &values)), caption)
 }
 

@@ -214,7 +214,7 @@ async fn build(state: &AppState, id: &str) -> Result<ResourcePage, ApiError> {
         shares,
         connectors,
         governance_declared: !governance.is_empty(),
-        governance: governance_facts(&governance),
+        governance: with_computed_criticality(governance_facts(&governance), &gov),
         usage,
         usage_window,
         attributes,
@@ -225,6 +225,16 @@ async fn build(state: &AppState, id: &str) -> Result<ResourcePage, ApiError> {
 
 fn fact(label: &'static str, value: String) -> Fact {
     Fact { label, value, href: None }
+}
+
+/// Nothing stores criticality (it is computed from usage on demand): show the computed level
+/// where the stored one is missing, and say where it comes from.
+fn with_computed_criticality(mut facts: Vec<Fact>, gov: &ResourceGovernance) -> Vec<Fact> {
+    for f in facts.iter_mut().filter(|f| f.label == "Criticality" && f.value == "Not computed") {
+        f.value = format!("{} (computed now)", gov.criticality.level);
+        f.href = Some("#responsibility".into());
+    }
+    facts
 }
 
 fn governance_facts(g: &Governance) -> Vec<Fact> {

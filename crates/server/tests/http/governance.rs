@@ -414,3 +414,19 @@ async fn board_report_shows_compliance_after_a_run() {
     assert!(!html.contains("Policies are not configured yet"));
     assert!(html.contains("Non-compliant") && html.contains("In scope"));
 }
+
+/// Writes the governance pages after a run to `$STEWARD_WEB_SAMPLE_DIR`, for a look by eye.
+#[tokio::test]
+async fn write_sample_pages_when_asked() {
+    let Ok(dir) = std::env::var("STEWARD_WEB_SAMPLE_DIR") else { return };
+    let app = spawn_app().await;
+    check(&app).await;
+    for (path, file) in [
+        ("/compliance", "compliance.html"),
+        (&*format!("/resources/{RICH}"), "resource.html"),
+        ("/reports/board", "board.html"),
+    ] {
+        let (_, html) = app.html(path).await;
+        std::fs::write(format!("{dir}/{file}"), html).expect("write a sample page");
+    }
+}
