@@ -233,8 +233,24 @@ pub async fn inactivity_candidates(
         );
         return Ok(Fed::new(Vec::new(), notes));
     }
+    // Usage is known from the first recorded use on: "unused for 180 days" needs 180 days of it.
+    let known_since = store.usage_spans(tenant, None).await?.into_iter().map(|s| s.first).min();
+    let window_start = day - chrono::Days::new(u64::from(config.inactivity_days));
+    if let Some(since) = known_since.filter(|since| *since > window_start) {
+        notes.push(format!(
+            "usage is recorded since {since} ({} days), fewer than inactivity_days ({}): Steward cannot tell yet \
+             which resources went unused that long; lower campaigns.inactivity_days or read older audit logs",
+            (day - since).num_days(),
+            config.inactivity_days
+        ));
+        return Ok(Fed::new(Vec::new(), notes));
+    }
     let kinds: Vec<&str> = report.kinds.iter().map(|k| k.as_str()).collect();
-    notes.push(format!("judged: {} (kinds with recorded use)", kinds.join(", ")));
+    notes.push(format!(
+        "judged: {} (kinds with recorded use); usage recorded since {}",
+        kinds.join(", "),
+        known_since.map_or_else(|| "-".to_string(), |d| d.to_string())
+    ));
 
     let last_use: HashMap<String, Option<NaiveDate>> =
         report.items.into_iter().map(|i| (i.resource_id, i.last_use)).collect();
@@ -258,7 +274,11 @@ pub async fn inactivity_candidates(
                 owner_id,
                 manager_id,
                 last_used_at: last_use.get(&r.id).copied().flatten().map(day_start),
-                created_at: r.created_at,
+                // Never used: counted from creation, or from when usage records start.
+                created_at: match (r.created_at, known_since.map(day_start)) {
+                    (Some(created), Some(since)) => Some(created.max(since)),
+                    (created, _) => created,
+                },
                 archive_score: scores.get(&r.id).copied(),
             }
         })

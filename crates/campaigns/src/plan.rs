@@ -64,7 +64,8 @@ pub struct InactivityCandidate {
     pub manager_id: Option<String>,
     /// The last recorded use; `None` when no use was ever recorded.
     pub last_used_at: Option<Timestamp>,
-    /// Counts as the last activity of a resource never used.
+    /// Counts as the last activity of a resource never used. When usage is recorded only since
+    /// a later day, give that day: a resource cannot be called unused before anyone looked.
     pub created_at: Option<Timestamp>,
     /// CoE Starter Kit archive score (apps out of 6, flows out of 7), when computed: the
     /// higher, the safer to archive. Tasks are planned highest score first.
@@ -125,7 +126,9 @@ pub fn plan_inactivity(
             let days = (now - last).num_days();
             let mut because = match c.last_used_at {
                 Some(used) => format!("unused for {days} days (last use {})", used.format("%Y-%m-%d")),
-                None => format!("never used in {days} days since it was created"),
+                // Counted from creation, or from when usage records start when that is later
+                // (the feed gives the later of the two): no claim beyond what was recorded.
+                None => format!("never used in {days} days (no use recorded since {})", last.format("%Y-%m-%d")),
             };
             if let Some(score) = c.archive_score {
                 because.push_str(&format!("; archive score {score}"));

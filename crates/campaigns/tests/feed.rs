@@ -199,6 +199,16 @@ async fn an_unused_resource_becomes_an_inactivity_task_for_its_owner() {
     assert_eq!(app.archive_score, Some(3));
     assert_eq!((app.owner_id.as_deref(), app.manager_id.as_deref()), (Some("alice"), Some("bob")));
 
+    let flow = fed.candidates.iter().find(|c| c.resource.resource_id == "flow-never").expect("flow");
+    let since = flow.created_at.map(|t| t.to_rfc3339());
+    assert_eq!(since.as_deref(), Some("2025-08-13T00:00:00+00:00"), "never used: counted from when usage is recorded");
+
+    // Usage recorded for 200 days cannot show what went unused for 250.
+    let longer = CampaignConfig { inactivity_days: 250, ..CampaignConfig::default() };
+    let fed = inactivity_candidates(&store, None, now(), &longer).await.expect("candidates");
+    assert!(fed.candidates.is_empty());
+    assert!(fed.notes.iter().any(|n| n.contains("usage is recorded since 2025-08-13 (200 days)")), "{:?}", fed.notes);
+
     let started = start(&store, &config, &options(CampaignKind::Inactivity, now())).await.expect("start");
     assert_eq!(started.added.len(), 2);
     let tasks = store.list_campaign_tasks(&TaskQuery::default()).await.expect("tasks");

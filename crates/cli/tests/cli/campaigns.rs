@@ -72,7 +72,7 @@ fn answering_server() -> (String, Arc<Mutex<Vec<String>>>) {
 
 fn write_config(path: &Path, tenant: &str, endpoint: &str, delete: bool) {
     let config = format!(
-        "[campaigns]\nreminder_days = 0\n\n[campaigns.actions]\ndelete = {delete}\n\n[[sources]]\ntype = \"powerplatform\"\n\
+        "[campaigns]\nreminder_days = 0\ninactivity_days = 20\n\n[campaigns.actions]\ndelete = {delete}\n\n[[sources]]\ntype = \"powerplatform\"\n\
          name = \"synthetic\"\ntenant_id = \"{tenant}\"\nclient_id = \"22222222-2222-2222-2222-222222222222\"\n\
          client_secret = {{ env = \"STEWARD_TEST_CAMPAIGN_SECRET\" }}\n[sources.endpoints]\nlogin = \"{endpoint}\"\n\
          powerapps = \"{endpoint}\"\nflow = \"{endpoint}\"\npowerplatform = \"{endpoint}\"\n"
@@ -93,7 +93,8 @@ async fn campaigns_from_start_to_a_write_action() {
     let db = format!("sqlite://{}", db_path.display());
     run_ok(steward().args(["--db", &db, "import"]).arg(&dump));
     let config = tmp.path().join("steward.toml");
-    std::fs::write(&config, "[campaigns]\nreminder_days = 0\n").unwrap();
+    // 30 days of usage: "unused" can mean unused for 20 days, not for the default 180.
+    std::fs::write(&config, "[campaigns]\nreminder_days = 0\ninactivity_days = 20\n").unwrap();
     let campaign = |args: &[&str]| {
         let mut cmd = steward();
         cmd.args(["--db", &db, "--config"]).arg(&config).arg("campaign").args(args);
