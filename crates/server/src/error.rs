@@ -32,8 +32,8 @@ pub enum ApiError {
     #[error("no page or endpoint at '{0}'; the API lives under /api/v1")]
     NoRoute(String),
 
-    /// The path exists but not for this method (everything here is read-only so far).
-    #[error("{method} is not supported on '{path}'; use GET")]
+    /// The path exists but not for this method.
+    #[error("{method} is not supported on '{path}'; pages and reads use GET, actions that change something use POST")]
     MethodNotAllowed { method: String, path: String },
 
     /// The store did not answer a readiness probe. The reason goes to the log only: it may

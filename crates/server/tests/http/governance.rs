@@ -280,6 +280,8 @@ async fn exemptions_are_granted_apply_at_the_next_run_and_are_revoked() {
         let (status, body) = post(&app, missing, r#"{"by": "Ana"}"#).await;
         assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
     }
+    let (status, body) = app.json(&path).await;
+    assert!(assert_error(status, &body, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").contains("POST"));
     let (_, body) = app.json("/api/v1/exemptions").await;
     assert_eq!(body["total"], 0, "revoked ones only with all=true");
     let (_, body) = app.json("/api/v1/exemptions?all=true").await;
