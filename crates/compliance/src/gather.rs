@@ -54,8 +54,7 @@ pub async fn load_facts<S: Store + ?Sized>(
     drop(principals);
     builder.data_policies(&store.list_data_policies(tenant).await?);
 
-    let usage = usage_summaries(store, tenant, day).await?;
-    let departments = departments_30d(store, tenant, day).await?;
+    let (usage, month) = usage_summaries(store, tenant, day).await?;
     let mut governance: HashMap<String, Governance> =
         store.list_governance(tenant).await?.into_iter().map(|g| (g.resource_id, g.governance)).collect();
     builder.usage(usage.iter().map(|(id, u)| (id.clone(), *u)));
@@ -77,7 +76,10 @@ pub async fn load_facts<S: Store + ?Sized>(
                 let u = usage.get(&r.id).copied().unwrap_or_default();
                 input.users_30d = u.users_30d;
                 input.uses_30d = u.uses_30d;
-                input.departments_30d = departments.get(&r.id).copied().unwrap_or(0);
+                if let Some(m) = month.get(&r.id) {
+                    input.departments_30d = m.departments;
+                    input.active_days_30d = m.active_days;
+                }
                 g.criticality = Some(criticality_level(&input, criticality));
             }
             if !g.is_empty() {
@@ -124,13 +126,16 @@ fn window(tenant: Option<&str>, day: NaiveDate, days: u64) -> ResourceUsageQuery
     }
 }
 
-/// Uses and users over the 7, 30 and 90 days ending on `day`, and first and last use ever.
+/// Uses and users over the 7, 30 and 90 days ending on `day`, first and last use ever, and
+/// the month's departments and active days.
 async fn usage_summaries<S: Store + ?Sized>(
     store: &S,
     tenant: Option<&str>,
     day: NaiveDate,
-) -> Result<HashMap<String, UsageSummary>> {
+) -> Result<(HashMap<String, UsageSummary>, HashMap<String, MonthFigures>)> {
+    let clamp = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
     let mut out: HashMap<String, UsageSummary> = HashMap::new();
+    let mut month: HashMap<String, MonthFigures> = HashMap::new();
     for span in store.usage_spans(tenant, None).await? {
         let u = out.entry(span.resource_id).or_default();
         u.first_use = Some(span.first);
@@ -140,6 +145,10 @@ async fn usage_summaries<S: Store + ?Sized>(
     for days in [7u64, 30, 90] {
         let query = window(tenant, day, days);
         for r in store.resource_usage(&query).await? {
+            if days == 30 {
+                let figures = MonthFigures { departments: clamp(r.departments), active_days: clamp(r.active_days) };
+                month.insert(r.resource_id.clone(), figures);
+            }
             let u = out.entry(r.resource_id).or_default();
             match days {
                 7 => u.uses_7d = r.uses,
@@ -154,20 +163,12 @@ async fn usage_summaries<S: Store + ?Sized>(
             }
         }
     }
-    Ok(out)
+    Ok((out, month))
 }
 
-/// Departments reached in the 30 days ending on `day`, per resource (criticality reads it).
-async fn departments_30d<S: Store + ?Sized>(
-    store: &S,
-    tenant: Option<&str>,
-    day: NaiveDate,
-) -> Result<HashMap<String, u32>> {
-    let query = window(tenant, day, 30);
-    Ok(store
-        .resource_usage(&query)
-        .await?
-        .into_iter()
-        .map(|r| (r.resource_id, u32::try_from(r.departments).unwrap_or(u32::MAX)))
-        .collect())
+/// What criticality reads besides uses and users, over the 30 days ending on `day`.
+#[derive(Default)]
+struct MonthFigures {
+    departments: u32,
+    active_days: u32,
 }

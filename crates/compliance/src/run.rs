@@ -5,7 +5,7 @@ use crate::impact::{Impact, Key};
 use crate::{ComplianceError, Result};
 use chrono::NaiveDate;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use steward_model::Timestamp;
 use steward_policy::builtin::builtin_set;
@@ -134,8 +134,7 @@ pub fn evaluate_facts(mut set: PolicySet, facts: &FactTable, options: &CheckOpti
         set.policies.retain(|p| p.tracked);
     }
     let (compiled, compile_errors) = compile_set(&set);
-    let findings = compiled.evaluate(facts, options.threads);
-    let counts = compiled.evaluate_counts(facts, options.threads);
+    let (findings, counts) = compiled.evaluate_with_counts(facts, options.threads);
     let policies = compiled.policies().map(|p| p.id.clone()).collect();
     // One pass over the table for the names of the subjects found (not a lookup per finding).
     let mut names: HashMap<String, String> = findings.iter().map(|f| (f.subject_id.clone(), String::new())).collect();
@@ -203,14 +202,29 @@ pub async fn record<S: Store + ?Sized>(
     Ok(store.record_compliance(&run).await?)
 }
 
-/// What recording this evaluation would change, compared with the violations open now.
-pub async fn impact<S: Store + ?Sized>(store: &S, evaluation: &Evaluation, tenant: Option<&str>) -> Result<Impact> {
+/// The exemption covering each finding (by position), as recording would apply it.
+pub fn exemptions_of(evaluation: &Evaluation, index: &ExemptionIndex) -> Vec<Option<i64>> {
+    evaluation.findings.iter().map(|f| index.find(&f.policy_id, &f.subject_id, &f.environment_id)).collect()
+}
+
+/// What recording `evaluation` would change, compared with the violations open now.
+/// `exemptions` comes from [`exemptions_of`]: findings under an exemption are left out (an
+/// exempted violation is not open and would not be). Open violations of the policies in
+/// `left_out` (not evaluated, e.g. untracked ones in a tracked-only run) are left out too.
+pub async fn impact<S: Store + ?Sized>(
+    store: &S,
+    evaluation: &Evaluation,
+    exemptions: &[Option<i64>],
+    tenant: Option<&str>,
+    left_out: &HashSet<String>,
+) -> Result<Impact> {
     let open = store
         .open_violation_keys(tenant)
         .await?
         .into_iter()
+        .filter(|(policy, _, _)| !left_out.contains(policy))
         .map(|(policy_id, subject_id, environment_id)| Key { policy_id, subject_id, environment_id });
-    let candidate = evaluation.findings.iter().map(|f| Key {
+    let candidate = evaluation.findings.iter().zip(exemptions).filter(|(_, e)| e.is_none()).map(|(f, _)| Key {
         policy_id: f.policy_id.clone(),
         subject_id: f.subject_id.clone(),
         environment_id: f.environment_id.clone(),

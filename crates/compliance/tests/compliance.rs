@@ -149,7 +149,8 @@ async fn a_dry_run_reports_what_a_candidate_set_would_change() {
     }
     let before = store.open_violation_keys(Some("t1")).await.unwrap();
     let evaluation = evaluate(store.as_ref(), candidate.clone(), &options(1), &criticality).await.unwrap();
-    let change = impact(store.as_ref(), &evaluation, Some("t1")).await.unwrap();
+    let exemptions = vec![None; evaluation.findings.len()];
+    let change = impact(store.as_ref(), &evaluation, &exemptions, Some("t1"), &Default::default()).await.unwrap();
     assert_eq!(change.by_policy["app-shared-without-justification"].added, 1, "app-small has 3 users > 2");
     assert_eq!(change.by_policy["orphaned-resource"].resolved, 1, "dropped policy resolves its violation");
     assert_eq!(change.added_environments, 1);
