@@ -582,7 +582,8 @@ pub(crate) async fn violation_history(store: &PostgresStore, subject_id: &str) -
         .query(
             "SELECT e.seq, e.violation_id, v.policy_id, v.subject_id, e.kind, e.at, e.run_id, e.exemption_id, e.note \
              FROM violations v JOIN violation_events e ON e.violation_id = v.id \
-             WHERE v.subject_id = $1 ORDER BY e.seq",
+             WHERE v.subject_id = $1 AND e.violation_id = ANY(ARRAY(SELECT id FROM violations WHERE subject_id = $1)) \
+             ORDER BY e.seq",
             &[&subject_id],
         )
         .await

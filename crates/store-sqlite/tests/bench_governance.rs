@@ -17,7 +17,7 @@ async fn bench_record_compliance() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let store = SqliteStore::open(&dir.path().join("steward.db").display().to_string()).expect("open");
     store.migrate().await.expect("migrate");
-    measure(Arc::new(store)).await;
+    measure(Arc::new(store), || async {}).await;
 }
 
 /// Findings per run; `STEWARD_BENCH_FINDINGS` overrides.
@@ -38,13 +38,18 @@ async fn timed<T, F: std::future::Future<Output = T>>(what: &str, n: usize, f: F
 }
 
 /// Three runs (all new; the same again; 10% gone, 10% new, 1% exempted) and the reads a
-/// report and a dry run make, timed.
-async fn measure(store: Arc<dyn Store>) {
+/// report and a dry run make, timed. `between` runs between two runs (untimed).
+async fn measure<F, Fut>(store: Arc<dyn Store>, between: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
     let n = findings();
     println!("{} store, {n} findings per run", store.backend());
     let first = sample_compliance_run(n, 0, hour(8));
     let counts = timed("run 1: every finding new", n, store.record_compliance(&first)).await.expect("run 1");
     assert_eq!(counts.opened, n as u64);
+    between().await;
     let second = sample_compliance_run(n, 0, hour(9));
     let counts =
         timed("run 2: the same findings (refresh only)", n, store.record_compliance(&second)).await.expect("run 2");
@@ -65,6 +70,7 @@ async fn measure(store: Arc<dyn Store>) {
         })
         .await
         .expect("add_exemption");
+    between().await;
     let mut third = sample_compliance_run(n, n / 50, hour(10));
     let exempted_env = exemption.environment_id.clone().unwrap_or_default();
     for f in third.findings.iter_mut().filter(|f| f.policy_id == SAMPLE_POLICIES[0] && f.environment_id == exempted_env)
