@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, plus the health probes. One module per resource.
 
+pub mod campaigns;
 pub mod environments;
 pub mod governance;
 pub mod health;
@@ -47,4 +48,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/compliance/trend", get(governance::trend))
         .route("/api/v1/exemptions", get(governance::exemptions).post(governance::add_exemption))
         .route("/api/v1/exemptions/{id}/revoke", post(governance::revoke_exemption))
+        // Campaigns (issue #5): campaigns, tasks with their history, answers.
+        .route("/api/v1/campaigns", get(campaigns::list))
+        .route("/api/v1/campaigns/{id}", get(campaigns::show))
+        .route("/api/v1/campaign-tasks", get(campaigns::tasks))
+        .route("/api/v1/campaign-tasks/{id}", get(campaigns::task))
+        .route("/api/v1/campaign-tasks/{id}/answer", post(campaigns::answer))
 }
