@@ -186,7 +186,8 @@ pub trait Store: Send + Sync + 'static {
     /// Violations matching the query, by id.
     async fn list_violations(&self, query: &governance::ViolationQuery) -> Result<Vec<governance::Violation>>;
 
-    /// The events of every violation of a subject (every episode, every policy), oldest first.
+    /// The events of every violation of a subject (every episode, every policy), oldest first
+    /// (within one run, the events of different violations come in no promised order).
     async fn violation_history(&self, subject_id: &str) -> Result<Vec<governance::ViolationEvent>>;
 
     /// The last `limit` compliance runs, newest first.
