@@ -2,6 +2,7 @@
 //! Timings live here and never in tests.
 
 mod ingest;
+mod policy;
 mod sync;
 mod usage;
 
@@ -15,6 +16,9 @@ pub enum BenchCommand {
     /// Records per second of parsing Office 365 audit records into rollups, and peak memory,
     /// beside DuckDB and SQLite computing the same rollup from the same file.
     Usage(usage::Args),
+    /// Resources × policies per second of the built-in pack plus generated policies over a
+    /// synthetic tenant, and peak memory; `--record` also times recording the findings.
+    Policy(policy::Args),
 }
 
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
@@ -22,6 +26,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Ingest(args) => ingest::run(args).await,
         BenchCommand::Sync(args) => sync::run(args).await,
         BenchCommand::Usage(args) => usage::run(args).await,
+        BenchCommand::Policy(args) => policy::run(args).await,
     }
 }
 

@@ -9,7 +9,8 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
-use steward_compliance::impact::{Impact, Key};
+use steward_compliance::impact::Impact;
+pub use steward_compliance::run::exemptions_of;
 use steward_compliance::run::{CheckOptions, Evaluation, SetOrigin, active_set, evaluate, named_set, record};
 use steward_compliance::sarif::{self, SarifResult, SarifRule};
 use steward_model::Timestamp;
@@ -178,14 +179,7 @@ pub fn warn_load_errors(errors: &[LoadError]) {
     }
 }
 
-/// The exemption covering each finding (by position), as recording would apply it.
-pub fn exemptions_of(evaluation: &Evaluation, index: &ExemptionIndex) -> Vec<Option<i64>> {
-    evaluation.findings.iter().map(|f| index.find(&f.policy_id, &f.subject_id, &f.environment_id)).collect()
-}
-
-/// What recording `evaluation` would change, compared with the violations open now. Findings
-/// under an exemption are left out (an exempted violation is not open and would not be), and
-/// with `--tracked-only` so are the open violations of the policies not evaluated.
+/// What recording `evaluation` would change (see [`steward_compliance::run::impact`]).
 pub async fn impact_of(
     store: &dyn Store,
     evaluation: &Evaluation,
@@ -193,19 +187,9 @@ pub async fn impact_of(
     tenant: Option<&str>,
     left_out: &HashSet<String>,
 ) -> anyhow::Result<Impact> {
-    let open = store
-        .open_violation_keys(tenant)
+    steward_compliance::run::impact(store, evaluation, exemptions, tenant, left_out)
         .await
-        .context("cannot read the open violations")?
-        .into_iter()
-        .filter(|(policy, _, _)| !left_out.contains(policy))
-        .map(|(policy_id, subject_id, environment_id)| Key { policy_id, subject_id, environment_id });
-    let candidate = evaluation.findings.iter().zip(exemptions).filter(|(_, e)| e.is_none()).map(|(f, _)| Key {
-        policy_id: f.policy_id.clone(),
-        subject_id: f.subject_id.clone(),
-        environment_id: f.environment_id.clone(),
-    });
-    Ok(Impact::compare(open, candidate))
+        .context("cannot read the open violations")
 }
 
 /// Whether `set` is the set in use: the same content as the active one.

@@ -1,8 +1,13 @@
 //! `steward demo`: the first thing a new user runs. No flags needed.
 
-use crate::{commands::serve, db, progress::TerminalProgress};
+use crate::{
+    commands::{check, serve},
+    db,
+    progress::TerminalProgress,
+};
 use anyhow::Context;
 use std::path::PathBuf;
+use steward_compliance::run::{CheckOptions, active_set, evaluate, record};
 use steward_ingest::dump::{self, ImportOptions};
 use steward_ingest::synthetic::{self, GenerateOptions, Preset};
 use steward_store::ResourceQuery;
@@ -51,10 +56,34 @@ pub async fn run(args: Args, db_url: Option<String>) -> anyhow::Result<()> {
             report.principals.total(),
             report.usage_records_counted
         );
+        first_evaluations(&store).await?;
     }
     if args.no_serve {
         return Ok(());
     }
     println!("Signed in as the demo administrator: this is synthetic data, not a real tenant.");
     serve::serve(store, &args.addr, true).await
+}
+
+/// The demo shows success candidates and compliance from the first page: the success rules
+/// and every policy of the built-in pack (not only the tracked ones) run once after the import.
+async fn first_evaluations(store: &std::sync::Arc<dyn steward_store::Store>) -> anyhow::Result<()> {
+    let store = store.as_ref();
+    if let Some(as_of) = store.usage_status(None).await?.last_day {
+        let success = steward_success::evaluate_and_record(store, as_of).await?;
+        println!("Success detection: {} candidates.", success.added);
+    }
+    let (set, _) = active_set(store).await?;
+    let options = CheckOptions {
+        tenant: None,
+        day: check::today(),
+        at: chrono::Utc::now(),
+        threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        only_tracked: false,
+    };
+    let criticality = steward_responsibility::Config::defaults().criticality;
+    let evaluation = evaluate(store, set, &options, &criticality).await?;
+    let counts = record(store, &evaluation, &options).await?;
+    println!("Built-in policies: {}.", check::recorded_line(&counts));
+    Ok(())
 }
