@@ -3,10 +3,10 @@
 //! inventory without anyone running `steward check`. `[governance] evaluate_after_sync = false`
 //! turns it off.
 
-use crate::commands::check::{recorded_line, responsibility_config, threads, today};
+use crate::commands::check::{record_run, recorded_line, responsibility_config, threads, today};
 use crate::config::Config;
 use std::sync::Arc;
-use steward_compliance::run::{CheckOptions, active_set, evaluate, record};
+use steward_compliance::run::{CheckOptions, active_set, evaluate};
 use steward_store::Store;
 use steward_store::governance::ComplianceCounts;
 
@@ -39,7 +39,7 @@ pub async fn run(store: &Arc<dyn Store>, config: &Config) -> anyhow::Result<Opti
         only_tracked: true,
     };
     let evaluation = evaluate(store, set, &options, &responsibility.criticality).await?;
-    let counts = record(store, &evaluation, &options).await?;
+    let counts = record_run(store, &evaluation, &options).await?;
     Ok(Some(Tracked {
         policy_set: evaluation.set.version.clone(),
         policies: evaluation.policies.len(),

@@ -179,6 +179,25 @@ pub fn warn_load_errors(errors: &[LoadError]) {
     }
 }
 
+/// Record a run, then let the campaigns follow it: compliance requests whose violations
+/// resolved or were exempted close, quarantine recommendations without a violation are
+/// withdrawn. A follow-up failure is a warning: the run itself is recorded.
+pub async fn record_run(
+    store: &dyn Store,
+    evaluation: &Evaluation,
+    options: &CheckOptions,
+) -> anyhow::Result<ComplianceCounts> {
+    let counts = record(store, evaluation, options).await.context("cannot record the compliance run")?;
+    match steward_campaigns::feed::after_compliance(store, options.at).await {
+        Ok(follow_up) if !follow_up.steps.is_empty() => {
+            eprintln!("campaigns: {} task(s) followed up after this run", follow_up.steps.len());
+        }
+        Ok(_) => {}
+        Err(err) => eprintln!("warning: campaign tasks were not followed up: {err}; `steward campaign tick` retries"),
+    }
+    Ok(counts)
+}
+
 /// What recording `evaluation` would change (see [`steward_compliance::run::impact`]).
 pub async fn impact_of(
     store: &dyn Store,
@@ -343,7 +362,7 @@ pub async fn run(args: Args, config: &Config, db_url: &str) -> anyhow::Result<()
     let (impact, recorded) = if args.dry_run {
         (Some(impact_of(store, &evaluation, &exemptions, args.tenant.as_deref(), &left_out).await?), None)
     } else {
-        (None, Some(record(store, &evaluation, &options).await.context("cannot record the compliance run")?))
+        (None, Some(record_run(store, &evaluation, &options).await?))
     };
 
     let report = build_report(

@@ -7,7 +7,7 @@ use crate::{
 };
 use anyhow::Context;
 use std::path::PathBuf;
-use steward_compliance::run::{CheckOptions, active_set, evaluate, record};
+use steward_compliance::run::{CheckOptions, active_set, evaluate};
 use steward_ingest::dump::{self, ImportOptions};
 use steward_ingest::synthetic::{self, GenerateOptions, Preset};
 use steward_store::ResourceQuery;
@@ -83,7 +83,7 @@ async fn first_evaluations(store: &std::sync::Arc<dyn steward_store::Store>) -> 
     };
     let criticality = steward_responsibility::Config::defaults().criticality;
     let evaluation = evaluate(store, set, &options, &criticality).await?;
-    let counts = record(store, &evaluation, &options).await?;
+    let counts = check::record_run(store, &evaluation, &options).await?;
     println!("Built-in policies: {}.", check::recorded_line(&counts));
     Ok(())
 }
