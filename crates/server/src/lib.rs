@@ -25,6 +25,16 @@ pub struct AppState {
     pub store: Arc<dyn steward_store::Store>,
     /// Serving the synthetic demo tenant: every page says so.
     pub demo: bool,
+    /// Criticality rules, service levels, support matrix and RACI (`[governance]
+    /// responsibility` in steward.toml), so that pages agree with the CLI and the policies.
+    pub responsibility: Arc<steward_responsibility::Config>,
+}
+
+impl AppState {
+    /// A state with the shipped responsibility defaults.
+    pub fn new(store: Arc<dyn steward_store::Store>, demo: bool) -> AppState {
+        AppState { store, demo, responsibility: Arc::new(steward_responsibility::Config::defaults()) }
+    }
 }
 
 /// The whole application: API, web UI, static assets, security headers and request tracing.

@@ -62,7 +62,7 @@ pub async fn run(args: Args, db_url: Option<String>) -> anyhow::Result<()> {
         return Ok(());
     }
     println!("Signed in as the demo administrator: this is synthetic data, not a real tenant.");
-    serve::serve(store, &args.addr, true).await
+    serve::serve(store, &args.addr, true, steward_responsibility::Config::defaults()).await
 }
 
 /// The demo shows success candidates and compliance from the first page: the success rules

@@ -15,17 +15,23 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 pub async fn run(args: Args, db_url: &str, config: &Config) -> anyhow::Result<()> {
     let addr = args.addr.or_else(|| config.server.addr.clone()).unwrap_or_else(|| DEFAULT_ADDR.to_string());
     let store = db::open(db_url).await?;
-    serve(store, &addr, false).await
+    let responsibility = crate::commands::check::responsibility_config(config)?;
+    serve(store, &addr, false, responsibility).await
 }
 
 /// Bind, print the URL on stdout (scripts and tests read it), and serve until Ctrl-C.
-pub async fn serve(store: Arc<dyn Store>, addr: &str, demo: bool) -> anyhow::Result<()> {
+pub async fn serve(
+    store: Arc<dyn Store>,
+    addr: &str,
+    demo: bool,
+    responsibility: steward_responsibility::Config,
+) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
         format!("cannot listen on {addr}; is another program using it? Pick another with --addr 127.0.0.1:PORT")
     })?;
     let local = listener.local_addr().context("cannot read the bound address")?;
     println!("Steward is serving at http://{local}/");
-    let state = steward_server::AppState { store, demo };
+    let state = steward_server::AppState { store, demo, responsibility: Arc::new(responsibility) };
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };

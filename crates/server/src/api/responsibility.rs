@@ -1,8 +1,9 @@
 //! Who answers for a resource: criticality with its reasons, service level, support risk
 //! profile with next steps, and the RACI matrix with names (`steward_responsibility::assess`).
 //!
-//! The configuration is the shipped default (`Config::defaults()`); `steward responsibility`
-//! on the command line reads the same facts the same way, so both answer alike.
+//! The configuration is the server's (`[governance] responsibility` in steward.toml, else the
+//! shipped defaults); `steward responsibility` on the command line reads the same facts and the
+//! same file the same way, so both answer alike.
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -12,7 +13,7 @@ use chrono::{Days, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use steward_model::{Environment, EnvironmentType, Governance, Resource, UsageMetric, UsagePeriod, UsageScope};
-use steward_responsibility::{Config, Input, Person, Responsibility, assess};
+use steward_responsibility::{Input, Person, Responsibility, assess};
 use steward_store::usage::RollupQuery;
 
 /// The usage window the assessment reads, ending today (UTC).
@@ -41,7 +42,7 @@ pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Resu
     assess_resource(&state, &resource, &governance).await.map(Json)
 }
 
-/// The assessment of a resource already read, with the default configuration.
+/// The assessment of a resource already read, with the server's responsibility configuration.
 pub async fn assess_resource(
     state: &AppState,
     resource: &Resource,
@@ -49,7 +50,7 @@ pub async fn assess_resource(
 ) -> Result<ResponsibilityView, ApiError> {
     let today = Utc::now().date_naive();
     let input = input(state, resource, governance, today).await?;
-    let responsibility = assess(&input, &Config::defaults());
+    let responsibility = assess(&input, &state.responsibility);
     Ok(ResponsibilityView { resource_id: resource.id.clone(), as_of: today, input, responsibility })
 }
 

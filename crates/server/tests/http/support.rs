@@ -46,7 +46,7 @@ async fn spawn(demo: bool) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
     let base = format!("http://{}", listener.local_addr().expect("local address"));
     let (tx, rx) = oneshot::channel::<()>();
-    let state = AppState { store, demo };
+    let state = AppState::new(store, demo);
     let server = tokio::spawn(async move {
         let shutdown = async move {
             let _ = rx.await;
