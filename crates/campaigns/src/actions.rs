@@ -21,12 +21,11 @@
 //! documented call and is refused as [`ActionError::NotAvailable`], saying what to do by hand.
 
 use crate::config::ActionsConfig;
-use crate::text::text_enum;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use steward_model::ResourceKind;
 
-text_enum!(
+steward_model::string_enum!(
     /// The write actions, one `[campaigns.actions]` key each.
     ActionKind, "write action" {
         /// Take a resource out of use, keeping it (flows: turn off).
@@ -67,7 +66,7 @@ pub struct Action {
     pub resource_kind: Option<ResourceKind>,
 }
 
-text_enum!(
+steward_model::string_enum!(
     /// The service a call goes to, which decides the token it needs.
     Service, "service" {
         /// `api.powerapps.com`, token audience "Power Apps Service".

@@ -17,9 +17,8 @@
 use crate::config::CampaignConfig;
 use crate::machine::{CampaignKind, TaskEvent, TransitionError};
 use crate::task::{Answer, Due, Effect, Task, next_reminder};
-use crate::text::text_enum;
 
-text_enum!(
+steward_model::string_enum!(
     /// Where a compliance request is.
     State, "compliance request state" {
         /// The owner was asked to fix the violation by the deadline.
@@ -39,7 +38,7 @@ text_enum!(
     }
 );
 
-text_enum!(
+steward_model::string_enum!(
     /// What moves a compliance request.
     Event, "compliance request event" {
         Remind => "remind",

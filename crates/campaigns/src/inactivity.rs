@@ -20,9 +20,8 @@ use crate::actions::ActionKind;
 use crate::config::CampaignConfig;
 use crate::machine::{CampaignKind, TaskEvent, TransitionError};
 use crate::task::{Answer, Due, Effect, Task, next_reminder};
-use crate::text::text_enum;
 
-text_enum!(
+steward_model::string_enum!(
     /// Where an inactivity clean-up task is.
     State, "inactivity task state" {
         /// The owner was asked: keep or archive?
@@ -42,7 +41,7 @@ text_enum!(
     }
 );
 
-text_enum!(
+steward_model::string_enum!(
     /// What moves an inactivity clean-up task.
     Event, "inactivity task event" {
         Remind => "remind",

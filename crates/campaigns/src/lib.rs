@@ -51,7 +51,6 @@ pub mod plan;
 pub mod quarantine;
 pub mod run;
 pub mod task;
-mod text;
 pub mod transport;
 
 pub use actions::{

@@ -6,11 +6,10 @@
 //! [`TaskState`] and [`TaskEvent`] wrap them so that a task, the store and the audit trail can
 //! hold any kind, and a state of one kind can never meet an event of another.
 
-use crate::text::text_enum;
 use crate::{compliance, inactivity, orphaned, quarantine};
 use serde::{Deserialize, Serialize};
 
-text_enum!(
+steward_model::string_enum!(
     /// What a campaign (and each of its tasks) is about.
     CampaignKind, "campaign kind" {
         /// The owner is asked to fix a policy violation by a deadline.

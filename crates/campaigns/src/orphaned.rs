@@ -21,9 +21,8 @@ use crate::actions::ActionKind;
 use crate::config::CampaignConfig;
 use crate::machine::{CampaignKind, TaskEvent, TransitionError};
 use crate::task::{Answer, Due, Effect, Task, next_reminder};
-use crate::text::text_enum;
 
-text_enum!(
+steward_model::string_enum!(
     /// Where an orphaned-resource task is.
     State, "orphaned-resource task state" {
         /// The leaver's manager was asked: take over, reassign or delete?
@@ -43,7 +42,7 @@ text_enum!(
     }
 );
 
-text_enum!(
+steward_model::string_enum!(
     /// What moves an orphaned-resource task.
     Event, "orphaned-resource task event" {
         Remind => "remind",

@@ -16,9 +16,8 @@ use crate::actions::ActionKind;
 use crate::config::CampaignConfig;
 use crate::machine::{CampaignKind, TaskEvent, TransitionError};
 use crate::task::{Answer, Due, Effect, Task, next_reminder};
-use crate::text::text_enum;
 
-text_enum!(
+steward_model::string_enum!(
     /// Where a quarantine recommendation is.
     State, "quarantine recommendation state" {
         /// Steward recommends quarantine; an admin decides.
@@ -34,7 +33,7 @@ text_enum!(
     }
 );
 
-text_enum!(
+steward_model::string_enum!(
     /// What moves a quarantine recommendation.
     Event, "quarantine recommendation event" {
         Remind => "remind",

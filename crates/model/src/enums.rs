@@ -1,8 +1,9 @@
 //! Closed sets of values, each with one snake_case spelling shared by JSON, SQL and the CLI.
 
-use crate::UnknownValue;
-
-/// Declares a string-backed enum: serde, `FromStr`, `Display`, `as_str` and `ALL`.
+/// Declares a string-backed enum: serde, `FromStr`, `Display`, `as_str` and `ALL`. Exported so
+/// that every crate's closed sets (policy levels, violation states, campaign states…) spell and
+/// parse their values the same way, with the same error.
+#[macro_export]
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident, $what:literal { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
@@ -28,11 +29,11 @@ macro_rules! string_enum {
         }
 
         impl std::str::FromStr for $name {
-            type Err = UnknownValue;
+            type Err = $crate::UnknownValue;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 match s {
                     $($text => Ok($name::$variant),)+
-                    _ => Err(UnknownValue {
+                    _ => Err($crate::UnknownValue {
                         what: $what,
                         value: s.to_string(),
                         expected: [$($text),+].join(", "),

@@ -9,6 +9,7 @@
 //! configuration files all use one spelling.
 
 mod enums;
+pub mod format;
 mod governance;
 mod inventory;
 mod license;

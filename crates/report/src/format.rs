@@ -4,15 +4,7 @@ use chrono::NaiveDate;
 
 /// `1234567` → `1,234,567`: board members read figures at a glance.
 pub fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    steward_model::format::thousands(n)
 }
 
 /// `+12`, `−3` (a real minus sign) or `±0`: the sign is the point of a change column.

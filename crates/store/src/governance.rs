@@ -16,46 +16,9 @@
 use crate::{Result, StoreError};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
-use steward_model::{Timestamp, UnknownValue};
+use steward_model::Timestamp;
 
-/// Declares a string-backed enum: serde, `FromStr`, `Display`, `as_str` and `ALL` (as in the model).
-macro_rules! text_enum {
-    ($(#[$meta:meta])* $name:ident, $what:literal { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        pub enum $name {
-            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
-        }
-
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The spelling used in JSON, SQL and the CLI.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = UnknownValue;
-            fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
-                match s {
-                    $($text => Ok($name::$variant),)+
-                    _ => Err(UnknownValue { what: $what, value: s.to_string(), expected: [$($text),+].join(", ") }),
-                }
-            }
-        }
-    };
-}
-
-text_enum!(
+steward_model::string_enum!(
     /// How binding a policy is; the same spelling as `steward_policy::Level`.
     Level, "policy level" {
         Must => "must",
@@ -64,7 +27,7 @@ text_enum!(
     }
 );
 
-text_enum!(
+steward_model::string_enum!(
     /// What a policy judges; the same spelling as `steward_policy::Subject`.
     SubjectKind, "subject kind" {
         Resource => "resource",
@@ -72,7 +35,7 @@ text_enum!(
     }
 );
 
-text_enum!(
+steward_model::string_enum!(
     /// Where a violation episode is. `open` and `exempted` are live; `resolved` is final.
     ViolationState, "violation state" {
         Open => "open",
@@ -81,7 +44,7 @@ text_enum!(
     }
 );
 
-text_enum!(
+steward_model::string_enum!(
     /// What happened to a violation, as its history records it.
     EventKind, "violation event" {
         /// A new episode: the policy found the subject out of compliance.
