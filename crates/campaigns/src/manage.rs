@@ -11,7 +11,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 use steward_model::Timestamp;
 use steward_store::campaigns::{Campaign, CampaignTask, CampaignTaskEvent, TaskQuery, TransitionOutcome};
-use steward_store::{PrincipalQuery, Store, StoreError};
+use steward_store::{PrincipalQuery, Store};
 
 /// Every answer word, in the order the docs list them.
 pub const ANSWER_WORDS: &[&str] = &[
@@ -97,26 +97,7 @@ pub async fn answer_task(
     }
 }
 
-/// A stored task and its campaign, checked to be of the same kind.
-pub async fn load(store: &dyn Store, task_id: i64) -> Result<(CampaignTask, Campaign), CampaignError> {
-    let row = store
-        .get_campaign_task(task_id)
-        .await?
-        .ok_or_else(|| StoreError::NotFound { what: "campaign task", id: task_id.to_string() })?;
-    let campaign = store
-        .get_campaign(row.campaign_id)
-        .await?
-        .ok_or_else(|| StoreError::NotFound { what: "campaign", id: row.campaign_id.to_string() })?;
-    if campaign.kind != row.kind {
-        return Err(CampaignError::Mismatch {
-            id: task_id,
-            task: row.kind,
-            campaign: campaign.id,
-            campaign_kind: campaign.kind,
-        });
-    }
-    Ok((row, campaign))
-}
+pub use crate::run::load;
 
 /// The answers the task takes in its current state (none once it is closed).
 pub fn answers_now(task: &Task) -> Vec<&'static str> {

@@ -147,7 +147,8 @@ async fn apply(
     })
 }
 
-async fn load(store: &dyn Store, task_id: i64) -> Result<(CampaignTask, Campaign), CampaignError> {
+/// A stored task and its campaign, checked to be of the same kind.
+pub async fn load(store: &dyn Store, task_id: i64) -> Result<(CampaignTask, Campaign), CampaignError> {
     let row = store
         .get_campaign_task(task_id)
         .await?
