@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::sync::Arc;
 use steward_model::Timestamp;
 use steward_policy::builtin::builtin_set;
 use steward_policy::evaluate::{Finding, PolicyCount, PolicyError, compile_set};
@@ -108,7 +109,7 @@ pub struct Evaluation {
     pub counts: Vec<PolicyCount>,
     pub subjects: u64,
     /// Display names of the subjects found, for reports.
-    pub names: HashMap<String, String>,
+    pub names: HashMap<Arc<str>, String>,
 }
 
 impl Evaluation {
@@ -137,7 +138,7 @@ pub fn evaluate_facts(mut set: PolicySet, facts: &FactTable, options: &CheckOpti
     let (findings, counts) = compiled.evaluate_with_counts(facts, options.threads);
     let policies = compiled.policies().map(|p| p.id.clone()).collect();
     // One pass over the table for the names of the subjects found (not a lookup per finding).
-    let mut names: HashMap<String, String> = findings.iter().map(|f| (f.subject_id.clone(), String::new())).collect();
+    let mut names: HashMap<Arc<str>, String> = findings.iter().map(|f| (f.subject_id.clone(), String::new())).collect();
     let resource_names = facts.resources.iter().map(|r| (&*r.id, &*r.name));
     for (id, name) in resource_names.chain(facts.environments.iter().map(|e| (&*e.id, &*e.name))) {
         if let Some(slot) = names.get_mut(id) {
@@ -163,10 +164,6 @@ fn subject_kind(s: Subject) -> SubjectKind {
     }
 }
 
-fn evidence(f: &Finding) -> serde_json::Value {
-    serde_json::Value::Object(f.evidence.iter().cloned().collect())
-}
-
 /// Record an evaluation: exemptions active now are applied, violations open, refresh, reopen
 /// or resolve, and the run joins the history.
 pub async fn record<S: Store + ?Sized>(
@@ -180,14 +177,14 @@ pub async fn record<S: Store + ?Sized>(
         .findings
         .iter()
         .map(|f| ComplianceFinding {
-            policy_id: f.policy_id.clone(),
-            policy_version: versions.get(f.policy_id.as_str()).copied().unwrap_or(1),
+            policy_id: f.policy_id.to_string(),
+            policy_version: versions.get(&*f.policy_id).copied().unwrap_or(1),
             level: level(f.level),
             subject_kind: subject_kind(f.subject),
-            subject_id: f.subject_id.clone(),
-            tenant_id: f.tenant_id.clone(),
-            environment_id: f.environment_id.clone(),
-            evidence: evidence(f),
+            subject_id: f.subject_id.to_string(),
+            tenant_id: f.tenant_id.to_string(),
+            environment_id: f.environment_id.to_string(),
+            evidence: f.evidence_json(),
             exemption_id: exemptions.find(&f.policy_id, &f.subject_id, &f.environment_id),
         })
         .collect();
@@ -225,9 +222,9 @@ pub async fn impact<S: Store + ?Sized>(
         .filter(|(policy, _, _)| !left_out.contains(policy))
         .map(|(policy_id, subject_id, environment_id)| Key { policy_id, subject_id, environment_id });
     let candidate = evaluation.findings.iter().zip(exemptions).filter(|(_, e)| e.is_none()).map(|(f, _)| Key {
-        policy_id: f.policy_id.clone(),
-        subject_id: f.subject_id.clone(),
-        environment_id: f.environment_id.clone(),
+        policy_id: f.policy_id.to_string(),
+        subject_id: f.subject_id.to_string(),
+        environment_id: f.environment_id.to_string(),
     });
     Ok(Impact::compare(open, candidate))
 }

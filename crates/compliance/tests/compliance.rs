@@ -81,10 +81,10 @@ async fn violations_open_exempt_reopen_and_resolve() {
     assert_eq!(live(&store, "app-shared-without-justification", "app-small").await, None, "3 users is fine");
     assert_eq!(live(&store, "orphaned-resource", "flow-orphan").await, Some(ViolationState::Open));
     assert_eq!(live(&store, "orphaned-resource", "app-shared").await, None, "owner is active");
-    let finding = evaluation.findings.iter().find(|f| f.subject_id == "app-shared").unwrap();
+    let finding = evaluation.findings.iter().find(|f| &*f.subject_id == "app-shared").unwrap();
     assert_eq!(evaluation.names["app-shared"], "Expenses");
     assert!(
-        finding.evidence.iter().any(|(path, value)| path == "resource.shared_users" && value == 25),
+        finding.evidence.iter().any(|(path, value)| *path == "resource.shared_users" && value == 25),
         "the evidence shows the figure that broke the rule: {:?}",
         finding.evidence
     );

@@ -369,7 +369,7 @@ mod tests {
         r.archive_score = 5;
         assert!(program.eval_resource(&r));
         let evidence = program.evidence_resource(&r);
-        assert!(evidence.contains(&("resource.archive_score".to_string(), serde_json::json!(5))), "{evidence:?}");
+        assert!(evidence.contains(&("resource.archive_score", serde_json::json!(5))), "{evidence:?}");
     }
 
     /// Through the evaluator, with scope: a subject that satisfies a condition but lies outside
@@ -425,8 +425,11 @@ mod tests {
 
         let (compiled, errors) = compile_set(&builtin_set());
         assert!(errors.is_empty(), "{errors:?}");
-        let found: BTreeSet<(String, String)> =
-            compiled.evaluate(&table, 2).into_iter().map(|f| (f.policy_id, f.subject_id)).collect();
+        let found: BTreeSet<(String, String)> = compiled
+            .evaluate(&table, 2)
+            .into_iter()
+            .map(|f| (f.policy_id.to_string(), f.subject_id.to_string()))
+            .collect();
         let expected: BTreeSet<(String, String)> = [
             ("premium-connector-in-default-environment", "r01"),
             ("agent-used-without-justification", "r03"),

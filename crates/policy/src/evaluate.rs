@@ -7,7 +7,7 @@
 //! each resource runs every policy that applies to it while its row is in cache. Findings
 //! come back ordered by policy id, then subject id, whatever the thread count.
 
-use crate::cel::{EvalError, Program, compile};
+use crate::cel::{EvalError, Evidence, Program, compile};
 use crate::facts::{EnvironmentFacts, FactTable, ResourceFacts, Subject};
 use crate::model::{Level, Policy, PolicySet, Scope, Source};
 use std::sync::Arc;
@@ -33,17 +33,29 @@ impl std::fmt::Display for PolicyError {
 }
 
 /// A subject that violates a policy.
+///
+/// Ids are shared with the compiled set and the fact rows: a finding holds pointers, not
+/// copies, so millions of them cost little more than their evidence.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
-    pub policy_id: String,
+    pub policy_id: Arc<str>,
     pub subject: Subject,
-    pub subject_id: String,
+    pub subject_id: Arc<str>,
     /// The resource's environment, or the environment itself.
-    pub environment_id: String,
-    pub tenant_id: String,
+    pub environment_id: Arc<str>,
+    pub tenant_id: Arc<str>,
     pub level: Level,
     /// The facts the condition read, with their values.
-    pub evidence: Vec<(String, serde_json::Value)>,
+    pub evidence: Evidence,
+}
+
+impl Finding {
+    /// The evidence as a JSON object, path to value (what is recorded and printed).
+    pub fn evidence_json(&self) -> serde_json::Value {
+        serde_json::Value::Object(
+            self.evidence.iter().map(|(path, value)| ((*path).to_owned(), value.clone())).collect(),
+        )
+    }
 }
 
 /// A finding before its evidence is gathered: the policy's position in the set and the
@@ -69,6 +81,8 @@ pub struct PolicyCount {
 
 struct Compiled {
     policy: Policy,
+    /// `policy.id`, shared with the findings.
+    id: Arc<str>,
     program: Program,
 }
 
@@ -90,7 +104,7 @@ pub fn compile_set(set: &PolicySet) -> (CompiledSet, Vec<PolicyError>) {
     let mut policies: Vec<Compiled> = Vec::with_capacity(set.policies.len());
     for p in &set.policies {
         match compile(&p.condition, p.subject, &p.params) {
-            Ok(program) => policies.push(Compiled { policy: p.clone(), program }),
+            Ok(program) => policies.push(Compiled { policy: p.clone(), id: Arc::from(p.id.as_str()), program }),
             Err(e) => errors.push(PolicyError {
                 policy_id: p.id.clone(),
                 source: p.source.clone(),
@@ -328,11 +342,11 @@ impl CompiledSet {
             Subject::Resource => {
                 let r = &facts.resources[hit.subject as usize];
                 Finding {
-                    policy_id: c.policy.id.clone(),
+                    policy_id: c.id.clone(),
                     subject: Subject::Resource,
-                    subject_id: String::from(&*r.id),
-                    environment_id: String::from(&*r.environment.id),
-                    tenant_id: String::from(&*r.tenant_id),
+                    subject_id: r.id.clone(),
+                    environment_id: r.environment.id.clone(),
+                    tenant_id: r.tenant_id.clone(),
                     level: c.policy.level,
                     evidence: c.program.evidence_resource(r),
                 }
@@ -340,11 +354,11 @@ impl CompiledSet {
             Subject::Environment => {
                 let e = &facts.environments[hit.subject as usize];
                 Finding {
-                    policy_id: c.policy.id.clone(),
+                    policy_id: c.id.clone(),
                     subject: Subject::Environment,
-                    subject_id: String::from(&*e.id),
-                    environment_id: String::from(&*e.id),
-                    tenant_id: String::from(&*e.tenant_id),
+                    subject_id: e.id.clone(),
+                    environment_id: e.id.clone(),
+                    tenant_id: e.tenant_id.clone(),
                     level: c.policy.level,
                     evidence: c.program.evidence_environment(e),
                 }
@@ -634,22 +648,22 @@ mod tests {
         for threads in [1, 2, 3, 8] {
             let findings = compiled.evaluate(&facts, threads);
             let got: Vec<(String, String)> =
-                findings.iter().map(|f| (f.policy_id.clone(), f.subject_id.clone())).collect();
+                findings.iter().map(|f| (f.policy_id.to_string(), f.subject_id.to_string())).collect();
             assert_eq!(got.len(), expected.len(), "{threads} threads");
             assert!(got == expected, "{threads} threads: order or content differs");
         }
         let findings = compiled.evaluate(&facts, 2);
-        let env = findings.iter().find(|f| f.policy_id == "env-default").map(|f| f.subject_id.as_str());
+        let env = findings.iter().find(|f| &*f.policy_id == "env-default").map(|f| &*f.subject_id);
         assert_eq!(env, Some("e1"));
         let groups: Vec<&str> =
-            findings.iter().filter(|f| f.policy_id == "env-groups").map(|f| f.subject_id.as_str()).collect();
+            findings.iter().filter(|f| &*f.policy_id == "env-groups").map(|f| &*f.subject_id).collect();
         assert_eq!(groups, ["e2"]);
-        let f = findings.iter().find(|f| f.policy_id == "p01").unwrap_or_else(|| panic!("p01 fires"));
+        let f = findings.iter().find(|f| &*f.policy_id == "p01").unwrap_or_else(|| panic!("p01 fires"));
         assert_eq!(f.level, Level::Should);
-        assert_eq!(f.tenant_id, "t");
-        let paths: Vec<&str> = f.evidence.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(&*f.tenant_id, "t");
+        let paths: Vec<&str> = f.evidence.iter().map(|(p, _)| *p).collect();
         assert_eq!(paths, ["resource.shared_users", "resource.owner_count"]);
-        assert!(!findings.iter().any(|f| f.policy_id == "elsewhere"));
+        assert!(!findings.iter().any(|f| &*f.policy_id == "elsewhere"));
     }
 
     #[test]
@@ -684,8 +698,11 @@ mod tests {
         let set = sample_set();
         let (compiled, _) = compile_set(&set);
         let expected = brute_force(&set, &facts);
-        let got: Vec<(String, String)> =
-            compiled.evaluate(&facts, 2).into_iter().map(|f| (f.policy_id, f.subject_id)).collect();
+        let got: Vec<(String, String)> = compiled
+            .evaluate(&facts, 2)
+            .into_iter()
+            .map(|f| (f.policy_id.to_string(), f.subject_id.to_string()))
+            .collect();
         assert!(got == expected);
     }
 

@@ -166,7 +166,7 @@ async fn in_scope_counts_are_the_evaluations_and_the_figures_add_up() {
     assert!(evaluation.compile_errors.is_empty(), "{:?}", evaluation.compile_errors);
 
     // Exempt one finding of the app policy, so that exempt is not always zero.
-    let exempted = evaluation.findings.iter().find(|f| f.policy_id == "x-apps").unwrap().subject_id.clone();
+    let exempted = evaluation.findings.iter().find(|f| &*f.policy_id == "x-apps").unwrap().subject_id.to_string();
     store
         .add_exemption(&NewExemption {
             policy_id: "x-apps".into(),

@@ -407,7 +407,7 @@ fn build_report<'a>(
     let mut exempted: BTreeMap<&str, u64> = BTreeMap::new();
     for (f, e) in evaluation.findings.iter().zip(exemptions) {
         if e.is_some() {
-            *exempted.entry(f.policy_id.as_str()).or_default() += 1;
+            *exempted.entry(&*f.policy_id).or_default() += 1;
         }
     }
     let mut policies: Vec<PolicyRow> = evaluation
@@ -446,7 +446,7 @@ fn build_report<'a>(
             environment_id: &f.environment_id,
             state: if e.is_some() { "exempted" } else { "open" },
             exemption_id: *e,
-            evidence: serde_json::Value::Object(f.evidence.iter().cloned().collect()),
+            evidence: f.evidence_json(),
         })
         .collect();
     // Most binding first; the evaluator already orders by policy, then subject.
@@ -574,11 +574,11 @@ fn sarif_document(evaluation: &Evaluation, exemptions: &[Option<i64>]) -> serde_
             policy_id: &f.policy_id,
             subject_kind: f.subject.as_str(),
             subject_id: &f.subject_id,
-            subject_name: evaluation.names.get(&f.subject_id).map_or(f.subject_id.as_str(), String::as_str),
+            subject_name: evaluation.names.get(&f.subject_id).map_or(&*f.subject_id, String::as_str),
             tenant_id: &f.tenant_id,
             environment_id: &f.environment_id,
             state: if e.is_some() { "exempted" } else { "open" },
-            evidence: serde_json::Value::Object(f.evidence.iter().cloned().collect()),
+            evidence: f.evidence_json(),
         })
         .collect();
     sarif::document(&evaluation.set.version, &rules, &results)

@@ -250,10 +250,7 @@ pub fn compile(source: &str, subject: Subject, params: &Params) -> Result<Progra
     };
     let root = c.node(&expr)?;
     match root.t {
-        T::B(b) => {
-            let paths = c.reads.iter().map(|d| d.info.path()).collect();
-            Ok(Program { root: b, subject, reads: c.reads, paths, slots: c.slots })
-        }
+        T::B(b) => Ok(Program { root: b, subject, reads: c.reads, slots: c.slots }),
         other => Err(c.err(&expr, format!("the condition must be a bool, not {}", other.ty()))),
     }
 }

@@ -45,6 +45,11 @@ pub enum ParamValue {
 
 pub type Params = BTreeMap<String, ParamValue>;
 
+/// The facts a condition read, as (path, value) in order of first appearance. Paths are the
+/// schema's (`resource.shared_users`), so gathering evidence allocates only the values that
+/// are strings or lists.
+pub type Evidence = Vec<(&'static str, serde_json::Value)>;
+
 /// A condition that does not compile: where (a byte range of the condition) and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
@@ -61,8 +66,6 @@ pub struct Program {
     root: node::B,
     subject: Subject,
     reads: Vec<&'static FieldDef>,
-    /// `variable.name` of each read, made once: evidence is gathered for every finding.
-    paths: Vec<String>,
     /// Comprehension variables in use (0: no frame needed).
     slots: usize,
 }
@@ -83,7 +86,7 @@ impl Program {
         self.reads.iter().map(|d| &d.info)
     }
 
-    fn read_paths(&self) -> Vec<String> {
+    fn read_paths(&self) -> Vec<&'static str> {
         self.reads().map(FieldInfo::path).collect()
     }
 
@@ -121,16 +124,16 @@ impl Program {
         }
     }
 
-    fn evidence(&self, c: Ctx<'_>) -> Vec<(String, serde_json::Value)> {
-        self.reads.iter().zip(&self.paths).map(|(d, path)| (path.clone(), d.json(c))).collect()
+    fn evidence(&self, c: Ctx<'_>) -> Evidence {
+        self.reads.iter().map(|d| (d.info.path, d.json(c))).collect()
     }
 
     /// The facts the condition reads, as (path, value) — recorded as a violation's evidence.
-    pub fn evidence_resource(&self, facts: &ResourceFacts) -> Vec<(String, serde_json::Value)> {
+    pub fn evidence_resource(&self, facts: &ResourceFacts) -> Evidence {
         self.evidence(Ctx::resource(facts))
     }
 
-    pub fn evidence_environment(&self, facts: &EnvironmentFacts) -> Vec<(String, serde_json::Value)> {
+    pub fn evidence_environment(&self, facts: &EnvironmentFacts) -> Evidence {
         self.evidence(Ctx::environment(facts))
     }
 }

@@ -472,7 +472,7 @@ fn evidence_lists_what_the_condition_reads() {
     )
     .unwrap_or_else(|e| panic!("{}", e.message));
     let evidence = program.evidence_resource(&resources[0]);
-    let paths: Vec<&str> = evidence.iter().map(|(p, _)| p.as_str()).collect();
+    let paths: Vec<&str> = evidence.iter().map(|(p, _)| *p).collect();
     assert_eq!(paths, ["resource.shared_users", "environment.type"]);
     assert_eq!(evidence[0].1, serde_json::json!(resources[0].shared_users));
     assert_eq!(evidence[1].1, serde_json::json!(resources[0].environment.environment_type.as_str()));

@@ -116,7 +116,7 @@ struct EnvDraft {
 /// ```
 pub struct FactsBuilder {
     day: NaiveDate,
-    env_index: HashMap<Box<str>, u32>,
+    env_index: HashMap<Arc<str>, u32>,
     envs: Vec<EnvDraft>,
     data_policies: Vec<DataPolicy>,
     owners: HashMap<Box<str>, Arc<OwnerFacts>>,

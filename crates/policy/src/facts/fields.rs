@@ -37,14 +37,16 @@ pub struct FieldInfo {
     /// `resource`, `usage`, `environment` or `owner`.
     pub variable: &'static str,
     pub name: &'static str,
+    /// `variable.name`, spelled out in the schema table: evidence names facts by it.
+    pub path: &'static str,
     pub ty: FieldType,
     pub doc: &'static str,
 }
 
 impl FieldInfo {
     /// `resource.age_days`.
-    pub fn path(&self) -> String {
-        format!("{}.{}", self.variable, self.name)
+    pub fn path(&self) -> &'static str {
+        self.path
     }
 }
 
@@ -105,7 +107,16 @@ fn opt<T: Copy>(v: Option<T>, index: fn(T) -> u8) -> u8 {
 
 macro_rules! f {
     ($var:literal, $name:literal, $ty:ident, $doc:literal, $get:expr) => {
-        FieldDef { info: FieldInfo { variable: $var, name: $name, ty: FieldType::$ty, doc: $doc }, get: $get }
+        FieldDef {
+            info: FieldInfo {
+                variable: $var,
+                name: $name,
+                path: concat!($var, ".", $name),
+                ty: FieldType::$ty,
+                doc: $doc,
+            },
+            get: $get,
+        }
     };
 }
 
@@ -419,7 +430,7 @@ mod tests {
     #[test]
     fn schema_lists_the_contract_fields_once() {
         let resource = schema(Subject::Resource);
-        let mut paths: Vec<String> = resource.iter().map(|f| f.path()).collect();
+        let mut paths: Vec<&str> = resource.iter().map(|f| f.path()).collect();
         let n = paths.len();
         paths.sort();
         paths.dedup();
@@ -433,7 +444,7 @@ mod tests {
             "owner.leaver",
             "owner.manager_id",
         ] {
-            assert!(paths.iter().any(|x| x == p), "{p}");
+            assert!(paths.contains(&p), "{p}");
         }
         let env = schema(Subject::Environment);
         assert!(env.iter().all(|f| f.variable == "environment"));

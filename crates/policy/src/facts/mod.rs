@@ -85,7 +85,8 @@ pub(crate) static NO_OWNER: OwnerFacts = OwnerFacts {
 /// One environment (the `environment` variable, and the subject of environment policies).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnvironmentFacts {
-    pub id: Box<str>,
+    /// Shared with the findings about this environment.
+    pub id: Arc<str>,
     pub name: Box<str>,
     pub tenant_id: Arc<str>,
     /// Not a CEL field (scope filters use it).
@@ -149,7 +150,8 @@ impl EnvironmentFacts {
 /// rows, so a million resources take a few hundred megabytes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResourceFacts {
-    pub id: Box<str>,
+    /// Shared with the findings about this resource.
+    pub id: Arc<str>,
     pub name: Box<str>,
     pub description: Box<str>,
     pub tenant_id: Arc<str>,
