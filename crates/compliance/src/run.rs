@@ -135,15 +135,16 @@ pub fn evaluate_facts(mut set: PolicySet, facts: &FactTable, options: &CheckOpti
         set.policies.retain(|p| p.tracked);
     }
     let (compiled, compile_errors) = compile_set(&set);
-    let (findings, counts) = compiled.evaluate_with_counts(facts, options.threads);
+    let (hits, counts) = compiled.evaluate_hits_with_counts(facts, options.threads);
+    let findings = compiled.findings(facts, &hits, options.threads);
     let policies = compiled.policies().map(|p| p.id.clone()).collect();
-    // One pass over the table for the names of the subjects found (not a lookup per finding).
-    let mut names: HashMap<Arc<str>, String> = findings.iter().map(|f| (f.subject_id.clone(), String::new())).collect();
-    let resource_names = facts.resources.iter().map(|r| (&*r.id, &*r.name));
-    for (id, name) in resource_names.chain(facts.environments.iter().map(|e| (&*e.id, &*e.name))) {
-        if let Some(slot) = names.get_mut(id) {
-            name.clone_into(slot);
-        }
+    // The names of the subjects found, from the rows the hits point at (each row once; an
+    // environment's name wins over a resource's with the same id, as the table order has it).
+    let (resources, environments) = compiled.hit_subjects(facts, &hits);
+    let mut names: HashMap<Arc<str>, String> = HashMap::with_capacity(resources.len() + environments.len());
+    let resource_names = resources.iter().map(|r| (&r.id, &r.name));
+    for (id, name) in resource_names.chain(environments.iter().map(|e| (&e.id, &e.name))) {
+        names.insert(id.clone(), String::from(&**name));
     }
     let subjects = (facts.resources.len() + facts.environments.len()) as u64;
     Evaluation { set, compile_errors, policies, findings, counts, subjects, names }

@@ -236,10 +236,39 @@ impl CompiledSet {
     /// [`evaluate`](Self::evaluate) and [`evaluate_counts`](Self::evaluate_counts) in one pass
     /// over the table.
     pub fn evaluate_with_counts(&self, facts: &FactTable, threads: usize) -> (Vec<Finding>, Vec<PolicyCount>) {
+        let (hits, counts) = self.evaluate_hits_with_counts(facts, threads);
+        (self.findings(facts, &hits, threads), counts)
+    }
+
+    /// [`evaluate_hits`](Self::evaluate_hits) and [`evaluate_counts`](Self::evaluate_counts) in
+    /// one pass over the table.
+    pub fn evaluate_hits_with_counts(&self, facts: &FactTable, threads: usize) -> (Vec<Hit>, Vec<PolicyCount>) {
         let tallies = self.run(facts, threads, Want { hits: true, counts: true });
         let counts = self.sum_counts(&tallies);
-        let hits = self.order_hits(facts, tallies);
-        (self.findings(facts, &hits, threads), counts)
+        (self.order_hits(facts, tallies), counts)
+    }
+
+    /// The rows hits point at, each once, in table order: resources, then environments.
+    pub fn hit_subjects<'f>(
+        &self,
+        facts: &'f FactTable,
+        hits: &[Hit],
+    ) -> (Vec<&'f ResourceFacts>, Vec<&'f EnvironmentFacts>) {
+        let mut resources = vec![false; facts.resources.len()];
+        let mut environments = vec![false; facts.environments.len()];
+        for h in hits {
+            let seen = match self.policies[h.policy as usize].policy.subject {
+                Subject::Resource => resources.get_mut(h.subject as usize),
+                Subject::Environment => environments.get_mut(h.subject as usize),
+            };
+            if let Some(seen) = seen {
+                *seen = true;
+            }
+        }
+        (
+            facts.resources.iter().zip(resources).filter_map(|(r, seen)| seen.then_some(r)).collect(),
+            facts.environments.iter().zip(environments).filter_map(|(e, seen)| seen.then_some(&**e)).collect(),
+        )
     }
 
     /// Findings for hits, gathered on `threads` threads, in the hits' order.
