@@ -53,6 +53,10 @@ enum Command {
     /// Success detection: evaluate the rules, review detections, change the rules.
     #[command(subcommand)]
     Success(commands::success::SuccessCommand),
+    /// What makers and the CoE declare about a resource: business impact, justification,
+    /// mitigation plan, support tier and steps.
+    #[command(subcommand)]
+    Resource(commands::resource::ResourceCommand),
     /// Reports for the governance board.
     #[command(subcommand)]
     Report(commands::report::ReportCommand),
@@ -114,6 +118,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Usage(cmd) => commands::usage::run(cmd, &config::database_url(db_url)).await,
         Command::Success(cmd) => commands::success::run(cmd, &config::database_url(db_url)).await,
         Command::Report(cmd) => commands::report::run(cmd, &config::database_url(db_url)).await,
+        Command::Resource(cmd) => commands::resource::run(cmd, &config::database_url(db_url)).await,
         Command::Check(args) => commands::check::run(args, &config, &config::database_url(db_url)).await,
         Command::Policy(cmd) => commands::policy::run(cmd, &config, &config::database_url(db_url)).await,
         Command::Violations(args) => commands::violations::run(args, &config::database_url(db_url)).await,

@@ -120,6 +120,8 @@ impl Input {
             has_description: resource.description.as_deref().is_some_and(|d| !d.trim().is_empty()),
             owners: resource.owners.iter().map(|o| Person::new(o.principal_id.clone(), String::new())).collect(),
             declared_support_tier: governance.support_tier,
+            handover_done: governance.handover_done,
+            knowledge_transfer_done: governance.knowledge_transfer_done,
             ..Input::new(resource.kind, environment.environment_type)
         }
     }

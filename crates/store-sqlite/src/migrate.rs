@@ -18,6 +18,11 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 5, name: "success", sql: include_str!("../migrations/0005_success.sql") },
     Migration { version: 6, name: "governance", sql: include_str!("../migrations/0006_governance.sql") },
     Migration { version: 7, name: "campaigns", sql: include_str!("../migrations/0007_campaigns.sql") },
+    Migration {
+        version: 8,
+        name: "governance_support",
+        sql: include_str!("../migrations/0008_governance_support.sql"),
+    },
 ];
 
 /// The schema version this build writes and understands.

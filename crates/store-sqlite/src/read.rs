@@ -432,7 +432,7 @@ pub fn list_resources(conn: &Connection, query: &ResourceQuery) -> Result<Page<R
 // ---- governance and usage ----------------------------------------------------------------------
 
 const GOVERNANCE_COLUMNS: &str = "g.business_impact, g.criticality, g.support_tier, g.lifecycle_stage, g.cost_centre, \
-     g.catalog_state, g.justification, g.mitigation_plan";
+     g.catalog_state, g.justification, g.mitigation_plan, g.handover_done, g.knowledge_transfer_done";
 
 fn governance_row(r: &Row<'_>) -> Result<Governance, StoreError> {
     Ok(Governance {
@@ -444,6 +444,8 @@ fn governance_row(r: &Row<'_>) -> Result<Governance, StoreError> {
         catalog_state: opt_enum_col(r, 5, "resource_governance.catalog_state")?,
         justification: col(r, 6, "resource_governance.justification")?,
         mitigation_plan: col(r, 7, "resource_governance.mitigation_plan")?,
+        handover_done: col(r, 8, "resource_governance.handover_done")?,
+        knowledge_transfer_done: col(r, 9, "resource_governance.knowledge_transfer_done")?,
     })
 }
 
@@ -464,7 +466,7 @@ pub fn list_governance(conn: &Connection, tenant_id: Option<&str>) -> Result<Vec
     );
     collect(conn, &sql, &args, "listing governance", |r| {
         Ok(ResourceGovernance {
-            resource_id: col(r, 8, "resource_governance.resource_id")?,
+            resource_id: col(r, 10, "resource_governance.resource_id")?,
             governance: governance_row(r)?,
         })
     })
@@ -480,8 +482,8 @@ pub fn set_governance(conn: &Connection, resource_id: &str, g: &Governance, now:
     }
     conn.prepare_cached(
         "INSERT OR REPLACE INTO resource_governance (resource_id, business_impact, criticality, support_tier, \
-         lifecycle_stage, cost_centre, catalog_state, justification, mitigation_plan, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+         lifecycle_stage, cost_centre, catalog_state, justification, mitigation_plan, handover_done, \
+         knowledge_transfer_done, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )
     .and_then(|mut s| {
         s.execute(params![
@@ -494,6 +496,8 @@ pub fn set_governance(conn: &Connection, resource_id: &str, g: &Governance, now:
             g.catalog_state.map(|v| v.as_str()),
             g.justification,
             g.mitigation_plan,
+            g.handover_done,
+            g.knowledge_transfer_done,
             now,
         ])
     })

@@ -10,6 +10,7 @@ pub mod import;
 pub mod migrate;
 pub mod policy;
 pub mod report;
+pub mod resource;
 pub mod responsibility;
 pub mod serve;
 pub mod success;

@@ -356,3 +356,56 @@ fn exemptions_exempt_and_revoked_ones_reopen_and_responsibility_names_people() {
     let out = cmd(&db, &["responsibility", "nope"]).output().unwrap();
     assert!(!out.status.success() && stderr(&out).contains("no resource 'nope'"), "{}", stderr(&out));
 }
+
+#[test]
+fn declaring_a_justification_resolves_the_sharing_violation_and_hand_over_shows_in_responsibility() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, _) = tenant(tmp.path(), None);
+    run_ok(&mut cmd(&db, &["check", "--as-of", END, "--show", "0"]));
+    let shared = "app-shared-without-justification";
+    let open = json(&run_ok(&mut cmd(&db, &["violations", "--policy", shared, "--state", "open", "--json"])));
+    let subject = open[0]["subject_id"].as_str().expect("the synthetic tenant overshares an app").to_string();
+
+    let out = cmd(&db, &["resource", "declare", "nope", "--justification", "x"]).output().unwrap();
+    assert!(!out.status.success() && stderr(&out).contains("no resource 'nope'"), "{}", stderr(&out));
+    let out = cmd(&db, &["resource", "declare", &subject, "--business-impact", "huge"]).output().unwrap();
+    assert!(!out.status.success() && stderr(&out).contains("huge"), "{}", stderr(&out));
+
+    let declared = json(&run_ok(&mut cmd(
+        &db,
+        &[
+            "resource",
+            "declare",
+            &subject,
+            "--justification",
+            "Used by every store",
+            "--handover-done",
+            "true",
+            "--json",
+        ],
+    )));
+    assert_eq!(declared["justification"], "Used by every store");
+    assert_eq!(declared["handover_done"], true);
+    // Fields not given stay; an empty text clears.
+    let kept = json(&run_ok(&mut cmd(&db, &["resource", "declare", &subject, "--cost-centre", "CC-1", "--json"])));
+    assert_eq!(
+        (kept["justification"].as_str(), kept["cost_centre"].as_str()),
+        (Some("Used by every store"), Some("CC-1"))
+    );
+    let shown = json(&run_ok(&mut cmd(&db, &["resource", "governance", &subject, "--json"])));
+    assert_eq!(shown, kept, "governance shows what declare saved");
+
+    let checked = json(&run_ok(&mut cmd(&db, &["check", "--as-of", END, "--format", "json"])));
+    assert!(checked["recorded"]["resolved"].as_u64().unwrap_or(0) >= 1, "{}", checked["recorded"]);
+    let still = json(&run_ok(&mut cmd(
+        &db,
+        &["violations", "--policy", shared, "--resource", &subject, "--state", "open", "--json"],
+    )));
+    assert_eq!(still.as_array().map(Vec::len), Some(0), "justified: resolved");
+
+    let responsibility = json(&run_ok(&mut cmd(&db, &["responsibility", &subject, "--json"])));
+    assert_eq!(responsibility["input"]["handover_done"], true, "{}", responsibility["input"]);
+
+    let cleared = json(&run_ok(&mut cmd(&db, &["resource", "declare", &subject, "--justification", "", "--json"])));
+    assert!(cleared["justification"].is_null(), "{cleared}");
+}

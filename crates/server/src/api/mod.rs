@@ -25,6 +25,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/resources", get(resources::list))
         .route("/api/v1/resources/{id}", get(resources::show))
         .route("/api/v1/resources/{id}/usage", get(usage::resource))
+        .route("/api/v1/resources/{id}/governance", get(resources::governance).put(resources::declare))
         .route("/api/v1/principals", get(principals::list))
         .route("/api/v1/success/detections", get(success::list))
         .route("/api/v1/success/detections/{id}", get(success::show))

@@ -6,7 +6,7 @@ use crate::params::{self, Params};
 use axum::Json;
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
-use steward_model::{Governance, Page, Resource, ResourceKind};
+use steward_model::{Declaration, Governance, Page, Resource, ResourceKind};
 use steward_store::{ResourceQuery, ResourceSort};
 
 /// Query parameters of `GET /api/v1/resources` and the resource table, as sent.
@@ -95,6 +95,31 @@ pub async fn find(state: &AppState, id: &str) -> Result<ResourceDetail, ApiError
     let governance =
         state.store.get_governance(id).await.map_err(|e| ApiError::store("reading governance metadata", e))?;
     Ok(ResourceDetail { resource, governance })
+}
+
+/// `GET /api/v1/resources/{id}/governance`: what is declared and computed.
+pub async fn governance(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Governance>, ApiError> {
+    find(&state, &id).await.map(|d| Json(d.governance))
+}
+
+/// `PUT /api/v1/resources/{id}/governance`: replace what makers and the CoE declare (business
+/// impact, justification, mitigation plan, support tier and steps…); the computed criticality
+/// and the catalog state stay. Answers the whole record.
+pub async fn declare(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<Governance>, ApiError> {
+    let declaration: Declaration = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::BadRequest(format!(
+            "the body must be a JSON object with any of business_impact, support_tier, lifecycle_stage, \
+             cost_centre, justification, mitigation_plan, handover_done, knowledge_transfer_done ({e})"
+        ))
+    })?;
+    let mut governance = find(&state, &id).await?.governance;
+    governance.declare(declaration);
+    state.store.set_governance(&id, &governance).await.map_err(|e| ApiError::store("saving governance metadata", e))?;
+    Ok(Json(governance))
 }
 
 #[cfg(test)]

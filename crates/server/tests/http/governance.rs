@@ -432,3 +432,45 @@ async fn write_sample_pages_when_asked() {
         std::fs::write(format!("{dir}/{file}"), html).expect("write a sample page");
     }
 }
+
+async fn put(app: &TestApp, path: &str, body: &str) -> (StatusCode, Value) {
+    let response = app
+        .client
+        .put(format!("{}{path}", app.base))
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("send the request");
+    let status = response.status();
+    let body = response.json::<Value>().await.unwrap_or_else(|e| panic!("{path} did not answer JSON: {e}"));
+    (status, body)
+}
+
+#[tokio::test]
+async fn a_declared_justification_resolves_the_sharing_violation() {
+    let app = spawn_app().await;
+    check(&app).await;
+    let path = format!("/api/v1/violations?policy={SHARED}&resource={RICH}&state=open");
+    let (_, body) = app.json(&path).await;
+    assert_eq!(ids(&body, "items", "subject_id"), [RICH], "the widely shared app violates {SHARED}: {body}");
+
+    let declared = json!({ "justification": "Every store manager files expenses here", "handover_done": true });
+    let (status, body) = put(&app, &format!("/api/v1/resources/{RICH}/governance"), &declared.to_string()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["justification"], "Every store manager files expenses here");
+    assert_eq!(body["handover_done"], true);
+    let (_, stored) = app.json(&format!("/api/v1/resources/{RICH}/governance")).await;
+    assert_eq!(stored, body, "GET answers what PUT saved");
+
+    check(&app).await;
+    let (_, body) = app.json(&path).await;
+    assert!(ids(&body, "items", "subject_id").is_empty(), "resolved once justified: {body}");
+
+    let (status, body) = put(&app, &format!("/api/v1/resources/{RICH}/governance"), r#"{"justificaton": "x"}"#).await;
+    let message = assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_parameter");
+    assert!(message.contains("justificaton"), "names the unknown field: {message}");
+    let (status, body) = put(&app, "/api/v1/resources/nope/governance", "{}").await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
+    app.stop().await.expect("stop");
+}

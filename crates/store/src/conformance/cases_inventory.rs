@@ -245,6 +245,8 @@ pub async fn case_governance_round_trip_and_survives_reingest(store: Arc<dyn Sto
         catalog_state: Some(CatalogState::Listed),
         justification: Some("Used by every store manager".into()),
         mitigation_plan: Some("Paper forms".into()),
+        handover_done: true,
+        knowledge_transfer_done: false,
     };
     store.set_governance("r1", &g).await.expect("set_governance");
     assert_eq!(store.get_governance("r1").await.expect("get_governance"), g, "governance round trip");
