@@ -41,9 +41,17 @@ fn assert_error(status: StatusCode, body: &Value, expected: StatusCode, code: &s
 }
 
 async fn post(app: &TestApp, path: &str, body: &str) -> (StatusCode, Value) {
+    send(app, reqwest::Method::POST, path, body).await
+}
+
+async fn put(app: &TestApp, path: &str, body: &str) -> (StatusCode, Value) {
+    send(app, reqwest::Method::PUT, path, body).await
+}
+
+async fn send(app: &TestApp, method: reqwest::Method, path: &str, body: &str) -> (StatusCode, Value) {
     let response = app
         .client
-        .post(format!("{}{path}", app.base))
+        .request(method, format!("{}{path}", app.base))
         .header("content-type", "application/json")
         .body(body.to_string())
         .send()
@@ -431,20 +439,6 @@ async fn write_sample_pages_when_asked() {
         let (_, html) = app.html(path).await;
         std::fs::write(format!("{dir}/{file}"), html).expect("write a sample page");
     }
-}
-
-async fn put(app: &TestApp, path: &str, body: &str) -> (StatusCode, Value) {
-    let response = app
-        .client
-        .put(format!("{}{path}", app.base))
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .expect("send the request");
-    let status = response.status();
-    let body = response.json::<Value>().await.unwrap_or_else(|e| panic!("{path} did not answer JSON: {e}"));
-    (status, body)
 }
 
 #[tokio::test]
