@@ -530,36 +530,8 @@ impl B {
             }
             B::Fold(op, s, needle) => op.test(&s.eval(c, f)?, needle),
             B::Matches(s, re) => re.is_match(&s.eval(c, f)?),
-            B::Exists(l, slot, p) => {
-                let l = l.eval(c, f)?;
-                let mut err = None;
-                for i in 0..l.len() {
-                    if let Some(x) = l.get(i) {
-                        f[*slot as usize] = x;
-                    }
-                    match p.eval(c, f) {
-                        Ok(true) => return Ok(true),
-                        Ok(false) => {}
-                        Err(e) => err = Some(e),
-                    }
-                }
-                return err.map_or(Ok(false), Err);
-            }
-            B::All(l, slot, p) => {
-                let l = l.eval(c, f)?;
-                let mut err = None;
-                for i in 0..l.len() {
-                    if let Some(x) = l.get(i) {
-                        f[*slot as usize] = x;
-                    }
-                    match p.eval(c, f) {
-                        Ok(false) => return Ok(false),
-                        Ok(true) => {}
-                        Err(e) => err = Some(e),
-                    }
-                }
-                return err.map_or(Ok(true), Err);
-            }
+            B::Exists(l, slot, p) => return quantify(l, *slot, p, true, c, f),
+            B::All(l, slot, p) => return quantify(l, *slot, p, false, c, f),
             B::ExistsOne(l, slot, p) => {
                 let l = l.eval(c, f)?;
                 let mut n = 0u64;
@@ -578,6 +550,25 @@ impl B {
             }
         })
     }
+}
+
+/// `exists` (`decisive` = true) and `all` (`decisive` = false): the first element whose
+/// predicate gives the decisive value decides; otherwise an error met on the way wins over the
+/// other value, as CEL's error-absorbing `||` and `&&` over the elements would.
+fn quantify<'a>(list: &'a L, slot: u8, predicate: &'a B, decisive: bool, c: Ctx<'a>, f: &mut Frame<'a>) -> R<bool> {
+    let l = list.eval(c, f)?;
+    let mut err = None;
+    for i in 0..l.len() {
+        if let Some(x) = l.get(i) {
+            f[slot as usize] = x;
+        }
+        match predicate.eval(c, f) {
+            Ok(v) if v == decisive => return Ok(decisive),
+            Ok(_) => {}
+            Err(e) => err = Some(e),
+        }
+    }
+    err.map_or(Ok(!decisive), Err)
 }
 
 impl I {
