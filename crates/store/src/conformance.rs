@@ -27,6 +27,7 @@
 //! - `active_users_30d`: distinct actors of use events in `(newest - 30 days, newest]`, where newest
 //!   is the newest event of any kind in scope.
 
+mod bench_governance;
 mod cases_campaigns;
 mod cases_digest;
 mod cases_governance;
@@ -39,6 +40,7 @@ mod cases_sync;
 mod cases_usage;
 mod fixtures;
 
+pub use bench_governance::measure_compliance_recording;
 pub use cases_campaigns::*;
 pub use cases_digest::*;
 pub use cases_governance::*;
