@@ -28,6 +28,22 @@ pub enum ApiError {
     #[error("{what} '{id}' not found; check the id, or list {plural} to find it")]
     NotFound { what: &'static str, plural: &'static str, id: String },
 
+    /// Nobody is signed in (no session cookie, no bearer token, or an expired one).
+    #[error("sign in first: open /signin in a browser, or send an API token as `Authorization: Bearer …`")]
+    Unauthenticated,
+
+    /// Signed in, but the role (or the environments, or ownership) does not allow this.
+    #[error("{0}")]
+    Forbidden(String),
+
+    /// The request conflicts with the current state (a duplicate, or a stale change).
+    #[error("{0}")]
+    Conflict(String),
+
+    /// Too many attempts; the client should wait.
+    #[error("{0}")]
+    TooManyRequests(String),
+
     /// No route matches the path.
     #[error("no page or endpoint at '{0}'; the API lives under /api/v1")]
     NoRoute(String),
@@ -60,7 +76,8 @@ pub struct ErrorBody {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorDetail {
-    /// `invalid_parameter`, `not_found`, `method_not_allowed`, `unavailable` or `internal`.
+    /// `invalid_parameter`, `unauthenticated`, `forbidden`, `not_found`, `conflict`,
+    /// `too_many_requests`, `method_not_allowed`, `unavailable` or `internal`.
     pub code: String,
     pub message: String,
 }
@@ -89,6 +106,10 @@ impl ApiError {
         match self {
             ApiError::InvalidParameter { .. } | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound { .. } | ApiError::NoRoute(_) => StatusCode::NOT_FOUND,
+            ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
@@ -99,6 +120,10 @@ impl ApiError {
         match self {
             ApiError::InvalidParameter { .. } | ApiError::BadRequest(_) => "invalid_parameter",
             ApiError::NotFound { .. } | ApiError::NoRoute(_) => "not_found",
+            ApiError::Unauthenticated => "unauthenticated",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::TooManyRequests(_) => "too_many_requests",
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::Unavailable { .. } => "unavailable",
             ApiError::Internal { .. } => "internal",

@@ -8,6 +8,7 @@
 pub mod api;
 mod error;
 mod params;
+pub mod routes;
 mod security;
 mod web;
 
@@ -39,9 +40,8 @@ impl AppState {
 
 /// The whole application: API, web UI, static assets, security headers and request tracing.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .merge(api::routes())
-        .merge(web::routes())
+    let (routes, _endpoints) = routes::all().into_parts();
+    routes
         .fallback(web::errors::fallback)
         .method_not_allowed_fallback(web::errors::method_not_allowed)
         .layer(axum::middleware::map_response(security::add_headers))

@@ -16,21 +16,20 @@ mod resources;
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::routes::{Access, Routes};
 use askama::Template;
-use axum::Router;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(overview::show))
-        .route("/environments", get(environments::list))
-        .route("/compliance", get(compliance::show))
-        .route("/resources/{id}", get(resources::show))
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/", Access::Read, overview::show)
+        .get("/environments", Access::Read, environments::list)
+        .get("/compliance", Access::Read, compliance::show)
+        .get("/resources/{id}", Access::Read, resources::show)
         // The board report's JSON sits beside its page: one module, one way to read the parameters.
-        .route("/reports/board", get(report::page))
-        .route("/api/v1/reports/board", get(report::json))
-        .route("/static/{file}", get(assets::serve))
+        .get("/reports/board", Access::Read, report::page)
+        .get("/api/v1/reports/board", Access::Read, report::json)
+        .get("/static/{file}", Access::Public, assets::serve)
 }
 
 /// Which part of the site a page belongs to, for the navigation bar.
