@@ -156,6 +156,64 @@ mod null {
         async fn resource_briefs(&self, _: &usage::BriefQuery) -> Result<Vec<usage::ResourceBrief>> {
             none()
         }
+        // ---- accounts, sessions, tokens, audit trail ----
+        async fn create_user(&self, _: &auth::User) -> Result<()> {
+            none()
+        }
+        async fn update_user(&self, _: &auth::User) -> Result<()> {
+            none()
+        }
+        async fn get_user(&self, _: &str) -> Result<Option<auth::User>> {
+            Ok(None)
+        }
+        async fn user_by_username(&self, _: &str) -> Result<Option<auth::User>> {
+            Ok(None)
+        }
+        async fn user_by_oidc(&self, _: &str, _: &str) -> Result<Option<auth::User>> {
+            Ok(None)
+        }
+        async fn list_users(&self) -> Result<Vec<auth::User>> {
+            Ok(Vec::new())
+        }
+        async fn create_session(&self, _: &auth::Session) -> Result<()> {
+            none()
+        }
+        async fn get_session(&self, _: &str) -> Result<Option<auth::Session>> {
+            Ok(None)
+        }
+        async fn touch_session(&self, _: &str, _: Timestamp, _: Timestamp) -> Result<()> {
+            Ok(())
+        }
+        async fn delete_session(&self, _: &str) -> Result<()> {
+            Ok(())
+        }
+        async fn delete_user_sessions(&self, _: &str) -> Result<u64> {
+            Ok(0)
+        }
+        async fn purge_expired_sessions(&self, _: Timestamp) -> Result<u64> {
+            Ok(0)
+        }
+        async fn create_api_token(&self, _: &auth::ApiToken) -> Result<()> {
+            none()
+        }
+        async fn api_token_by_hash(&self, _: &str) -> Result<Option<auth::ApiToken>> {
+            Ok(None)
+        }
+        async fn list_api_tokens(&self, _: Option<&str>) -> Result<Vec<auth::ApiToken>> {
+            Ok(Vec::new())
+        }
+        async fn revoke_api_token(&self, _: &str, _: Timestamp) -> Result<auth::ApiToken> {
+            none()
+        }
+        async fn touch_api_token(&self, _: &str, _: Timestamp) -> Result<()> {
+            Ok(())
+        }
+        async fn append_audit(&self, _: &auth::AuditEntry) -> Result<i64> {
+            Ok(0)
+        }
+        async fn list_audit(&self, _: &auth::AuditQuery) -> Result<Vec<auth::AuditEntry>> {
+            Ok(Vec::new())
+        }
         async fn content_digest(&self) -> Result<String> {
             none()
         }

@@ -8,6 +8,7 @@
 //! parse from the same strings with [`std::str::FromStr`], so the API, the database and
 //! configuration files all use one spelling.
 
+mod auth;
 mod enums;
 pub mod format;
 mod governance;
@@ -17,6 +18,7 @@ mod page;
 mod principal;
 mod usage;
 
+pub use auth::*;
 pub use enums::*;
 pub use governance::*;
 pub use inventory::*;

@@ -23,6 +23,7 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "governance_support",
         sql: include_str!("../migrations/0008_governance_support.sql"),
     },
+    Migration { version: 9, name: "auth", sql: include_str!("../migrations/0009_auth.sql") },
 ];
 
 /// The schema version this build writes and understands.

@@ -28,6 +28,7 @@
 //!   is the newest event of any kind in scope.
 
 mod bench_governance;
+mod cases_auth;
 mod cases_campaigns;
 mod cases_digest;
 mod cases_governance;
@@ -41,6 +42,7 @@ mod cases_usage;
 mod fixtures;
 
 pub use bench_governance::measure_compliance_recording;
+pub use cases_auth::*;
 pub use cases_campaigns::*;
 pub use cases_digest::*;
 pub use cases_governance::*;
@@ -188,6 +190,10 @@ macro_rules! conformance_tests {
             case_campaign_task_transitions_check_the_expected_state,
             case_campaign_task_transitions_race,
             case_campaign_tasks_list_filters,
+            case_auth_users_unique_and_case_insensitive,
+            case_auth_sessions_expire_and_end,
+            case_auth_api_tokens_revoke_and_touch,
+            case_auth_audit_pages_newest_first_with_filters,
         );
         $crate::conformance_tests!(@pair $make;
             case_digest_independent_of_insertion_order,

@@ -22,6 +22,11 @@ pub enum StoreError {
     #[error("{what} '{id}' not found")]
     NotFound { what: &'static str, id: String },
 
+    /// A write would break a uniqueness rule (a taken username, a second OIDC identity); the
+    /// message names the clashing value.
+    #[error("{0}")]
+    Conflict(String),
+
     #[error("invalid paging cursor '{0}'; request the first page again without `cursor`")]
     InvalidCursor(String),
 

@@ -9,6 +9,7 @@
 //! commits at the end of an import or sync page, so a failed import leaves the database as it
 //! was before the import started.
 
+pub mod auth;
 pub mod campaigns;
 mod cursor;
 mod error;
@@ -262,6 +263,73 @@ pub trait Store: Send + Sync + 'static {
 
     /// The history of a task, oldest first (its opening first); empty for an unknown id.
     async fn campaign_task_history(&self, id: i64) -> Result<Vec<campaigns::CampaignTaskEvent>>;
+
+    // ---- accounts, sessions, tokens, audit trail ---------------------------------------------
+
+    /// Create a user. [`StoreError::Conflict`] when the username (case-insensitively) or the
+    /// OIDC (issuer, subject) is taken; [`StoreError::InvalidQuery`] for a user
+    /// [`auth::User::check`] refuses.
+    async fn create_user(&self, user: &auth::User) -> Result<()>;
+
+    /// Replace every field of the user with `user.id` (except `created_at`).
+    /// [`StoreError::NotFound`] when missing, [`StoreError::Conflict`] as for `create_user`.
+    async fn update_user(&self, user: &auth::User) -> Result<()>;
+
+    async fn get_user(&self, id: &str) -> Result<Option<auth::User>>;
+
+    /// The user with this username, compared case-insensitively.
+    async fn user_by_username(&self, username: &str) -> Result<Option<auth::User>>;
+
+    async fn user_by_oidc(&self, issuer: &str, subject: &str) -> Result<Option<auth::User>>;
+
+    /// Every user, by username.
+    async fn list_users(&self) -> Result<Vec<auth::User>>;
+
+    /// Store a new session. [`StoreError::NotFound`] when its user does not exist.
+    async fn create_session(&self, session: &auth::Session) -> Result<()>;
+
+    /// The session with this id hash, expired or not (the caller compares `expires_at`).
+    async fn get_session(&self, id_hash: &str) -> Result<Option<auth::Session>>;
+
+    /// Record activity on a session and move its expiry; nothing happens for an unknown one.
+    async fn touch_session(
+        &self,
+        id_hash: &str,
+        last_seen_at: steward_model::Timestamp,
+        expires_at: steward_model::Timestamp,
+    ) -> Result<()>;
+
+    /// Sign a session out; nothing happens for an unknown one.
+    async fn delete_session(&self, id_hash: &str) -> Result<()>;
+
+    /// Sign a user out everywhere; returns how many sessions ended.
+    async fn delete_user_sessions(&self, user_id: &str) -> Result<u64>;
+
+    /// Delete sessions whose `expires_at` is at or before `now`; returns how many.
+    async fn purge_expired_sessions(&self, now: steward_model::Timestamp) -> Result<u64>;
+
+    /// Store a token. [`StoreError::Conflict`] when its id or hash is taken,
+    /// [`StoreError::NotFound`] when its user does not exist.
+    async fn create_api_token(&self, token: &auth::ApiToken) -> Result<()>;
+
+    /// The token with this hash, revoked or expired or not (see [`auth::ApiToken::is_usable`]).
+    async fn api_token_by_hash(&self, token_hash: &str) -> Result<Option<auth::ApiToken>>;
+
+    /// Tokens of one user, or of everyone, by creation time then id.
+    async fn list_api_tokens(&self, user_id: Option<&str>) -> Result<Vec<auth::ApiToken>>;
+
+    /// Revoke a token as of `at` and return it. Revoking a revoked token keeps the first time.
+    /// [`StoreError::NotFound`] when missing.
+    async fn revoke_api_token(&self, id: &str, at: steward_model::Timestamp) -> Result<auth::ApiToken>;
+
+    /// Record that a token was used at `at`; nothing happens for an unknown one.
+    async fn touch_api_token(&self, id: &str, at: steward_model::Timestamp) -> Result<()>;
+
+    /// Append to the audit trail; returns the id the store assigned (`entry.id` is ignored).
+    async fn append_audit(&self, entry: &auth::AuditEntry) -> Result<i64>;
+
+    /// Audit entries matching the query, newest (highest id) first; see [`auth::AuditQuery`].
+    async fn list_audit(&self, query: &auth::AuditQuery) -> Result<Vec<auth::AuditEntry>>;
 
     // ---- integrity --------------------------------------------------------------------------
 

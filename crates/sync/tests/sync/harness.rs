@@ -6,7 +6,7 @@ use steward_fake_tenant::{FakeConfig, Faults, MutationReport, MutationRequest, R
 use steward_ingest::synthetic::Preset;
 use steward_model::Timestamp;
 use steward_powerplatform::{ClientOptions, PowerPlatformClient, SourceSettings};
-use steward_store::{IngestTx, ResourceQuery, Store, governance, success, usage};
+use steward_store::{IngestTx, ResourceQuery, Store, auth, governance, success, usage};
 use steward_sync::{SyncError, SyncOptions, SyncReport};
 
 pub fn as_of() -> Timestamp {
@@ -397,6 +397,64 @@ impl Store for KillSwitch {
         id: i64,
     ) -> steward_store::Result<Vec<steward_store::campaigns::CampaignTaskEvent>> {
         self.inner.campaign_task_history(id).await
+    }
+    // ---- accounts, sessions, tokens, audit trail ----
+    async fn create_user(&self, u: &auth::User) -> steward_store::Result<()> {
+        self.inner.create_user(u).await
+    }
+    async fn update_user(&self, u: &auth::User) -> steward_store::Result<()> {
+        self.inner.update_user(u).await
+    }
+    async fn get_user(&self, id: &str) -> steward_store::Result<Option<auth::User>> {
+        self.inner.get_user(id).await
+    }
+    async fn user_by_username(&self, name: &str) -> steward_store::Result<Option<auth::User>> {
+        self.inner.user_by_username(name).await
+    }
+    async fn user_by_oidc(&self, issuer: &str, subject: &str) -> steward_store::Result<Option<auth::User>> {
+        self.inner.user_by_oidc(issuer, subject).await
+    }
+    async fn list_users(&self) -> steward_store::Result<Vec<auth::User>> {
+        self.inner.list_users().await
+    }
+    async fn create_session(&self, s: &auth::Session) -> steward_store::Result<()> {
+        self.inner.create_session(s).await
+    }
+    async fn get_session(&self, id_hash: &str) -> steward_store::Result<Option<auth::Session>> {
+        self.inner.get_session(id_hash).await
+    }
+    async fn touch_session(&self, id_hash: &str, seen: Timestamp, expires: Timestamp) -> steward_store::Result<()> {
+        self.inner.touch_session(id_hash, seen, expires).await
+    }
+    async fn delete_session(&self, id_hash: &str) -> steward_store::Result<()> {
+        self.inner.delete_session(id_hash).await
+    }
+    async fn delete_user_sessions(&self, user_id: &str) -> steward_store::Result<u64> {
+        self.inner.delete_user_sessions(user_id).await
+    }
+    async fn purge_expired_sessions(&self, now: Timestamp) -> steward_store::Result<u64> {
+        self.inner.purge_expired_sessions(now).await
+    }
+    async fn create_api_token(&self, t: &auth::ApiToken) -> steward_store::Result<()> {
+        self.inner.create_api_token(t).await
+    }
+    async fn api_token_by_hash(&self, hash: &str) -> steward_store::Result<Option<auth::ApiToken>> {
+        self.inner.api_token_by_hash(hash).await
+    }
+    async fn list_api_tokens(&self, user_id: Option<&str>) -> steward_store::Result<Vec<auth::ApiToken>> {
+        self.inner.list_api_tokens(user_id).await
+    }
+    async fn revoke_api_token(&self, id: &str, at: Timestamp) -> steward_store::Result<auth::ApiToken> {
+        self.inner.revoke_api_token(id, at).await
+    }
+    async fn touch_api_token(&self, id: &str, at: Timestamp) -> steward_store::Result<()> {
+        self.inner.touch_api_token(id, at).await
+    }
+    async fn append_audit(&self, e: &auth::AuditEntry) -> steward_store::Result<i64> {
+        self.inner.append_audit(e).await
+    }
+    async fn list_audit(&self, q: &auth::AuditQuery) -> steward_store::Result<Vec<auth::AuditEntry>> {
+        self.inner.list_audit(q).await
     }
     async fn content_digest(&self) -> steward_store::Result<String> {
         self.inner.content_digest().await
