@@ -328,6 +328,67 @@ mod null {
         async fn campaign_task_history(&self, _: i64) -> Result<Vec<campaigns::CampaignTaskEvent>> {
             none()
         }
+        // ---- catalog ----
+        async fn create_catalog_item(&self, _: &catalog::NewCatalogItem) -> Result<catalog::CatalogItem> {
+            none()
+        }
+        async fn get_catalog_item(&self, _: i64) -> Result<Option<catalog::CatalogItem>> {
+            none()
+        }
+        async fn list_catalog_items(&self, _: &catalog::CatalogQuery) -> Result<Page<catalog::CatalogItem>> {
+            none()
+        }
+        async fn catalog_changes(&self, _: i64, _: u32) -> Result<Vec<catalog::CatalogItem>> {
+            none()
+        }
+        async fn update_catalog_item(
+            &self,
+            _: i64,
+            _: &catalog::CatalogEdit,
+        ) -> Result<catalog::Outcome<catalog::CatalogItem>> {
+            none()
+        }
+        async fn apply_publication_step(
+            &self,
+            _: i64,
+            _: &catalog::PublicationStep,
+        ) -> Result<catalog::Outcome<catalog::CatalogItem>> {
+            none()
+        }
+        async fn publication_history(&self, _: i64) -> Result<Vec<catalog::PublicationEvent>> {
+            none()
+        }
+        async fn apply_stage_move(&self, _: i64, _: &catalog::StageMove) -> Result<catalog::Outcome<catalog::CatalogItem>> {
+            none()
+        }
+        async fn stage_history(&self, _: i64) -> Result<Vec<catalog::StageEvent>> {
+            none()
+        }
+        async fn rate_catalog_item(&self, _: i64, _: &str, _: u8, _: Timestamp) -> Result<catalog::RatingSummary> {
+            none()
+        }
+        async fn catalog_ratings(&self, _: i64) -> Result<Vec<catalog::Rating>> {
+            none()
+        }
+        async fn add_catalog_review(&self, _: &catalog::NewReview) -> Result<catalog::Review> {
+            none()
+        }
+        async fn catalog_reviews(&self, _: i64) -> Result<Vec<catalog::Review>> {
+            none()
+        }
+        async fn request_catalog_access(&self, _: &catalog::NewAccessRequest) -> Result<catalog::AccessRequest> {
+            none()
+        }
+        async fn decide_access_request(
+            &self,
+            _: i64,
+            _: &catalog::AccessDecision,
+        ) -> Result<catalog::Outcome<catalog::AccessRequest>> {
+            none()
+        }
+        async fn list_access_requests(&self, _: &catalog::AccessQuery) -> Result<Vec<catalog::AccessRequest>> {
+            none()
+        }
     }
 
     struct NullTx;

@@ -24,10 +24,14 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0008_governance_support.sql"),
     },
     Migration { version: 9, name: "auth", sql: include_str!("../migrations/0009_auth.sql") },
+    Migration { version: 10, name: "catalog", sql: include_str!("../migrations/0010_catalog.sql") },
 ];
 
 /// The schema version this build writes and understands.
-pub const LATEST_VERSION: u32 = MIGRATIONS.len() as u32;
+pub const LATEST_VERSION: u32 = match MIGRATIONS.last() {
+    Some(m) => m.version,
+    None => 0,
+};
 
 /// The highest applied migration, or 0 for a new database.
 pub fn current_version(conn: &Connection) -> Result<u32, StoreError> {

@@ -30,6 +30,7 @@
 mod bench_governance;
 mod cases_auth;
 mod cases_campaigns;
+mod cases_catalog;
 mod cases_digest;
 mod cases_governance;
 mod cases_inventory;
@@ -44,6 +45,7 @@ mod fixtures;
 pub use bench_governance::measure_compliance_recording;
 pub use cases_auth::*;
 pub use cases_campaigns::*;
+pub use cases_catalog::*;
 pub use cases_digest::*;
 pub use cases_governance::*;
 pub use cases_inventory::*;
@@ -190,6 +192,11 @@ macro_rules! conformance_tests {
             case_campaign_task_transitions_check_the_expected_state,
             case_campaign_task_transitions_race,
             case_campaign_tasks_list_filters,
+            case_catalog_items_round_trip_and_edit,
+            case_catalog_lists_filter_and_page,
+            case_catalog_steps_and_moves_check_the_expected_state,
+            case_catalog_steps_race,
+            case_catalog_ratings_reviews_and_access,
             case_auth_users_unique_and_case_insensitive,
             case_auth_sessions_expire_and_end,
             case_auth_api_tokens_revoke_and_touch,

@@ -11,6 +11,7 @@
 
 pub mod auth;
 pub mod campaigns;
+pub mod catalog;
 mod cursor;
 mod error;
 pub mod governance;
@@ -330,6 +331,90 @@ pub trait Store: Send + Sync + 'static {
 
     /// Audit entries matching the query, newest (highest id) first; see [`auth::AuditQuery`].
     async fn list_audit(&self, query: &auth::AuditQuery) -> Result<Vec<auth::AuditEntry>>;
+
+    // ---- catalog ----------------------------------------------------------------------------
+
+    /// Create a catalog item as a `draft`, with the first entry of its stage and publication
+    /// histories. Fields are normalised ([`catalog::ItemFields::normalized`]); a blank title,
+    /// platform or creator, or a resource that already has an item, fails with
+    /// [`StoreError::InvalidQuery`].
+    async fn create_catalog_item(&self, item: &catalog::NewCatalogItem) -> Result<catalog::CatalogItem>;
+
+    /// One item with its rating summary; `None` for an unknown id.
+    async fn get_catalog_item(&self, id: i64) -> Result<Option<catalog::CatalogItem>>;
+
+    /// Items matching the query, by id, a page at a time; `total` counts every match.
+    async fn list_catalog_items(&self, query: &catalog::CatalogQuery) -> Result<Page<catalog::CatalogItem>>;
+
+    /// Items written after change number `since`, in change order, at most `limit`: what a
+    /// search index reads to follow the catalog (the last item's `seq` is the next `since`).
+    async fn catalog_changes(&self, since: i64, limit: u32) -> Result<Vec<catalog::CatalogItem>>;
+
+    /// Replace an item's fields (not its stage or state), if it still has the edit's expected
+    /// change number when one is given; otherwise write nothing and answer
+    /// [`catalog::Outcome::Stale`]. [`StoreError::NotFound`] for an unknown id.
+    async fn update_catalog_item(
+        &self,
+        id: i64,
+        edit: &catalog::CatalogEdit,
+    ) -> Result<catalog::Outcome<catalog::CatalogItem>>;
+
+    /// Apply one publication step and add it to the history, in one transaction, only if the
+    /// item is still in the step's expected state; otherwise write nothing and answer
+    /// [`catalog::Outcome::Stale`]. The workflow's rules are `steward-catalog`'s.
+    async fn apply_publication_step(
+        &self,
+        id: i64,
+        step: &catalog::PublicationStep,
+    ) -> Result<catalog::Outcome<catalog::CatalogItem>>;
+
+    /// The publication history of an item, oldest first; empty for an unknown id.
+    async fn publication_history(&self, id: i64) -> Result<Vec<catalog::PublicationEvent>>;
+
+    /// Move an item's maturity stage and add the move to the history, in one transaction,
+    /// only if it is still at the move's expected stage; otherwise [`catalog::Outcome::Stale`].
+    async fn apply_stage_move(
+        &self,
+        id: i64,
+        stage_move: &catalog::StageMove,
+    ) -> Result<catalog::Outcome<catalog::CatalogItem>>;
+
+    /// The stage history of an item, oldest first; empty for an unknown id.
+    async fn stage_history(&self, id: i64) -> Result<Vec<catalog::StageEvent>>;
+
+    /// Set `user`'s rating of an item (1–5; a second rating replaces the first) and answer the
+    /// item's new summary. [`StoreError::NotFound`] for an unknown item.
+    async fn rate_catalog_item(
+        &self,
+        item_id: i64,
+        user: &str,
+        stars: u8,
+        at: steward_model::Timestamp,
+    ) -> Result<catalog::RatingSummary>;
+
+    /// Every rating of an item, by user.
+    async fn catalog_ratings(&self, item_id: i64) -> Result<Vec<catalog::Rating>>;
+
+    /// Add a review. [`StoreError::NotFound`] for an unknown item.
+    async fn add_catalog_review(&self, review: &catalog::NewReview) -> Result<catalog::Review>;
+
+    /// The reviews of an item, newest first.
+    async fn catalog_reviews(&self, item_id: i64) -> Result<Vec<catalog::Review>>;
+
+    /// Request access to an item. A user with an open request for the item fails with
+    /// [`StoreError::InvalidQuery`]; an unknown item with [`StoreError::NotFound`].
+    async fn request_catalog_access(&self, request: &catalog::NewAccessRequest) -> Result<catalog::AccessRequest>;
+
+    /// Grant or decline a request that is still `requested`; a decided one is answered
+    /// [`catalog::Outcome::Stale`] unchanged. [`StoreError::NotFound`] for an unknown id.
+    async fn decide_access_request(
+        &self,
+        id: i64,
+        decision: &catalog::AccessDecision,
+    ) -> Result<catalog::Outcome<catalog::AccessRequest>>;
+
+    /// Access requests matching the query (by item, requester, state), by id.
+    async fn list_access_requests(&self, query: &catalog::AccessQuery) -> Result<Vec<catalog::AccessRequest>>;
 
     // ---- integrity --------------------------------------------------------------------------
 

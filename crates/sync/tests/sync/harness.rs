@@ -6,7 +6,7 @@ use steward_fake_tenant::{FakeConfig, Faults, MutationReport, MutationRequest, R
 use steward_ingest::synthetic::Preset;
 use steward_model::Timestamp;
 use steward_powerplatform::{ClientOptions, PowerPlatformClient, SourceSettings};
-use steward_store::{IngestTx, ResourceQuery, Store, auth, governance, success, usage};
+use steward_store::{IngestTx, ResourceQuery, Store, auth, catalog, governance, success, usage};
 use steward_sync::{SyncError, SyncOptions, SyncReport};
 
 pub fn as_of() -> Timestamp {
@@ -455,6 +455,86 @@ impl Store for KillSwitch {
     }
     async fn list_audit(&self, q: &auth::AuditQuery) -> steward_store::Result<Vec<auth::AuditEntry>> {
         self.inner.list_audit(q).await
+    }
+    // ---- catalog ----
+    async fn create_catalog_item(&self, i: &catalog::NewCatalogItem) -> steward_store::Result<catalog::CatalogItem> {
+        self.inner.create_catalog_item(i).await
+    }
+    async fn get_catalog_item(&self, id: i64) -> steward_store::Result<Option<catalog::CatalogItem>> {
+        self.inner.get_catalog_item(id).await
+    }
+    async fn list_catalog_items(
+        &self,
+        q: &catalog::CatalogQuery,
+    ) -> steward_store::Result<steward_model::Page<catalog::CatalogItem>> {
+        self.inner.list_catalog_items(q).await
+    }
+    async fn catalog_changes(&self, since: i64, limit: u32) -> steward_store::Result<Vec<catalog::CatalogItem>> {
+        self.inner.catalog_changes(since, limit).await
+    }
+    async fn update_catalog_item(
+        &self,
+        id: i64,
+        e: &catalog::CatalogEdit,
+    ) -> steward_store::Result<catalog::Outcome<catalog::CatalogItem>> {
+        self.inner.update_catalog_item(id, e).await
+    }
+    async fn apply_publication_step(
+        &self,
+        id: i64,
+        s: &catalog::PublicationStep,
+    ) -> steward_store::Result<catalog::Outcome<catalog::CatalogItem>> {
+        self.inner.apply_publication_step(id, s).await
+    }
+    async fn publication_history(&self, id: i64) -> steward_store::Result<Vec<catalog::PublicationEvent>> {
+        self.inner.publication_history(id).await
+    }
+    async fn apply_stage_move(
+        &self,
+        id: i64,
+        m: &catalog::StageMove,
+    ) -> steward_store::Result<catalog::Outcome<catalog::CatalogItem>> {
+        self.inner.apply_stage_move(id, m).await
+    }
+    async fn stage_history(&self, id: i64) -> steward_store::Result<Vec<catalog::StageEvent>> {
+        self.inner.stage_history(id).await
+    }
+    async fn rate_catalog_item(
+        &self,
+        id: i64,
+        user: &str,
+        stars: u8,
+        at: Timestamp,
+    ) -> steward_store::Result<catalog::RatingSummary> {
+        self.inner.rate_catalog_item(id, user, stars, at).await
+    }
+    async fn catalog_ratings(&self, id: i64) -> steward_store::Result<Vec<catalog::Rating>> {
+        self.inner.catalog_ratings(id).await
+    }
+    async fn add_catalog_review(&self, r: &catalog::NewReview) -> steward_store::Result<catalog::Review> {
+        self.inner.add_catalog_review(r).await
+    }
+    async fn catalog_reviews(&self, id: i64) -> steward_store::Result<Vec<catalog::Review>> {
+        self.inner.catalog_reviews(id).await
+    }
+    async fn request_catalog_access(
+        &self,
+        r: &catalog::NewAccessRequest,
+    ) -> steward_store::Result<catalog::AccessRequest> {
+        self.inner.request_catalog_access(r).await
+    }
+    async fn decide_access_request(
+        &self,
+        id: i64,
+        d: &catalog::AccessDecision,
+    ) -> steward_store::Result<catalog::Outcome<catalog::AccessRequest>> {
+        self.inner.decide_access_request(id, d).await
+    }
+    async fn list_access_requests(
+        &self,
+        q: &catalog::AccessQuery,
+    ) -> steward_store::Result<Vec<catalog::AccessRequest>> {
+        self.inner.list_access_requests(q).await
     }
     async fn content_digest(&self) -> steward_store::Result<String> {
         self.inner.content_digest().await
