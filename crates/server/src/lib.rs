@@ -6,6 +6,7 @@
 //! the binary under a content-versioned path so browsers may cache them for a year.
 
 pub mod api;
+pub mod auth;
 mod error;
 mod params;
 pub mod routes;
@@ -44,6 +45,7 @@ pub fn router(state: AppState) -> Router {
     routes
         .fallback(web::errors::fallback)
         .method_not_allowed_fallback(web::errors::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::middleware::authenticate))
         .layer(axum::middleware::map_response(security::add_headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

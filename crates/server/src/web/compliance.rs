@@ -6,6 +6,7 @@ use crate::AppState;
 use crate::api::governance::{
     self as api, ExemptionView, PolicyTexts, SummaryView, TREND_DEFAULT, ViolationParams, ViolationView,
 };
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::params;
 use crate::web::charts::{ColumnChart, ColumnValue};
@@ -116,8 +117,8 @@ pub struct ExemptionRow {
     pub expires: String,
 }
 
-pub async fn show(State(state): State<AppState>, uri: Uri) -> Response {
-    let page = build(&state, &uri).await;
+pub async fn show(State(state): State<AppState>, caller: Caller, uri: Uri) -> Response {
+    let page = build(&state, &caller, &uri).await;
     respond(&state, page)
 }
 
@@ -149,7 +150,7 @@ fn policy_href(id: &str, tenant: Option<&str>) -> String {
     Href::new("/compliance").param("policy", Some(id)).param("tenant", tenant).fragment("violations").build()
 }
 
-async fn build(state: &AppState, uri: &Uri) -> Result<CompliancePage, ApiError> {
+async fn build(state: &AppState, caller: &Caller, uri: &Uri) -> Result<CompliancePage, ApiError> {
     let p: ViolationParams = params::decode(uri)?;
     let tenant = params::text(&p.tenant);
     let (set, _) = api::load_set(state, None).await?;
@@ -202,7 +203,7 @@ async fn build(state: &AppState, uri: &Uri) -> Result<CompliancePage, ApiError> 
         _ => format!("{} (adopted)", summary.policy_set.version),
     };
     Ok(CompliancePage {
-        layout: Layout::new(state, "Compliance", Some(Section::Compliance)),
+        layout: Layout::new(state, caller, "Compliance", Some(Section::Compliance)),
         last_run: summary.last_run.as_ref().map(describe_run),
         figures: figures(&summary),
         policies: policy_rows(&set, &summary, tenant.as_deref()),

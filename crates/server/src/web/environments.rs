@@ -2,6 +2,7 @@
 
 use crate::AppState;
 use crate::api::environments::EnvironmentListParams;
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::params;
 use crate::web::links::{self, Href};
@@ -38,12 +39,12 @@ pub struct EnvironmentRow {
     pub deleted: bool,
 }
 
-pub async fn list(State(state): State<AppState>, uri: Uri) -> Response {
-    let page = build(&state, &uri).await;
+pub async fn list(State(state): State<AppState>, caller: Caller, uri: Uri) -> Response {
+    let page = build(&state, &caller, &uri).await;
     respond(&state, page)
 }
 
-async fn build(state: &AppState, uri: &Uri) -> Result<EnvironmentsPage, ApiError> {
+async fn build(state: &AppState, caller: &Caller, uri: &Uri) -> Result<EnvironmentsPage, ApiError> {
     let p: EnvironmentListParams = params::decode(uri)?;
     let query = p.to_query()?;
     let page = state.store.list_environments(&query).await.map_err(|e| ApiError::store("listing environments", e))?;
@@ -78,7 +79,7 @@ async fn build(state: &AppState, uri: &Uri) -> Result<EnvironmentsPage, ApiError
         })
         .collect();
     Ok(EnvironmentsPage {
-        layout: Layout::new(state, "Environments", Some(Section::Environments)),
+        layout: Layout::new(state, caller, "Environments", Some(Section::Environments)),
         tenant: query.tenant.clone(),
         q: query.q.clone().unwrap_or_default(),
         rows,

@@ -28,7 +28,7 @@ pub fn page(state: &AppState, error: ApiError) -> Response {
         _ => "Something went wrong",
     };
     let page = ErrorPage {
-        layout: Layout::new(state, heading, None),
+        layout: Layout::public(state, heading),
         status: status.as_u16(),
         heading,
         message: error.public_message(),

@@ -15,6 +15,7 @@ mod resource_table;
 mod resources;
 
 use crate::AppState;
+use crate::auth::{Caller, Via};
 use crate::error::ApiError;
 use crate::routes::{Access, Routes};
 use askama::Template;
@@ -39,6 +40,9 @@ pub enum Section {
     Environments,
     Compliance,
     Reports,
+    Users,
+    Audit,
+    Account,
 }
 
 /// What the shared layout needs from every page.
@@ -49,6 +53,20 @@ pub struct Layout {
     pub stylesheet: &'static str,
     pub version: &'static str,
     pub nav: Vec<NavItem>,
+    /// Who is signed in (absent on the sign-in page and errors met before signing in).
+    pub user: Option<SignedIn>,
+    /// The session's CSRF token: every POST form carries it as hidden field `csrf`.
+    pub csrf: String,
+}
+
+/// The header's account box.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub display_name: String,
+    pub username: String,
+    pub role: &'static str,
+    /// The demo admin cannot sign out (nobody signed in).
+    pub can_sign_out: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -59,19 +77,42 @@ pub struct NavItem {
 }
 
 impl Layout {
-    pub fn new(state: &AppState, title: impl Into<String>, section: Option<Section>) -> Layout {
+    pub fn new(state: &AppState, caller: &Caller, title: impl Into<String>, section: Option<Section>) -> Layout {
+        let mut layout = Layout::public(state, title);
         let item = |href, label, s| NavItem { href, label, current: section == Some(s) };
+        layout.nav = vec![
+            item("/", "Overview", Section::Overview),
+            item("/environments", "Environments", Section::Environments),
+            item("/compliance", "Compliance", Section::Compliance),
+            item("/reports/board", "Board report", Section::Reports),
+        ];
+        if caller.is_admin() {
+            layout.nav.push(item("/admin/users", "Users", Section::Users));
+            layout.nav.push(item("/admin/audit", "Audit trail", Section::Audit));
+        }
+        if caller.via != Via::Demo {
+            layout.nav.push(item("/account", "Account", Section::Account));
+        }
+        layout.user = Some(SignedIn {
+            display_name: caller.display_name.clone(),
+            username: caller.username.clone(),
+            role: caller.role.as_str(),
+            can_sign_out: caller.via == Via::Session,
+        });
+        layout.csrf = caller.csrf.clone().unwrap_or_default();
+        layout
+    }
+
+    /// The layout of a page nobody needs to be signed in for: no navigation, no account box.
+    pub fn public(state: &AppState, title: impl Into<String>) -> Layout {
         Layout {
             title: title.into(),
             demo: state.demo,
             stylesheet: assets::STYLESHEET_PATH.as_str(),
             version: env!("CARGO_PKG_VERSION"),
-            nav: vec![
-                item("/", "Overview", Section::Overview),
-                item("/environments", "Environments", Section::Environments),
-                item("/compliance", "Compliance", Section::Compliance),
-                item("/reports/board", "Board report", Section::Reports),
-            ],
+            nav: Vec::new(),
+            user: None,
+            csrf: String::new(),
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::AppState;
 use crate::api::resources::ResourceListParams;
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::params;
 use crate::web::charts::{BarChart, BarInput};
@@ -34,19 +35,19 @@ pub struct Figure {
     pub alert: bool,
 }
 
-pub async fn show(State(state): State<AppState>, uri: Uri) -> Response {
-    let page = build(&state, &uri).await;
+pub async fn show(State(state): State<AppState>, caller: Caller, uri: Uri) -> Response {
+    let page = build(&state, &caller, &uri).await;
     respond(&state, page)
 }
 
-async fn build(state: &AppState, uri: &Uri) -> Result<OverviewPage, ApiError> {
+async fn build(state: &AppState, caller: &Caller, uri: &Uri) -> Result<OverviewPage, ApiError> {
     let table_params: ResourceListParams = params::decode(uri)?;
     let tenant = params::text(&table_params.tenant);
     let overview =
         state.store.overview(tenant.as_deref()).await.map_err(|e| ApiError::store("computing the overview", e))?;
     let table = resource_table::load(state, &table_params).await?;
     Ok(OverviewPage {
-        layout: Layout::new(state, "Overview", Some(Section::Overview)),
+        layout: Layout::new(state, caller, "Overview", Some(Section::Overview)),
         figures: figures(&overview),
         by_kind: BarChart::horizontal("chart-kinds", "Resources by kind", by_kind(&overview, tenant.as_deref())),
         top_environments: BarChart::horizontal(
@@ -116,7 +117,15 @@ mod tests {
     const HOSTILE: &str = "<script>alert(1)</script>";
 
     fn layout() -> Layout {
-        Layout { title: "Overview".into(), demo: true, stylesheet: "/static/steward.css", version: "0", nav: vec![] }
+        Layout {
+            title: "Overview".into(),
+            demo: true,
+            stylesheet: "/static/steward.css",
+            version: "0",
+            nav: vec![],
+            user: None,
+            csrf: String::new(),
+        }
     }
 
     fn page() -> OverviewPage {

@@ -6,6 +6,7 @@
 //! writes and the JSON can never disagree.
 
 use crate::AppState;
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::params::{self, Params};
 use crate::web::{Layout, Section, respond};
@@ -47,12 +48,12 @@ pub struct BoardPage {
     report: String,
 }
 
-pub async fn page(State(state): State<AppState>, Params(p): Params<BoardParams>) -> Response {
-    let page = build_page(&state, &p).await;
+pub async fn page(State(state): State<AppState>, caller: Caller, Params(p): Params<BoardParams>) -> Response {
+    let page = build_page(&state, &caller, &p).await;
     respond(&state, page)
 }
 
-async fn build_page(state: &AppState, p: &BoardParams) -> Result<BoardPage, ApiError> {
+async fn build_page(state: &AppState, caller: &Caller, p: &BoardParams) -> Result<BoardPage, ApiError> {
     let report = load(state, p).await?;
     let period = report.period.month.to_string();
     let tenant = report.tenant.as_ref().map(|t| t.id.clone()).unwrap_or_default();
@@ -63,7 +64,7 @@ async fn build_page(state: &AppState, p: &BoardParams) -> Result<BoardPage, ApiE
     let html = steward_report::render_html_fragment(&report)
         .map_err(|e| ApiError::internal("rendering the board report", e))?;
     Ok(BoardPage {
-        layout: Layout::new(state, format!("Board report {period}"), Some(Section::Reports)),
+        layout: Layout::new(state, caller, format!("Board report {period}"), Some(Section::Reports)),
         period,
         tenant,
         json_href,

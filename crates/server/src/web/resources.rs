@@ -2,6 +2,7 @@
 
 use crate::AppState;
 use crate::api::resources::{self as api, ResourceDetail};
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::web::charts::{ColumnChart, DayValue};
 use crate::web::links;
@@ -86,12 +87,12 @@ pub struct Attribute {
     pub value: String,
 }
 
-pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    let page = build(&state, &id).await;
+pub async fn show(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Response {
+    let page = build(&state, &caller, &id).await;
     respond(&state, page)
 }
 
-async fn build(state: &AppState, id: &str) -> Result<ResourcePage, ApiError> {
+async fn build(state: &AppState, caller: &Caller, id: &str) -> Result<ResourcePage, ApiError> {
     let ResourceDetail { resource: r, governance } = api::find(state, id).await?;
 
     // Owners, sharers and the creator, each looked up once.
@@ -199,7 +200,7 @@ async fn build(state: &AppState, id: &str) -> Result<ResourcePage, ApiError> {
     let gov = resource_governance::load(state, &r, &governance).await?;
 
     Ok(ResourcePage {
-        layout: Layout::new(state, r.display_name.clone(), None),
+        layout: Layout::new(state, caller, r.display_name.clone(), None),
         kind: r.kind.label(),
         state: format::humanize(r.state.as_str()),
         state_class: state_class(r.state),
