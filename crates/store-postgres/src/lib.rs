@@ -8,6 +8,7 @@
 //! [`connect_with_schema`](PostgresStore::connect_with_schema) confines the store to one schema
 //! (created when absent), which lets several deployments, or several tests, share a database.
 
+mod auth;
 mod campaigns;
 mod connect;
 mod digest;
@@ -358,6 +359,92 @@ impl Store for PostgresStore {
 
     async fn campaign_task_history(&self, id: i64) -> Result<Vec<steward_store::campaigns::CampaignTaskEvent>> {
         campaigns::history(self, id).await
+    }
+
+    // ---- accounts, sessions, tokens, audit trail ----
+
+    async fn create_user(&self, user: &steward_store::auth::User) -> Result<()> {
+        auth::create_user(self, user).await
+    }
+
+    async fn update_user(&self, user: &steward_store::auth::User) -> Result<()> {
+        auth::update_user(self, user).await
+    }
+
+    async fn get_user(&self, id: &str) -> Result<Option<steward_store::auth::User>> {
+        auth::get_user(self, id).await
+    }
+
+    async fn user_by_username(&self, username: &str) -> Result<Option<steward_store::auth::User>> {
+        auth::user_by_username(self, username).await
+    }
+
+    async fn user_by_oidc(&self, issuer: &str, subject: &str) -> Result<Option<steward_store::auth::User>> {
+        auth::user_by_oidc(self, issuer, subject).await
+    }
+
+    async fn list_users(&self) -> Result<Vec<steward_store::auth::User>> {
+        auth::list_users(self).await
+    }
+
+    async fn create_session(&self, session: &steward_store::auth::Session) -> Result<()> {
+        auth::create_session(self, session).await
+    }
+
+    async fn get_session(&self, id_hash: &str) -> Result<Option<steward_store::auth::Session>> {
+        auth::get_session(self, id_hash).await
+    }
+
+    async fn touch_session(
+        &self,
+        id_hash: &str,
+        last_seen_at: steward_model::Timestamp,
+        expires_at: steward_model::Timestamp,
+    ) -> Result<()> {
+        auth::touch_session(self, id_hash, last_seen_at, expires_at).await
+    }
+
+    async fn delete_session(&self, id_hash: &str) -> Result<()> {
+        auth::delete_session(self, id_hash).await
+    }
+
+    async fn delete_user_sessions(&self, user_id: &str) -> Result<u64> {
+        auth::delete_user_sessions(self, user_id).await
+    }
+
+    async fn purge_expired_sessions(&self, now: steward_model::Timestamp) -> Result<u64> {
+        auth::purge_expired_sessions(self, now).await
+    }
+
+    async fn create_api_token(&self, token: &steward_store::auth::ApiToken) -> Result<()> {
+        auth::create_api_token(self, token).await
+    }
+
+    async fn api_token_by_hash(&self, token_hash: &str) -> Result<Option<steward_store::auth::ApiToken>> {
+        auth::api_token_by_hash(self, token_hash).await
+    }
+
+    async fn list_api_tokens(&self, user_id: Option<&str>) -> Result<Vec<steward_store::auth::ApiToken>> {
+        auth::list_api_tokens(self, user_id).await
+    }
+
+    async fn revoke_api_token(&self, id: &str, at: steward_model::Timestamp) -> Result<steward_store::auth::ApiToken> {
+        auth::revoke_api_token(self, id, at).await
+    }
+
+    async fn touch_api_token(&self, id: &str, at: steward_model::Timestamp) -> Result<()> {
+        auth::touch_api_token(self, id, at).await
+    }
+
+    async fn append_audit(&self, entry: &steward_store::auth::AuditEntry) -> Result<i64> {
+        auth::append_audit(self, entry).await
+    }
+
+    async fn list_audit(
+        &self,
+        query: &steward_store::auth::AuditQuery,
+    ) -> Result<Vec<steward_store::auth::AuditEntry>> {
+        auth::list_audit(self, query).await
     }
 
     async fn content_digest(&self) -> Result<String> {

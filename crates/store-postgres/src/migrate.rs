@@ -19,10 +19,11 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 5, name: "success", sql: include_str!("../migrations/0005_success.sql") },
     Migration { version: 6, name: "governance", sql: include_str!("../migrations/0006_governance.sql") },
     Migration { version: 7, name: "campaigns", sql: include_str!("../migrations/0007_campaigns.sql") },
+    Migration { version: 8, name: "auth", sql: include_str!("../migrations/0008_auth.sql") },
 ];
 
 /// The schema version this binary brings the database to.
-pub const LATEST_VERSION: u32 = 7;
+pub const LATEST_VERSION: u32 = 8;
 
 /// Apply every migration the database lacks, in one transaction. Replicas starting together
 /// queue on a transaction-scoped advisory lock (keyed by schema), so the second one finds the
