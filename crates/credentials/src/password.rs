@@ -6,8 +6,9 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use ring::rand::{SecureRandom, SystemRandom};
 use std::sync::OnceLock;
 
-/// The shortest password [`check_new_password`] accepts (OWASP's minimum with no other rules).
-pub const MIN_PASSWORD_CHARS: usize = 8;
+/// The shortest password [`check_new_password`] accepts (OWASP ASVS: at least 12 characters,
+/// and no composition rules).
+pub const MIN_PASSWORD_CHARS: usize = 12;
 
 /// OWASP's argon2id recommendation: m = 19 MiB, t = 2, p = 1.
 const MEMORY_KIB: u32 = 19_456;
@@ -82,9 +83,10 @@ mod tests {
     }
 
     #[test]
-    fn new_passwords_need_eight_characters() {
-        assert!(matches!(check_new_password("short"), Err(CredentialsError::TooShort)));
-        assert!(check_new_password("éèêëàâäô").is_ok(), "characters, not bytes");
-        assert!(check_new_password("12345678").is_ok());
+    fn new_passwords_need_twelve_characters() {
+        assert!(matches!(check_new_password("elevenchars"), Err(CredentialsError::TooShort)));
+        assert!(check_new_password("éèêëàâäôöüûù").is_ok(), "characters, not bytes");
+        assert!(check_new_password("éèêëàâ").is_err(), "12 bytes are 6 characters here");
+        assert!(check_new_password("twelve chars").is_ok());
     }
 }

@@ -13,6 +13,20 @@ use crate::{Result, StoreError};
 use serde::{Deserialize, Serialize};
 use steward_model::{Role, Timestamp};
 
+/// The longest username [`normalize_username`] accepts.
+pub const MAX_USERNAME_CHARS: usize = 128;
+
+/// A username as stored: trimmed and lowercased, 1 to 128 letters, digits, `.`, `_`, `-` or
+/// `@` (so e-mail style names fit, and `cli:…` actors in the audit trail never clash with a
+/// user). `None` when the name does not fit; the CLI and the server both use this rule.
+pub fn normalize_username(name: &str) -> Option<String> {
+    let name = name.trim().to_lowercase();
+    let ok = !name.is_empty()
+        && name.chars().count() <= MAX_USERNAME_CHARS
+        && name.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
+    ok.then_some(name)
+}
+
 /// Someone who can sign in (with a password, OpenID Connect, or both).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct User {
@@ -173,4 +187,33 @@ pub fn duplicate_username(username: &str) -> StoreError {
 /// The error for a user whose OIDC identity already belongs to another user.
 pub fn duplicate_oidc(issuer: &str, subject: &str) -> StoreError {
     StoreError::Conflict(format!("the OIDC identity '{subject}' of issuer '{issuer}' already belongs to another user"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_are_trimmed_lowercased_and_limited() {
+        assert_eq!(normalize_username("  Ann.Lee@Example.COM "), Some("ann.lee@example.com".into()));
+        assert_eq!(normalize_username("bob_o-neil"), Some("bob_o-neil".into()));
+        for bad in ["", "   ", "ann lee", "cli:root", "a/b", "x%"] {
+            assert_eq!(normalize_username(bad), None, "{bad:?}");
+        }
+        assert!(normalize_username(&"a".repeat(128)).is_some());
+        assert!(normalize_username(&"a".repeat(129)).is_none());
+    }
+
+    #[test]
+    fn like_prefixes_match_literally() {
+        assert_eq!(like_prefix("user_"), "user\\_%");
+        assert_eq!(like_prefix("50%\\"), "50\\%\\\\%");
+    }
+
+    #[test]
+    fn audit_limits() {
+        assert_eq!(AuditQuery::default().effective_limit(), AuditQuery::DEFAULT_LIMIT);
+        assert_eq!(AuditQuery { limit: 5000, ..AuditQuery::default() }.effective_limit(), AuditQuery::MAX_LIMIT);
+        assert_eq!(AuditQuery { limit: 7, ..AuditQuery::default() }.effective_limit(), 7);
+    }
 }
