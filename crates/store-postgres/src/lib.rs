@@ -10,6 +10,7 @@
 
 mod auth;
 mod campaigns;
+mod catalog;
 mod connect;
 mod digest;
 mod error;
@@ -26,6 +27,7 @@ mod usage;
 use async_trait::async_trait;
 use deadpool_postgres::Pool;
 use steward_model::{Connector, DataPolicy, Environment, Governance, License, Page, Principal, Resource, Tenant};
+use steward_store::catalog as cat;
 use steward_store::governance as gov;
 use steward_store::usage::{BriefQuery, PruneCounts, ResourceBrief, RollupQuery, RollupRow, UsageSpan, UsageStatus};
 use steward_store::{
@@ -445,6 +447,107 @@ impl Store for PostgresStore {
         query: &steward_store::auth::AuditQuery,
     ) -> Result<Vec<steward_store::auth::AuditEntry>> {
         auth::list_audit(self, query).await
+    }
+
+    // ---- catalog ----
+
+    async fn create_catalog_item(&self, item: &cat::NewCatalogItem) -> Result<cat::CatalogItem> {
+        catalog::create(self, item).await
+    }
+
+    async fn get_catalog_item(&self, id: i64) -> Result<Option<cat::CatalogItem>> {
+        catalog::get(self, id).await
+    }
+
+    async fn list_catalog_items(&self, query: &cat::CatalogQuery) -> Result<Page<cat::CatalogItem>> {
+        catalog::list(self, query).await
+    }
+
+    async fn catalog_changes(&self, since: i64, limit: u32) -> Result<Vec<cat::CatalogItem>> {
+        catalog::changes(self, since, limit).await
+    }
+
+    async fn update_catalog_item(&self, id: i64, edit: &cat::CatalogEdit) -> Result<cat::Outcome<cat::CatalogItem>> {
+        catalog::update(self, id, edit).await
+    }
+
+    async fn apply_publication_step(
+        &self,
+        id: i64,
+        step: &cat::PublicationStep,
+    ) -> Result<cat::Outcome<cat::CatalogItem>> {
+        catalog::apply_step(self, id, step).await
+    }
+
+    async fn publication_history(&self, id: i64) -> Result<Vec<cat::PublicationEvent>> {
+        catalog::publication_history(self, id).await
+    }
+
+    async fn apply_stage_move(&self, id: i64, m: &cat::StageMove) -> Result<cat::Outcome<cat::CatalogItem>> {
+        catalog::apply_move(self, id, m).await
+    }
+
+    async fn stage_history(&self, id: i64) -> Result<Vec<cat::StageEvent>> {
+        catalog::stage_history(self, id).await
+    }
+
+    async fn rate_catalog_item(
+        &self,
+        item_id: i64,
+        user: &str,
+        stars: u8,
+        at: steward_model::Timestamp,
+    ) -> Result<cat::RatingSummary> {
+        catalog::rate(self, item_id, user, stars, at).await
+    }
+
+    async fn catalog_ratings(&self, item_id: i64) -> Result<Vec<cat::Rating>> {
+        catalog::ratings(self, item_id).await
+    }
+
+    async fn add_catalog_review(&self, review: &cat::NewReview) -> Result<cat::Review> {
+        catalog::add_review(self, review).await
+    }
+
+    async fn catalog_reviews(&self, item_id: i64) -> Result<Vec<cat::Review>> {
+        catalog::reviews(self, item_id).await
+    }
+
+    async fn request_catalog_access(&self, request: &cat::NewAccessRequest) -> Result<cat::AccessRequest> {
+        catalog::request_access(self, request).await
+    }
+
+    async fn decide_access_request(
+        &self,
+        id: i64,
+        decision: &cat::AccessDecision,
+    ) -> Result<cat::Outcome<cat::AccessRequest>> {
+        catalog::decide_access(self, id, decision).await
+    }
+
+    async fn list_access_requests(&self, query: &cat::AccessQuery) -> Result<Vec<cat::AccessRequest>> {
+        catalog::list_access(self, query).await
+    }
+
+    async fn resource_statuses(
+        &self,
+        resource_ids: &[String],
+    ) -> Result<Vec<steward_store::inventory::ResourceStatus>> {
+        inventory::resource_statuses(self, resource_ids).await
+    }
+
+    async fn list_makers(
+        &self,
+        query: &steward_store::inventory::MakerQuery,
+    ) -> Result<Page<steward_store::inventory::MakerSummary>> {
+        inventory::list_makers(self, query).await
+    }
+
+    async fn connector_summaries(
+        &self,
+        tenant_id: Option<&str>,
+    ) -> Result<Vec<steward_store::inventory::ConnectorSummary>> {
+        inventory::connector_summaries(self, tenant_id).await
     }
 
     async fn content_digest(&self) -> Result<String> {

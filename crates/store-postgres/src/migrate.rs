@@ -20,10 +20,14 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 6, name: "governance", sql: include_str!("../migrations/0006_governance.sql") },
     Migration { version: 7, name: "campaigns", sql: include_str!("../migrations/0007_campaigns.sql") },
     Migration { version: 8, name: "auth", sql: include_str!("../migrations/0008_auth.sql") },
+    Migration { version: 9, name: "catalog", sql: include_str!("../migrations/0009_catalog.sql") },
 ];
 
 /// The schema version this binary brings the database to.
-pub const LATEST_VERSION: u32 = 8;
+pub const LATEST_VERSION: u32 = match MIGRATIONS.last() {
+    Some(m) => m.version,
+    None => 0,
+};
 
 /// Apply every migration the database lacks, in one transaction. Replicas starting together
 /// queue on a transaction-scoped advisory lock (keyed by schema), so the second one finds the
