@@ -126,6 +126,7 @@ fn run(at: Timestamp, findings: Vec<ComplianceFinding>) -> ComplianceRun {
         subjects_evaluated: 8,
         policies: vec![SHARED.into(), OVERSHARED.into(), OUTSIDE_SOLUTION.into()],
         findings,
+        statuses: Vec::new(),
     }
 }
 

@@ -38,7 +38,7 @@ pub async fn run(store: &Arc<dyn Store>, config: &Config) -> anyhow::Result<Opti
         threads: threads(config),
         only_tracked: true,
     };
-    let evaluation = evaluate(store, set, &options, &responsibility.criticality).await?;
+    let evaluation = evaluate(store, set, &options, &responsibility).await?;
     let counts = record_run(store, &evaluation, &options).await?;
     Ok(Some(Tracked {
         policy_set: evaluation.set.version.clone(),

@@ -14,12 +14,12 @@ use steward_policy::evaluate::{Finding, PolicyCount, PolicyError, compile_set};
 use steward_policy::facts::{FactTable, Subject};
 use steward_policy::load::{LoadError, digest, load_set};
 use steward_policy::model::{Level, PolicySet};
-use steward_responsibility::CriticalityConfig;
 use steward_store::Store;
 use steward_store::governance::{
     ComplianceCounts, ComplianceFinding, ComplianceRun, ExemptionIndex, NewPolicySet, PolicySetInfo, SaveOutcome,
     SubjectKind,
 };
+use steward_store::inventory::StatusInput;
 
 /// Where the set in use comes from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -110,6 +110,9 @@ pub struct Evaluation {
     pub subjects: u64,
     /// Display names of the subjects found, for reports.
     pub names: HashMap<Arc<str>, String>,
+    /// The criticality (and, from [`evaluate`], the service level) of every evaluated
+    /// resource: recorded with the run so that inventory lists can filter on them.
+    pub statuses: Vec<StatusInput>,
 }
 
 impl Evaluation {
@@ -118,15 +121,43 @@ impl Evaluation {
     }
 }
 
-/// Evaluate a set over the stored estate.
+/// Evaluate a set over the stored estate. Criticality comes from `responsibility`'s rules, and
+/// each resource's status carries the service level that goes with it.
 pub async fn evaluate<S: Store + ?Sized>(
     store: &S,
     set: PolicySet,
     options: &CheckOptions,
-    criticality: &CriticalityConfig,
+    responsibility: &steward_responsibility::Config,
 ) -> Result<Evaluation> {
-    let facts = load_facts(store, options.tenant.as_deref(), options.day, criticality).await?;
-    Ok(evaluate_facts(set, &facts, options))
+    let facts = load_facts(store, options.tenant.as_deref(), options.day, &responsibility.criticality).await?;
+    let mut evaluation = evaluate_facts(set, &facts, options);
+    for status in &mut evaluation.statuses {
+        status.service_level = status.criticality.map(|c| service_level_text(responsibility.service_levels.get(c)));
+    }
+    Ok(evaluation)
+}
+
+/// A service level in a few words, as resource statuses keep it: "1 hour, 24x7",
+/// "1 hour to 1 day, Business hours, 24x7 support available" (the full sentence is on the
+/// resource page).
+pub fn service_level_text(level: &steward_responsibility::ServiceLevel) -> String {
+    let response = match level.response_max_minutes {
+        Some(max) if max > level.response_minutes => {
+            format!("{} to {}", duration(level.response_minutes), duration(max))
+        }
+        _ => duration(level.response_minutes),
+    };
+    format!("{response}, {}", level.coverage.label())
+}
+
+/// Minutes as people say them: "45 minutes", "4 hours", "1 day".
+fn duration(minutes: u32) -> String {
+    let (n, unit) = match minutes {
+        m if m >= 1440 && m % 1440 == 0 => (m / 1440, "day"),
+        m if m >= 60 && m % 60 == 0 => (m / 60, "hour"),
+        m => (m, "minute"),
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
 }
 
 /// Evaluate a set over facts already built (tests and the benchmark skip the store).
@@ -147,7 +178,12 @@ pub fn evaluate_facts(mut set: PolicySet, facts: &FactTable, options: &CheckOpti
         names.insert(id.clone(), String::from(&**name));
     }
     let subjects = (facts.resources.len() + facts.environments.len()) as u64;
-    Evaluation { set, compile_errors, policies, findings, counts, subjects, names }
+    let statuses = facts
+        .resources
+        .iter()
+        .map(|r| StatusInput { resource_id: r.id.to_string(), criticality: r.criticality, service_level: None })
+        .collect();
+    Evaluation { set, compile_errors, policies, findings, counts, subjects, names, statuses }
 }
 
 fn level(l: Level) -> steward_store::governance::Level {
@@ -196,6 +232,7 @@ pub async fn record<S: Store + ?Sized>(
         subjects_evaluated: evaluation.subjects,
         policies: evaluation.policies.clone(),
         findings,
+        statuses: evaluation.statuses.clone(),
     };
     Ok(store.record_compliance(&run).await?)
 }
@@ -228,4 +265,19 @@ pub async fn impact<S: Store + ?Sized>(
         environment_id: f.environment_id.to_string(),
     });
     Ok(Impact::compare(open, candidate))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_levels_read_in_a_few_words() {
+        let levels = steward_responsibility::Config::defaults().service_levels;
+        assert_eq!(service_level_text(&levels.critical), "1 hour, 24x7");
+        assert_eq!(service_level_text(&levels.high), "1 hour to 1 day, Business hours, 24x7 support available");
+        assert_eq!(service_level_text(&levels.non_critical), "4 hours to 8 hours, Business hours");
+        assert_eq!(duration(45), "45 minutes");
+        assert_eq!(duration(90), "90 minutes");
+    }
 }

@@ -69,11 +69,11 @@ async fn live(store: &Arc<dyn Store>, policy: &str, subject: &str) -> Option<Vio
 async fn violations_open_exempt_reopen_and_resolve() {
     let (store, _dir) = store().await;
     load(&store, &dataset(25)).await;
-    let criticality = Config::defaults().criticality;
+    let responsibility = Config::defaults();
 
     let (set, _) = active_set(store.as_ref()).await.unwrap();
     assert_eq!(set.version, builtin_set().version, "nothing adopted: the built-in pack");
-    let evaluation = evaluate(store.as_ref(), set.clone(), &options(0), &criticality).await.unwrap();
+    let evaluation = evaluate(store.as_ref(), set.clone(), &options(0), &responsibility).await.unwrap();
     assert!(evaluation.compile_errors.is_empty(), "{:?}", evaluation.compile_errors);
     let counts = record(store.as_ref(), &evaluation, &options(0)).await.unwrap();
     assert!(counts.opened >= 2, "{counts:?}");
@@ -103,20 +103,20 @@ async fn violations_open_exempt_reopen_and_resolve() {
         })
         .await
         .unwrap();
-    let evaluation = evaluate(store.as_ref(), set.clone(), &options(2), &criticality).await.unwrap();
+    let evaluation = evaluate(store.as_ref(), set.clone(), &options(2), &responsibility).await.unwrap();
     let counts = record(store.as_ref(), &evaluation, &options(2)).await.unwrap();
     assert_eq!((counts.opened, counts.exempted), (0, 1), "{counts:?}");
     assert_eq!(live(&store, "orphaned-resource", "flow-orphan").await, Some(ViolationState::Exempted));
 
     // …and its expiry reopens it.
-    let evaluation = evaluate(store.as_ref(), set.clone(), &options(30), &criticality).await.unwrap();
+    let evaluation = evaluate(store.as_ref(), set.clone(), &options(30), &responsibility).await.unwrap();
     let counts = record(store.as_ref(), &evaluation, &options(30)).await.unwrap();
     assert_eq!(counts.reopened, 1, "{counts:?}");
     assert_eq!(live(&store, "orphaned-resource", "flow-orphan").await, Some(ViolationState::Open));
 
     // Reducing the sharing resolves the app's violation; the history keeps both steps.
     load(&store, &dataset(5)).await;
-    let evaluation = evaluate(store.as_ref(), set.clone(), &options(31), &criticality).await.unwrap();
+    let evaluation = evaluate(store.as_ref(), set.clone(), &options(31), &responsibility).await.unwrap();
     let counts = record(store.as_ref(), &evaluation, &options(31)).await.unwrap();
     assert_eq!(counts.resolved, 1, "{counts:?}");
     assert_eq!(live(&store, "app-shared-without-justification", "app-shared").await, None);
@@ -135,9 +135,9 @@ async fn violations_open_exempt_reopen_and_resolve() {
 async fn a_dry_run_reports_what_a_candidate_set_would_change() {
     let (store, _dir) = store().await;
     load(&store, &dataset(25)).await;
-    let criticality = Config::defaults().criticality;
+    let responsibility = Config::defaults();
     let (set, _) = active_set(store.as_ref()).await.unwrap();
-    let evaluation = evaluate(store.as_ref(), set.clone(), &options(0), &criticality).await.unwrap();
+    let evaluation = evaluate(store.as_ref(), set.clone(), &options(0), &responsibility).await.unwrap();
     record(store.as_ref(), &evaluation, &options(0)).await.unwrap();
 
     // v2 drops the orphan policy and tightens sharing to 2 users.
@@ -148,7 +148,7 @@ async fn a_dry_run_reports_what_a_candidate_set_would_change() {
         p.params.insert("max_shared_users".into(), steward_policy::cel::ParamValue::Int(2));
     }
     let before = store.open_violation_keys(Some("t1")).await.unwrap();
-    let evaluation = evaluate(store.as_ref(), candidate.clone(), &options(1), &criticality).await.unwrap();
+    let evaluation = evaluate(store.as_ref(), candidate.clone(), &options(1), &responsibility).await.unwrap();
     let exemptions = vec![None; evaluation.findings.len()];
     let change = impact(store.as_ref(), &evaluation, &exemptions, Some("t1"), &Default::default()).await.unwrap();
     assert_eq!(change.by_policy["app-shared-without-justification"].added, 1, "app-small has 3 users > 2");

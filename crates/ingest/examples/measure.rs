@@ -389,6 +389,21 @@ mod null {
         async fn list_access_requests(&self, _: &catalog::AccessQuery) -> Result<Vec<catalog::AccessRequest>> {
             none()
         }
+        async fn resource_statuses(&self, _: &[String]) -> Result<Vec<steward_store::inventory::ResourceStatus>> {
+            none()
+        }
+        async fn list_makers(
+            &self,
+            _: &steward_store::inventory::MakerQuery,
+        ) -> Result<Page<steward_store::inventory::MakerSummary>> {
+            none()
+        }
+        async fn connector_summaries(
+            &self,
+            _: Option<&str>,
+        ) -> Result<Vec<steward_store::inventory::ConnectorSummary>> {
+            none()
+        }
     }
 
     struct NullTx;

@@ -161,8 +161,8 @@ async fn in_scope_counts_are_the_evaluations_and_the_figures_add_up() {
     let set = set();
     save_set(store.as_ref(), &set, "test", at(3)).await.unwrap();
     store.adopt_policy_set(&set.version, "test", at(3)).await.unwrap();
-    let criticality = Config::defaults().criticality;
-    let evaluation = evaluate(store.as_ref(), set.clone(), &options(Some(T1), 4), &criticality).await.unwrap();
+    let responsibility = Config::defaults();
+    let evaluation = evaluate(store.as_ref(), set.clone(), &options(Some(T1), 4), &responsibility).await.unwrap();
     assert!(evaluation.compile_errors.is_empty(), "{:?}", evaluation.compile_errors);
 
     // Exempt one finding of the app policy, so that exempt is not always zero.

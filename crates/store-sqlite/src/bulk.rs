@@ -3,8 +3,8 @@
 //! Inserting a million resources into six sorted indexes (the unique `id` index among them) and
 //! two child tables keyed by principal and connector costs a random B-tree insert per row and
 //! index; sorting once at the end is several times cheaper. When an ingest session writes
-//! resources into an empty table, every index of `resources` is dropped inside the transaction
-//! and re-created from its own stored SQL just before commit. Meanwhile:
+//! resources into an empty table, every index of `resources` and `resource_details` is dropped
+//! inside the transaction and re-created from its own stored SQL just before commit. Meanwhile:
 //!
 //! - the ids written in this session are tracked in memory ([`BulkLoad::written`]), so that an
 //!   id written twice in one transaction still becomes an update and the unique index re-created
@@ -194,7 +194,8 @@ pub fn defer_indexes_if_empty(conn: &Connection, session: &mut Session) -> Resul
     }
     let mut stmt = conn
         .prepare(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'resources' AND sql IS NOT NULL",
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' \
+             AND tbl_name IN ('resources', 'resource_details') AND sql IS NOT NULL",
         )
         .map_err(db("listing resource indexes"))?;
     let indexes: Vec<(String, String)> = stmt

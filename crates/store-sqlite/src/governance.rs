@@ -230,11 +230,13 @@ pub(crate) async fn record_compliance(store: &SqliteStore, run: &ComplianceRun) 
             exemption_id: f.exemption_id,
         })
         .collect();
+    let statuses = run.statuses.clone();
     store
         .writer
         .run(move |conn| {
             let tx = conn.transaction().map_err(db("starting to record a compliance run"))?;
             let counts = record(&tx, &head, staged, &exemptions)?;
+            crate::inventory::write_statuses(&tx, &statuses, head.at)?;
             tx.commit().map_err(db("committing a compliance run"))?;
             Ok(counts)
         })

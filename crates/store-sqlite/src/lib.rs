@@ -22,6 +22,7 @@ mod connection;
 mod convert;
 mod governance;
 mod ingest;
+mod inventory;
 mod licenses;
 mod location;
 mod migrate;
@@ -612,6 +613,30 @@ impl Store for SqliteStore {
 
     async fn list_access_requests(&self, query: &cat::AccessQuery) -> Result<Vec<cat::AccessRequest>> {
         catalog::list_access(self, query).await
+    }
+
+    async fn resource_statuses(
+        &self,
+        resource_ids: &[String],
+    ) -> Result<Vec<steward_store::inventory::ResourceStatus>> {
+        let ids = resource_ids.to_vec();
+        self.read(move |conn| inventory::resource_statuses(conn, &ids)).await
+    }
+
+    async fn list_makers(
+        &self,
+        query: &steward_store::inventory::MakerQuery,
+    ) -> Result<Page<steward_store::inventory::MakerSummary>> {
+        let query = query.clone();
+        self.read(move |conn| inventory::list_makers(conn, &query)).await
+    }
+
+    async fn connector_summaries(
+        &self,
+        tenant_id: Option<&str>,
+    ) -> Result<Vec<steward_store::inventory::ConnectorSummary>> {
+        let tenant = tenant_id.map(str::to_string);
+        self.read(move |conn| inventory::connector_summaries(conn, tenant.as_deref())).await
     }
 
     async fn content_digest(&self) -> Result<String> {

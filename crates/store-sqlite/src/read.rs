@@ -1,11 +1,14 @@
 //! Inventory reads: gets, filtered lists with keyset paging, governance and daily usage.
 
-use crate::convert::{col, corrupt, count, enum_col, json_col, opt_enum_col, opt_timestamp};
+use crate::convert::{
+    col, corrupt, count, date_to_number, day_from_number, enum_col, json_col, opt_enum_col, opt_timestamp,
+};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 use steward_model::{
     Connector, DataPolicy, Environment, Governance, Page, Principal, Resource, ResourceGovernance, Tenant, Timestamp,
 };
+use steward_store::inventory::{ComplianceState, TierFilter};
 use steward_store::{
     Cursor, EnvironmentQuery, EnvironmentSummary, PrincipalQuery, ResourceQuery, ResourceSort, StoreError, clamp_limit,
 };
@@ -150,7 +153,7 @@ pub fn get_environment(conn: &Connection, id: &str) -> Result<Option<Environment
 }
 
 /// A name-ordered cursor: the key must be present.
-fn name_cursor(text: &str) -> Result<(String, String), StoreError> {
+pub(crate) fn name_cursor(text: &str) -> Result<(String, String), StoreError> {
     let cursor = Cursor::decode(text)?;
     let key = cursor.key.ok_or_else(|| StoreError::InvalidCursor(text.to_string()))?;
     Ok((key, cursor.id))
@@ -204,7 +207,7 @@ pub(crate) fn where_clause(filters: &[String]) -> String {
 }
 
 /// Trim the look-ahead row and return the last kept row when another page follows.
-fn page_end<T>(rows: &mut Vec<T>, limit: u32) -> Option<&T> {
+pub(crate) fn page_end<T>(rows: &mut Vec<T>, limit: u32) -> Option<&T> {
     if rows.len() > limit as usize {
         rows.truncate(limit as usize);
         rows.last()
@@ -215,10 +218,10 @@ fn page_end<T>(rows: &mut Vec<T>, limit: u32) -> Option<&T> {
 
 // ---- principals --------------------------------------------------------------------------------
 
-const PRINCIPAL_COLUMNS: &str = "p.id, p.tenant_id, p.kind, p.display_name, p.upn, p.department, p.country, \
+pub(crate) const PRINCIPAL_COLUMNS: &str = "p.id, p.tenant_id, p.kind, p.display_name, p.upn, p.department, p.country, \
     p.job_title, p.manager_id, p.enabled, p.deleted_at, p.name_key";
 
-fn principal_row(r: &Row<'_>) -> Result<Principal, StoreError> {
+pub(crate) fn principal_row(r: &Row<'_>) -> Result<Principal, StoreError> {
     Ok(Principal {
         id: col(r, 0, "principals.id")?,
         tenant_id: col(r, 1, "principals.tenant_id")?,
@@ -334,99 +337,194 @@ pub fn get_resource(conn: &Connection, id: &str) -> Result<Option<Resource>, Sto
     Ok(collect(conn, &sql, &[text(id)], "reading a resource", resource_row)?.pop())
 }
 
-/// The indexed sort column of a resource order (see the resources table for why dates are negated).
-fn sort_column(sort: ResourceSort) -> &'static str {
+/// The sort key columns of a resource order, before the `r.id` tie-breaker. Every order but the
+/// last-used one walks an index (see the resources table for why dates are negated); the
+/// last-used key comes from `usage_spans`, with never-used resources last.
+fn sort_columns(sort: ResourceSort) -> &'static [&'static str] {
     match sort {
-        ResourceSort::Name => "r.name_key",
-        ResourceSort::CreatedDesc => "r.created_sort",
-        ResourceSort::ModifiedDesc => "r.modified_sort",
+        ResourceSort::Name => &["r.name_key"],
+        ResourceSort::CreatedDesc => &["r.created_sort"],
+        ResourceSort::ModifiedDesc => &["r.modified_sort"],
+        ResourceSort::LastUsedDesc => {
+            &["coalesce(-(SELECT u.last_day FROM usage_spans u WHERE u.resource_id = r.id), 9223372036854775807)"]
+        }
+        ResourceSort::Kind => &["r.kind", "r.name_key"],
+        ResourceSort::Environment => &["r.environment_id", "r.name_key"],
     }
 }
 
-/// The sort column value a cursor stands for.
-fn resource_cursor(text: &str, sort: ResourceSort) -> Result<(Value, String), StoreError> {
+/// The sort column values a cursor stands for.
+fn resource_cursor(text: &str, sort: ResourceSort) -> Result<(Vec<Value>, String), StoreError> {
     let cursor = Cursor::decode(text)?;
     let invalid = || StoreError::InvalidCursor(text.to_string());
-    let key = match (sort, cursor.key) {
-        (ResourceSort::Name, Some(key)) => Value::Text(key),
-        (ResourceSort::Name, None) => return Err(invalid()),
-        (_, None) => Value::Integer(i64::MAX),
-        (_, Some(key)) => {
-            let t = chrono::DateTime::parse_from_rfc3339(&key).map_err(|_| invalid())?;
-            Value::Integer(-t.timestamp_millis())
+    let key = match (sort, cursor.key.as_deref()) {
+        (ResourceSort::Name, Some(key)) => vec![text_value(key)],
+        (ResourceSort::Kind | ResourceSort::Environment, Some(_)) => {
+            let (first, second) = cursor.pair(text)?;
+            vec![Value::Text(first), Value::Text(second)]
+        }
+        (ResourceSort::Name | ResourceSort::Kind | ResourceSort::Environment, None) => return Err(invalid()),
+        (ResourceSort::CreatedDesc | ResourceSort::ModifiedDesc | ResourceSort::LastUsedDesc, None) => {
+            vec![Value::Integer(i64::MAX)]
+        }
+        (ResourceSort::LastUsedDesc, Some(key)) => {
+            let day = chrono::NaiveDate::parse_from_str(key, "%Y-%m-%d").map_err(|_| invalid())?;
+            vec![Value::Integer(-date_to_number(day))]
+        }
+        (ResourceSort::CreatedDesc | ResourceSort::ModifiedDesc, Some(key)) => {
+            let t = chrono::DateTime::parse_from_rfc3339(key).map_err(|_| invalid())?;
+            vec![Value::Integer(-t.timestamp_millis())]
         }
     };
     Ok((key, cursor.id))
 }
 
-fn resource_cursor_key(r: &Resource, name_key: &str, sort: ResourceSort) -> Option<String> {
+fn text_value(s: &str) -> Value {
+    Value::Text(s.to_string())
+}
+
+/// The cursor key of the last row of a page: its sort column values as text.
+fn resource_cursor_key(r: &Resource, name_key: &str, last_day: Option<i64>, sort: ResourceSort) -> Option<String> {
     match sort {
         ResourceSort::Name => Some(name_key.to_string()),
         ResourceSort::CreatedDesc => r.created_at.as_ref().map(rfc3339),
         ResourceSort::ModifiedDesc => r.modified_at.as_ref().map(rfc3339),
+        ResourceSort::LastUsedDesc => {
+            last_day.and_then(|d| day_from_number(d).ok()).map(|d| d.format("%Y-%m-%d").to_string())
+        }
+        ResourceSort::Kind => Some(Cursor::pair_key(r.kind.as_str(), name_key)),
+        ResourceSort::Environment => Some(Cursor::pair_key(&r.environment_id, name_key)),
     }
 }
 
-pub fn list_resources(conn: &Connection, query: &ResourceQuery) -> Result<Page<Resource>, StoreError> {
-    let limit = clamp_limit(query.limit);
+/// The WHERE terms of a resource query (without the cursor), pushing their arguments.
+/// Every filter on another table is an `IN (subquery)` on an indexed key, so SQLite may either
+/// drive the page from the subquery's few rows or walk the sort index and probe it.
+fn resource_filters(query: &ResourceQuery, args: &mut Vec<Value>) -> Vec<String> {
     let mut filters = Vec::new();
-    let mut args = Vec::new();
+    let arg = |args: &mut Vec<Value>, v: Value| {
+        args.push(v);
+        format!("?{}", args.len())
+    };
     if !query.include_deleted {
         filters.push("r.deleted_at IS NULL".to_string());
     }
     if let Some(t) = &query.tenant {
-        args.push(text(t));
-        filters.push(format!("r.tenant_id = ?{}", args.len()));
+        filters.push(format!("r.tenant_id = {}", arg(args, text(t))));
     }
     if let Some(k) = query.kind {
-        args.push(text(k.as_str()));
-        filters.push(format!("r.kind = ?{}", args.len()));
+        filters.push(format!("r.kind = {}", arg(args, text(k.as_str()))));
     }
     if let Some(e) = &query.environment {
-        args.push(text(e));
-        filters.push(format!("r.environment_id = ?{}", args.len()));
+        filters.push(format!("r.environment_id = {}", arg(args, text(e))));
     }
     if let Some(owner) = &query.owner {
-        args.push(text(owner));
-        args.push(Value::Text(owner.to_lowercase()));
-        let (id, upn) = (args.len() - 1, args.len());
+        let id = arg(args, text(owner));
+        let upn = arg(args, Value::Text(owner.to_lowercase()));
         filters.push(format!(
-            "r.rid IN (SELECT o.rid FROM resource_owners o WHERE o.principal_id = ?{id} \
-             UNION SELECT o.rid FROM principals p JOIN resource_owners o ON o.principal_id = p.id WHERE p.upn_key = ?{upn})"
+            "r.rid IN (SELECT o.rid FROM resource_owners o WHERE o.principal_id = {id} \
+             UNION SELECT o.rid FROM principals p JOIN resource_owners o ON o.principal_id = p.id WHERE p.upn_key = {upn})"
         ));
     }
     if let Some(q) = query.q.as_deref().filter(|q| !q.is_empty()) {
-        args.push(Value::Text(q.to_lowercase()));
-        filters.push(format!("instr(r.name_key, ?{}) > 0", args.len()));
+        filters.push(format!("instr(r.name_key, {}) > 0", arg(args, Value::Text(q.to_lowercase()))));
     }
+    if let Some(d) = &query.department {
+        let d = arg(args, Value::Text(d.to_lowercase()));
+        filters.push(format!(
+            "r.rid IN (SELECT o.rid FROM principals p JOIN resource_owners o ON o.principal_id = p.id \
+             WHERE p.department_key = {d})"
+        ));
+    }
+    if let Some(c) = &query.connector {
+        let c = arg(args, text(c));
+        filters.push(format!("r.rid IN (SELECT rc.rid FROM resource_connectors rc WHERE rc.connector_id = {c})"));
+    }
+    if let Some(tier) = query.tier {
+        let premium = "SELECT rc.rid FROM connectors c JOIN resource_connectors rc ON rc.connector_id = c.id \
+                       WHERE c.tier IN ('premium', 'custom')";
+        filters.push(match tier {
+            TierFilter::Premium => format!("r.rid IN ({premium})"),
+            TierFilter::Standard => format!("r.rid NOT IN ({premium})"),
+        });
+    }
+    if let Some(c) = query.criticality {
+        let c = arg(args, text(c.as_str()));
+        filters.push(format!("r.id IN (SELECT s.resource_id FROM resource_status s WHERE s.criticality = {c})"));
+    }
+    match query.compliance {
+        None => {}
+        Some(ComplianceState::NotEvaluated) => {
+            filters.push("r.id NOT IN (SELECT s.resource_id FROM resource_status s)".to_string())
+        }
+        Some(state) => {
+            let state = arg(args, text(state.as_str()));
+            filters.push(format!("r.id IN (SELECT s.resource_id FROM resource_status s WHERE s.compliance = {state})"));
+        }
+    }
+    if let Some(stage) = query.stage {
+        let stage = arg(args, text(stage.as_str()));
+        filters.push(format!("r.id IN (SELECT c.resource_id FROM catalog_items c WHERE c.stage = {stage})"));
+    }
+    if let Some(day) = query.unused_since {
+        let day = arg(args, Value::Integer(date_to_number(day)));
+        filters.push(format!("r.id NOT IN (SELECT u.resource_id FROM usage_spans u WHERE u.last_day >= {day})"));
+    }
+    if let Some(day) = query.used_since {
+        let day = arg(args, Value::Integer(date_to_number(day)));
+        filters.push(format!("r.id IN (SELECT u.resource_id FROM usage_spans u WHERE u.last_day >= {day})"));
+    }
+    if let Some(p) = &query.owned_by {
+        let p = arg(args, text(p));
+        filters.push(format!(
+            "r.rid IN (SELECT o.rid FROM resource_owners o WHERE o.principal_id = {p} \
+             UNION SELECT d.rid FROM resource_details d WHERE d.created_by = {p})"
+        ));
+    }
+    filters
+}
+
+pub fn list_resources(conn: &Connection, query: &ResourceQuery) -> Result<Page<Resource>, StoreError> {
+    let limit = clamp_limit(query.limit);
+    let mut args = Vec::new();
+    let mut filters = resource_filters(query, &mut args);
     let total = scalar(
         conn,
         &format!("SELECT count(*) FROM resources r WHERE {}", where_clause(&filters)),
         &args,
         "counting resources",
     )?;
-    let column = sort_column(query.sort);
+    let columns = sort_columns(query.sort);
+    let order = columns.join(", ");
     if let Some(c) = &query.cursor {
         let (key, id) = resource_cursor(c, query.sort)?;
-        args.push(key);
+        let first = args.len() + 1;
+        args.extend(key);
         args.push(Value::Text(id));
-        filters.push(format!("({column}, r.id) > (?{}, ?{})", args.len() - 1, args.len()));
+        let placeholders: Vec<String> = (first..=args.len()).map(|n| format!("?{n}")).collect();
+        filters.push(format!("({order}, r.id) > ({})", placeholders.join(", ")));
     }
     let sql = format!(
         // The page is chosen on `resources` alone, then joined with its details: a filter without
-        // an index in sort order (such as `kind`) sorts the narrow rows of every match, and only
+        // an index in sort order (such as `q`) sorts the narrow rows of every match, and only
         // the rows returned pay a lookup of their wide columns. CROSS JOIN keeps that order.
-        "SELECT {RESOURCE_COLUMNS} FROM (SELECT * FROM resources r WHERE {} ORDER BY {column}, r.id LIMIT {}) r \
-         CROSS JOIN resource_details d ON d.rid = r.rid ORDER BY {column}, r.id",
+        "SELECT {RESOURCE_COLUMNS}, (SELECT u.last_day FROM usage_spans u WHERE u.resource_id = r.id) \
+         FROM (SELECT * FROM resources r WHERE {} ORDER BY {order}, r.id LIMIT {}) r \
+         CROSS JOIN resource_details d ON d.rid = r.rid ORDER BY {order}, r.id",
         where_clause(&filters),
         limit + 1
     );
     let mut rows = collect(conn, &sql, &args, "listing resources", |r| {
-        Ok((resource_row(r)?, col::<String>(r, 22, "resources.name_key")?))
+        Ok((
+            resource_row(r)?,
+            col::<String>(r, 22, "resources.name_key")?,
+            col::<Option<i64>>(r, 23, "usage_spans.last_day")?,
+        ))
     })?;
-    let next = page_end(&mut rows, limit)
-        .map(|(r, name_key)| Cursor { key: resource_cursor_key(r, name_key, query.sort), id: r.id.clone() }.encode());
-    Ok(Page { items: rows.into_iter().map(|(r, _)| r).collect(), total: count(total), next })
+    let next = page_end(&mut rows, limit).map(|(r, name_key, last_day)| {
+        Cursor { key: resource_cursor_key(r, name_key, *last_day, query.sort), id: r.id.clone() }.encode()
+    });
+    Ok(Page { items: rows.into_iter().map(|(r, _, _)| r).collect(), total: count(total), next })
 }
 
 // ---- governance and usage ----------------------------------------------------------------------

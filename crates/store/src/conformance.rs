@@ -34,6 +34,7 @@ mod cases_catalog;
 mod cases_digest;
 mod cases_governance;
 mod cases_inventory;
+mod cases_inventory_filters;
 mod cases_licenses;
 mod cases_lists;
 mod cases_rollups;
@@ -49,6 +50,7 @@ pub use cases_catalog::*;
 pub use cases_digest::*;
 pub use cases_governance::*;
 pub use cases_inventory::*;
+pub use cases_inventory_filters::*;
 pub use cases_licenses::*;
 pub use cases_lists::*;
 pub use cases_rollups::*;
@@ -158,6 +160,11 @@ macro_rules! conformance_tests {
             case_list_resources_garbage_cursor,
             case_list_environments,
             case_list_principals,
+            case_inventory_filters_alone_and_combined,
+            case_inventory_filters_page_in_every_order,
+            case_inventory_statuses_follow_runs,
+            case_inventory_makers,
+            case_inventory_connector_summaries,
             case_rollback_explicit,
             case_rollback_on_drop,
             case_usage_dedup_and_rollups,

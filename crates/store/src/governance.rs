@@ -177,6 +177,12 @@ pub struct ComplianceRun {
     /// resolve; violations of other policies are left alone.
     pub policies: Vec<String>,
     pub findings: Vec<ComplianceFinding>,
+    /// The criticality and service level of every evaluated resource: the store writes each
+    /// one's status (with its compliance state from the live violations after the run) in the
+    /// same transaction, so inventory lists can filter on them. Resources not listed keep the
+    /// status of the last run that listed them.
+    #[serde(default)]
+    pub statuses: Vec<crate::inventory::StatusInput>,
 }
 
 /// What [`ComplianceRun::check`] found worth knowing for the write.
@@ -234,6 +240,19 @@ impl ComplianceRun {
             }
             if let Some(id) = f.exemption_id {
                 exemptions.insert(id);
+            }
+        }
+        let mut statuses: rustc_hash::FxHashSet<&str> =
+            rustc_hash::FxHashSet::with_capacity_and_hasher(self.statuses.len(), Default::default());
+        for s in &self.statuses {
+            if s.resource_id.is_empty() {
+                return Err(StoreError::InvalidQuery("the run lists a resource status with an empty id".into()));
+            }
+            if !statuses.insert(&s.resource_id) {
+                return Err(StoreError::InvalidQuery(format!(
+                    "the run lists the status of resource '{}' twice",
+                    s.resource_id
+                )));
             }
         }
         Ok(RunCheck {
@@ -684,6 +703,7 @@ mod tests {
             subjects_evaluated: 10,
             policies: vec!["p".into(), "q".into(), "p".into()],
             findings,
+            statuses: Vec::new(),
         }
     }
 

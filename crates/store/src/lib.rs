@@ -15,6 +15,7 @@ pub mod catalog;
 mod cursor;
 mod error;
 pub mod governance;
+pub mod inventory;
 mod query;
 pub mod success;
 mod sync;
@@ -415,6 +416,19 @@ pub trait Store: Send + Sync + 'static {
 
     /// Access requests matching the query (by item, requester, state), by id.
     async fn list_access_requests(&self, query: &catalog::AccessQuery) -> Result<Vec<catalog::AccessRequest>>;
+
+    // ---- inventory status and summaries -----------------------------------------------------
+
+    /// The stored status of each listed resource that has one (written by compliance runs, see
+    /// [`inventory`]), in no particular order; resources without one are left out.
+    async fn resource_statuses(&self, resource_ids: &[String]) -> Result<Vec<inventory::ResourceStatus>>;
+
+    /// Makers (principals owning at least one live resource) matching the query, by
+    /// lowercased display name then id, a page at a time; `total` counts every match.
+    async fn list_makers(&self, query: &inventory::MakerQuery) -> Result<Page<inventory::MakerSummary>>;
+
+    /// Every connector (of one tenant, or of all) with the number of live resources using it, by id.
+    async fn connector_summaries(&self, tenant_id: Option<&str>) -> Result<Vec<inventory::ConnectorSummary>>;
 
     // ---- integrity --------------------------------------------------------------------------
 

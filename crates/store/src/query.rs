@@ -1,7 +1,9 @@
 //! Typed queries and the summaries stores answer with.
 
+use crate::inventory::{ComplianceState, TierFilter};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use steward_model::{Environment, ResourceKind};
+use steward_model::{Environment, ImpactLevel, LifecycleStage, ResourceKind};
 
 /// Default and maximum page sizes for every list.
 pub const DEFAULT_LIMIT: u32 = 50;
@@ -23,6 +25,24 @@ pub enum ResourceSort {
     CreatedDesc,
     /// Most recently modified first.
     ModifiedDesc,
+    /// Most recently used first (the last day of use), never used last.
+    LastUsedDesc,
+    /// By kind (its snake_case spelling), then display name.
+    Kind,
+    /// By environment id, then display name: the resources of one environment together.
+    Environment,
+}
+
+impl ResourceSort {
+    /// Every order, for tests and forms.
+    pub const ALL: &'static [ResourceSort] = &[
+        ResourceSort::Name,
+        ResourceSort::CreatedDesc,
+        ResourceSort::ModifiedDesc,
+        ResourceSort::LastUsedDesc,
+        ResourceSort::Kind,
+        ResourceSort::Environment,
+    ];
 }
 
 impl std::str::FromStr for ResourceSort {
@@ -32,7 +52,12 @@ impl std::str::FromStr for ResourceSort {
             "name" => Ok(ResourceSort::Name),
             "-created" | "created_desc" => Ok(ResourceSort::CreatedDesc),
             "-modified" | "modified_desc" => Ok(ResourceSort::ModifiedDesc),
-            other => Err(format!("unknown sort '{other}'; expected name, -created or -modified")),
+            "-last_used" | "last_used_desc" => Ok(ResourceSort::LastUsedDesc),
+            "kind" => Ok(ResourceSort::Kind),
+            "environment" => Ok(ResourceSort::Environment),
+            other => Err(format!(
+                "unknown sort '{other}'; expected name, -created, -modified, -last_used, kind or environment"
+            )),
         }
     }
 }
@@ -47,6 +72,33 @@ pub struct ResourceQuery {
     pub owner: Option<String>,
     /// Case-insensitive substring of the display name.
     pub q: Option<String>,
+    /// Case-insensitive department of any owner (as the directory has the owner).
+    #[serde(default)]
+    pub department: Option<String>,
+    /// Uses this connector (connector id).
+    #[serde(default)]
+    pub connector: Option<String>,
+    /// Uses a premium or custom connector (by the connectors' listed tier), or none.
+    #[serde(default)]
+    pub tier: Option<TierFilter>,
+    /// Criticality as the last compliance run computed it (see [`crate::inventory`]).
+    #[serde(default)]
+    pub criticality: Option<ImpactLevel>,
+    /// Compliance state as of the last run; `not_evaluated` matches resources no run evaluated.
+    #[serde(default)]
+    pub compliance: Option<ComplianceState>,
+    /// The maturity stage of the resource's catalog item (resources without one never match).
+    #[serde(default)]
+    pub stage: Option<LifecycleStage>,
+    /// No use on or after this day (never used included).
+    #[serde(default)]
+    pub unused_since: Option<NaiveDate>,
+    /// At least one use on or after this day.
+    #[serde(default)]
+    pub used_since: Option<NaiveDate>,
+    /// Only resources this principal owns or created: what a maker sees.
+    #[serde(default)]
+    pub owned_by: Option<String>,
     #[serde(default)]
     pub include_deleted: bool,
     #[serde(default)]

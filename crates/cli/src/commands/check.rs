@@ -346,7 +346,7 @@ pub async fn run(args: Args, config: &Config, db_url: &str) -> anyhow::Result<()
         HashSet::new()
     };
     let evaluation =
-        evaluate(store, set, &options, &responsibility.criticality).await.context("the policy evaluation failed")?;
+        evaluate(store, set, &options, &responsibility).await.context("the policy evaluation failed")?;
     for e in &evaluation.compile_errors {
         eprintln!("warning: {e}; this policy was left out, the others ran");
     }

@@ -81,8 +81,8 @@ async fn first_evaluations(store: &std::sync::Arc<dyn steward_store::Store>) -> 
         threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
         only_tracked: false,
     };
-    let criticality = steward_responsibility::Config::defaults().criticality;
-    let evaluation = evaluate(store, set, &options, &criticality).await?;
+    let responsibility = steward_responsibility::Config::defaults();
+    let evaluation = evaluate(store, set, &options, &responsibility).await?;
     let counts = check::record_run(store, &evaluation, &options).await?;
     println!("Built-in policies: {}.", check::recorded_line(&counts));
     Ok(())

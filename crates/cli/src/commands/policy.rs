@@ -488,7 +488,7 @@ async fn adopt(
         only_tracked: false,
     };
     let version_label = set.version.clone();
-    let evaluation = evaluate(store, set, &options, &responsibility.criticality)
+    let evaluation = evaluate(store, set, &options, &responsibility)
         .await
         .context("the policy evaluation for the impact failed; nothing was adopted")?;
     for e in &evaluation.compile_errors {

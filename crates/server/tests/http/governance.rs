@@ -28,7 +28,7 @@ async fn check(app: &TestApp) {
     let (set, _) = active_set(&store).await.expect("the active set");
     let now = Utc::now();
     let options = CheckOptions { tenant: None, day: now.date_naive(), at: now, threads: 1, only_tracked: false };
-    let evaluation = evaluate(&store, set, &options, &Config::defaults().criticality).await.expect("evaluate");
+    let evaluation = evaluate(&store, set, &options, &Config::defaults()).await.expect("evaluate");
     assert!(evaluation.compile_errors.is_empty(), "{:?}", evaluation.compile_errors);
     record(&store, &evaluation, &options).await.expect("record the run");
 }

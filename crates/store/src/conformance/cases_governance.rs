@@ -41,6 +41,7 @@ fn run(at: Timestamp, policies: &[&str], findings: Vec<ComplianceFinding>) -> Co
         subjects_evaluated: 100,
         policies: policies.iter().map(|p| p.to_string()).collect(),
         findings,
+        statuses: Vec::new(),
     }
 }
 
@@ -585,7 +586,15 @@ pub fn sample_compliance_run(n: usize, from: usize, at: Timestamp) -> Compliance
             f
         })
         .collect();
-    run(at, &SAMPLE_POLICIES, findings)
+    // Every evaluated subject's status, as a real run lists it.
+    let statuses = (from..from + n.div_ceil(5))
+        .map(|subject| crate::inventory::StatusInput {
+            resource_id: sample_subject(subject),
+            criticality: Some(steward_model::ImpactLevel::NonCritical),
+            service_level: Some("Within 8 hours, business hours".into()),
+        })
+        .collect();
+    ComplianceRun { statuses, ..run(at, &SAMPLE_POLICIES, findings) }
 }
 
 pub async fn case_governance_big_run_twice(store: Arc<dyn Store>) {

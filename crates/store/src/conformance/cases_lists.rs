@@ -4,7 +4,7 @@ use super::*;
 use crate::{Cursor, EnvironmentQuery, PrincipalQuery, ResourceQuery, ResourceSort, Store, StoreError};
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use steward_model::{Principal, Resource, ResourceKind};
+use steward_model::{Principal, Resource, ResourceKind, UsageKind};
 
 fn ids<'a>(items: impl IntoIterator<Item = &'a Resource>) -> BTreeSet<String> {
     items.into_iter().map(|r| r.id.clone()).collect()
@@ -165,7 +165,8 @@ pub async fn case_list_resources_deleted_hidden(store: Arc<dyn Store>) {
 }
 
 /// About 40 resources with duplicate names (in several cases), duplicate and missing dates,
-/// and ids not in insertion order: enough to make every tie and null path of paging matter.
+/// ids not in insertion order, and last uses with ties and resources never used: enough to make
+/// every tie and null path of paging matter.
 pub fn paging_dataset() -> Dataset {
     let names = ["alpha", "Bravo", "charlie", "ALPHA", "delta", "Echo12", "echo2", "Alpha"];
     let kinds = [ResourceKind::CanvasApp, ResourceKind::CloudFlow, ResourceKind::Agent];
@@ -181,24 +182,57 @@ pub fn paging_dataset() -> Dataset {
             }
             r
         })
+        .collect::<Vec<Resource>>();
+    // Uses on four different days for two resources in three; the rest never used.
+    let events = resources
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 3 != 2)
+        .map(|(i, r)| {
+            let when = at(2024, 3, 1 + (i % 4) as u32, 10, 0, 0, 0);
+            event("t1", &format!("ev-{}", r.id), Some(&r.id), Some("p1"), UsageKind::Launch, when)
+        })
         .collect();
-    Dataset { tenants: vec![tenant("t1")], resources, ..Default::default() }
+    Dataset { tenants: vec![tenant("t1")], resources, events, ..Default::default() }
 }
 
-/// The order a sort must produce, computed from the records.
-pub fn expected_order(resources: &[Resource], sort: ResourceSort) -> Vec<String> {
+/// The last day of use of each resource of a dataset, from its use events.
+pub fn last_used(data: &Dataset) -> std::collections::HashMap<String, chrono::NaiveDate> {
+    let mut out = std::collections::HashMap::new();
+    for e in data.events.iter().filter(|e| e.kind.is_use()) {
+        if let Some(r) = &e.resource_id {
+            let day = e.occurred_at.date_naive();
+            let last = out.entry(r.clone()).or_insert(day);
+            *last = (*last).max(day);
+        }
+    }
+    out
+}
+
+/// The order a sort must produce, computed from the records and their last day of use.
+pub fn expected_order(
+    resources: &[Resource],
+    sort: ResourceSort,
+    last_used: &std::collections::HashMap<String, chrono::NaiveDate>,
+) -> Vec<String> {
+    fn desc_nulls_last<T: Ord>(a: Option<T>, b: Option<T>) -> std::cmp::Ordering {
+        match (a, b) {
+            (Some(a), Some(b)) => b.cmp(&a),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        }
+    }
     let mut sorted: Vec<&Resource> = resources.iter().collect();
-    let desc_nulls_last = |a: &Option<steward_model::Timestamp>, b: &Option<steward_model::Timestamp>| match (a, b) {
-        (Some(a), Some(b)) => b.cmp(a),
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => std::cmp::Ordering::Equal,
-    };
+    let name = |r: &Resource| r.display_name.to_lowercase();
     sorted.sort_by(|a, b| {
         let key = match sort {
-            ResourceSort::Name => a.display_name.to_lowercase().cmp(&b.display_name.to_lowercase()),
-            ResourceSort::CreatedDesc => desc_nulls_last(&a.created_at, &b.created_at),
-            ResourceSort::ModifiedDesc => desc_nulls_last(&a.modified_at, &b.modified_at),
+            ResourceSort::Name => name(a).cmp(&name(b)),
+            ResourceSort::CreatedDesc => desc_nulls_last(a.created_at, b.created_at),
+            ResourceSort::ModifiedDesc => desc_nulls_last(a.modified_at, b.modified_at),
+            ResourceSort::LastUsedDesc => desc_nulls_last(last_used.get(&a.id), last_used.get(&b.id)),
+            ResourceSort::Kind => a.kind.as_str().cmp(b.kind.as_str()).then_with(|| name(a).cmp(&name(b))),
+            ResourceSort::Environment => a.environment_id.cmp(&b.environment_id).then_with(|| name(a).cmp(&name(b))),
         };
         key.then_with(|| a.id.cmp(&b.id))
     });
@@ -209,11 +243,12 @@ pub async fn case_list_resources_paging_every_sort(store: Arc<dyn Store>) {
     let data = paging_dataset();
     load(&store, &data).await;
     let live: Vec<Resource> = data.resources.iter().filter(|r| r.deleted_at.is_none()).cloned().collect();
-    for sort in [ResourceSort::Name, ResourceSort::CreatedDesc, ResourceSort::ModifiedDesc] {
+    let last = last_used(&data);
+    for sort in ResourceSort::ALL.iter().copied() {
         for include_deleted in [false, true] {
             let query = ResourceQuery { sort, include_deleted, limit: Some(7), ..Default::default() };
             let (items, total) = all_resource_pages(&store, &query).await;
-            let expected = expected_order(if include_deleted { &data.resources } else { &live }, sort);
+            let expected = expected_order(if include_deleted { &data.resources } else { &live }, sort, &last);
             let got: Vec<String> = items.iter().map(|r| r.id.clone()).collect();
             assert_eq!(got, expected, "paging by {sort:?} (include_deleted {include_deleted}) with limit 7");
             assert_eq!(total, expected.len() as u64, "total for {sort:?}");
@@ -224,7 +259,8 @@ pub async fn case_list_resources_paging_every_sort(store: Arc<dyn Store>) {
 pub async fn case_list_resources_paging_with_filter(store: Arc<dyn Store>) {
     let data = paging_dataset();
     load(&store, &data).await;
-    for sort in [ResourceSort::Name, ResourceSort::CreatedDesc, ResourceSort::ModifiedDesc] {
+    let last = last_used(&data);
+    for sort in ResourceSort::ALL.iter().copied() {
         let query = ResourceQuery {
             sort,
             kind: Some(ResourceKind::CloudFlow),
@@ -240,7 +276,7 @@ pub async fn case_list_resources_paging_with_filter(store: Arc<dyn Store>) {
             .collect();
         let (items, total) = all_resource_pages(&store, &query).await;
         let got: Vec<String> = items.iter().map(|r| r.id.clone()).collect();
-        assert_eq!(got, expected_order(&expected_set, sort), "filtered paging by {sort:?}");
+        assert_eq!(got, expected_order(&expected_set, sort, &last), "filtered paging by {sort:?}");
         assert_eq!(total, expected_set.len() as u64, "filtered total by {sort:?}");
     }
     // A page exactly as large as the remaining items ends the list.
@@ -261,6 +297,15 @@ pub async fn case_list_resources_garbage_cursor(store: Arc<dyn Store>) {
         matches!(err, Err(StoreError::InvalidCursor(_))),
         "a cursor whose key is not a date must be InvalidCursor for a date sort, got {err:?}"
     );
+    let name_only = Cursor { key: Some("alpha".into()), id: "r01".into() }.encode();
+    for sort in [ResourceSort::Kind, ResourceSort::Environment, ResourceSort::LastUsedDesc] {
+        let query = ResourceQuery { sort, cursor: Some(name_only.clone()), ..Default::default() };
+        let err = store.list_resources(&query).await;
+        assert!(
+            matches!(err, Err(StoreError::InvalidCursor(_))),
+            "a name cursor must be InvalidCursor for {sort:?}, got {err:?}"
+        );
+    }
 }
 
 pub async fn case_list_environments(store: Arc<dyn Store>) {

@@ -536,6 +536,24 @@ impl Store for KillSwitch {
     ) -> steward_store::Result<Vec<catalog::AccessRequest>> {
         self.inner.list_access_requests(q).await
     }
+    async fn resource_statuses(
+        &self,
+        ids: &[String],
+    ) -> steward_store::Result<Vec<steward_store::inventory::ResourceStatus>> {
+        self.inner.resource_statuses(ids).await
+    }
+    async fn list_makers(
+        &self,
+        q: &steward_store::inventory::MakerQuery,
+    ) -> steward_store::Result<steward_model::Page<steward_store::inventory::MakerSummary>> {
+        self.inner.list_makers(q).await
+    }
+    async fn connector_summaries(
+        &self,
+        tenant: Option<&str>,
+    ) -> steward_store::Result<Vec<steward_store::inventory::ConnectorSummary>> {
+        self.inner.connector_summaries(tenant).await
+    }
     async fn content_digest(&self) -> steward_store::Result<String> {
         self.inner.content_digest().await
     }
