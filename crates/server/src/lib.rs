@@ -8,6 +8,7 @@
 pub mod api;
 pub mod auth;
 mod error;
+pub mod metrics;
 mod params;
 pub mod routes;
 mod security;
@@ -30,12 +31,25 @@ pub struct AppState {
     /// Criticality rules, service levels, support matrix and RACI (`[governance]
     /// responsibility` in steward.toml), so that pages agree with the CLI and the policies.
     pub responsibility: Arc<steward_responsibility::Config>,
+    /// Request counts and latencies for `/metrics`, and its token (`[server] metrics_token`).
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
     /// A state with the shipped responsibility defaults.
     pub fn new(store: Arc<dyn steward_store::Store>, demo: bool) -> AppState {
-        AppState { store, demo, responsibility: Arc::new(steward_responsibility::Config::defaults()) }
+        AppState {
+            store,
+            demo,
+            responsibility: Arc::new(steward_responsibility::Config::defaults()),
+            metrics: Arc::new(metrics::Metrics::new(None)),
+        }
+    }
+
+    /// Require `Authorization: Bearer <token>` on `/metrics` (none: public; firewall it).
+    pub fn with_metrics_token(mut self, token: Option<String>) -> AppState {
+        self.metrics = Arc::new(metrics::Metrics::new(token));
+        self
     }
 }
 
@@ -46,6 +60,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(web::errors::fallback)
         .method_not_allowed_fallback(web::errors::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::middleware::authenticate))
+        // Axum's own rejections (bad path encoding, body too large) in the API's error shape.
+        .layer(axum::middleware::from_fn(api::errors::json_errors))
+        // Outside the gate, so that refusals are counted too.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(axum::middleware::map_response(security::add_headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

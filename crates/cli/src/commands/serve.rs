@@ -31,7 +31,8 @@ pub async fn serve(
     })?;
     let local = listener.local_addr().context("cannot read the bound address")?;
     println!("Steward is serving at http://{local}/");
-    let state = steward_server::AppState { store, demo, responsibility: Arc::new(responsibility) };
+    let state =
+        steward_server::AppState { responsibility: Arc::new(responsibility), ..steward_server::AppState::new(store, demo) };
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };

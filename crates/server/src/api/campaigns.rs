@@ -7,6 +7,7 @@
 //! does take.
 
 use crate::AppState;
+use crate::api::paging;
 use crate::error::{ApiError, ErrorBody, ErrorDetail};
 use crate::params::{self, Params};
 use axum::Json;
@@ -77,14 +78,13 @@ fn id(what: &'static str, text: &str) -> Result<i64, ApiError> {
 pub struct CampaignParams {
     pub kind: Option<String>,
     pub state: Option<String>,
+    /// Page size; the whole list when absent.
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CampaignList {
-    /// Newest first.
-    pub items: Vec<Campaign>,
-    pub total: usize,
-}
+/// Campaigns, newest first, in the one list shape.
+pub type CampaignList = steward_model::Page<Campaign>;
 
 /// `GET /api/v1/campaigns?kind=&state=`
 pub async fn list(
@@ -101,7 +101,7 @@ pub async fn list(
     let query = CampaignQuery { kind: kind.map(|k| k.as_str().to_string()), state: campaign_state };
     let mut items = state.store.list_campaigns(&query).await.map_err(|e| ApiError::store("listing campaigns", e))?;
     items.reverse();
-    Ok(Json(CampaignList { total: items.len(), items }))
+    Ok(Json(paging::slice(items, params::limit(&p.limit)?, params::cursor(&p.cursor)?.as_deref())?))
 }
 
 /// A campaign with how many of its tasks are in each state.
@@ -136,13 +136,13 @@ pub struct TaskParams {
     pub assignee: Option<String>,
     /// `open`, `closed` or a task state.
     pub state: Option<String>,
+    /// Page size; the whole list when absent.
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TaskList {
-    pub items: Vec<TaskView>,
-    pub total: usize,
-}
+/// Tasks in the one list shape.
+pub type TaskList = steward_model::Page<TaskView>;
 
 /// `GET /api/v1/campaign-tasks?campaign=&assignee=&state=`
 pub async fn tasks(
@@ -169,7 +169,8 @@ pub async fn tasks(
         .map(TaskView::new)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| campaign_error("reading campaign tasks", e))?;
-    Ok(Json(TaskList { total: items.len(), items }))
+    let (limit, cursor) = (params::limit(&p.limit)?, params::cursor(&p.cursor)?);
+    Ok(Json(paging::slice(items, limit, cursor.as_deref())?))
 }
 
 /// `GET /api/v1/campaign-tasks/{id}`: the task, what it takes now, its campaign and history.

@@ -4,6 +4,7 @@
 //! they take effect at the next run, as with `steward exempt`.
 
 use crate::AppState;
+use crate::api::paging;
 use crate::error::ApiError;
 use crate::params::{self, Params};
 use axum::Json;
@@ -85,19 +86,22 @@ fn policy_not_found(id: &str) -> ApiError {
     ApiError::NotFound { what: "policy", plural: "/api/v1/policies", id: id.into() }
 }
 
-/// `?set=NAME`
+/// `?set=NAME` (and, for the list, `limit` and `cursor`)
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct SetParams {
     pub set: Option<String>,
+    /// Page size; the whole list when absent.
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PolicyList {
     pub set: SetRef,
-    pub total: usize,
-    /// Every policy of the set, by id: id, version, title, rationale, level, subject, scope,
+    /// The policies of the set, by id: id, version, title, rationale, level, subject, scope,
     /// params, condition, remediation, effect, tracked, source.
-    pub items: Vec<Policy>,
+    #[serde(flatten)]
+    pub page: steward_model::Page<Policy>,
 }
 
 /// `GET /api/v1/policies?set=`
@@ -107,7 +111,8 @@ pub async fn policies(
 ) -> Result<Json<PolicyList>, ApiError> {
     let (mut set, set_ref) = load_set(&state, p.set.as_deref()).await?;
     set.policies.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(Json(PolicyList { set: set_ref, total: set.policies.len(), items: set.policies }))
+    let page = paging::slice(set.policies, params::limit(&p.limit)?, params::cursor(&p.cursor)?.as_deref())?;
+    Ok(Json(PolicyList { set: set_ref, page }))
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -213,6 +218,8 @@ pub struct ViolationParams {
     pub level: Option<String>,
     pub limit: Option<String>,
     pub offset: Option<String>,
+    /// The `next` of the previous page (instead of `offset`).
+    pub cursor: Option<String>,
 }
 
 /// A comma-separated list of a closed set of values; blank means any.
@@ -263,7 +270,10 @@ impl ViolationParams {
             tenant_id: params::text(&self.tenant),
             levels: list_of::<Level>("level", &self.level)?,
             limit: Some(limit + 1),
-            offset: offset(&self.offset)?,
+            offset: match params::cursor(&self.cursor)? {
+                Some(cursor) => paging::position(&cursor)? as u64,
+                None => offset(&self.offset)?,
+            },
         };
         Ok((query, limit))
     }
@@ -278,6 +288,8 @@ pub struct ViolationPage {
     pub limit: u32,
     /// The `offset` of the next page; `null` on the last page.
     pub next_offset: Option<u64>,
+    /// The same position as a cursor, like every other list; `null` on the last page.
+    pub next: Option<String>,
 }
 
 /// One page of violations matching `p`, by id (opening order).
@@ -291,8 +303,10 @@ pub async fn violation_page(
     let mut rows = state.store.list_violations(&query).await.map_err(|e| ApiError::store("listing violations", e))?;
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
+    let next_offset = more.then(|| query.offset + u64::from(limit));
     Ok(ViolationPage {
-        next_offset: more.then(|| query.offset + u64::from(limit)),
+        next: next_offset.map(|o| paging::cursor_at(usize::try_from(o).unwrap_or(usize::MAX))),
+        next_offset,
         offset: query.offset,
         limit,
         items: rows.into_iter().map(|v| texts.view(v)).collect(),
@@ -445,23 +459,23 @@ pub async fn summary(
     summary_of(&state, params::text(&p.tenant).as_deref()).await.map(Json)
 }
 
-/// `?limit=`
+/// `?limit=&cursor=`
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct LimitParams {
+pub struct RunParams {
     pub limit: Option<String>,
+    pub cursor: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RunList {
-    /// Newest first.
-    pub items: Vec<ComplianceRunInfo>,
-}
+/// Runs, newest first, in the one list shape.
+pub type RunList = steward_model::Page<ComplianceRunInfo>;
 
 /// `GET /api/v1/compliance/runs?limit=`
-pub async fn runs(State(state): State<AppState>, Params(p): Params<LimitParams>) -> Result<Json<RunList>, ApiError> {
+pub async fn runs(State(state): State<AppState>, Params(p): Params<RunParams>) -> Result<Json<RunList>, ApiError> {
     let limit = params::limit(&p.limit)?.unwrap_or(RUNS_DEFAULT);
-    let items = state.store.compliance_runs(limit).await.map_err(|e| ApiError::store("listing compliance runs", e))?;
-    Ok(Json(RunList { items }))
+    // Runs are few (one per evaluation), so the page is cut from all of them and `total` is exact.
+    let items =
+        state.store.compliance_runs(u32::MAX).await.map_err(|e| ApiError::store("listing compliance runs", e))?;
+    Ok(Json(paging::slice(items, Some(limit), params::cursor(&p.cursor)?.as_deref())?))
 }
 
 /// `?policy=&limit=`
@@ -534,14 +548,13 @@ pub struct ExemptionParams {
     pub all: Option<String>,
     pub policy: Option<String>,
     pub resource: Option<String>,
+    /// Page size; the whole list when absent.
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ExemptionList {
-    pub total: usize,
-    /// By id.
-    pub items: Vec<ExemptionView>,
-}
+/// Exemptions, by id, in the one list shape.
+pub type ExemptionList = steward_model::Page<ExemptionView>;
 
 /// `GET /api/v1/exemptions?all=&policy=&resource=`: not revoked (expired ones included) unless `all=true`.
 pub async fn exemptions(
@@ -562,7 +575,7 @@ pub async fn exemptions(
         .filter(|e| resource.as_ref().is_none_or(|r| e.subject_id.as_ref() == Some(r)))
         .map(|e| ExemptionView::of(e, now))
         .collect();
-    Ok(Json(ExemptionList { total: items.len(), items }))
+    Ok(Json(paging::slice(items, params::limit(&p.limit)?, params::cursor(&p.cursor)?.as_deref())?))
 }
 
 /// The body of `POST /api/v1/exemptions`. Fields are optional here so that a missing one is

@@ -30,13 +30,22 @@ pub async fn healthz() -> Json<Health> {
 
 /// `GET /readyz`: the store answers a cheap query.
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Readiness>, ApiError> {
+    let backend = probe(&state).await?;
+    Ok(Json(Readiness { status: "ready".into(), backend: backend.into() }))
+}
+
+/// Ask the store a cheap question and record the answer in the `store_up` metric; the
+/// backend's name when it answered.
+pub async fn probe(state: &AppState) -> Result<&'static str, ApiError> {
     let backend = state.store.backend();
-    match tokio::time::timeout(READY_TIMEOUT, state.store.list_tenants()).await {
-        Ok(Ok(_)) => Ok(Json(Readiness { status: "ready".into(), backend: backend.into() })),
+    let answer = match tokio::time::timeout(READY_TIMEOUT, state.store.list_tenants()).await {
+        Ok(Ok(_)) => Ok(backend),
         Ok(Err(error)) => Err(ApiError::Unavailable { backend, reason: error.to_string() }),
         Err(_) => Err(ApiError::Unavailable {
             backend,
             reason: format!("no answer within {} seconds", READY_TIMEOUT.as_secs()),
         }),
-    }
+    };
+    state.metrics.store_up(backend, answer.is_ok());
+    answer
 }

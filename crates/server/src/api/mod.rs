@@ -2,9 +2,12 @@
 
 pub mod campaigns;
 pub mod environments;
+pub mod errors;
 pub mod governance;
 pub mod health;
+pub mod openapi;
 pub mod overview;
+pub mod paging;
 pub mod principals;
 pub mod resources;
 pub mod responsibility;
@@ -17,6 +20,8 @@ pub fn routes() -> Routes {
     Routes::new()
         .get("/healthz", Access::Public, health::healthz)
         .get("/readyz", Access::Public, health::readyz)
+        .get("/metrics", Access::Public, crate::metrics::serve)
+        .get(openapi::PATH, Access::Public, openapi::serve)
         .get("/api/v1/overview", Access::Read, overview::show)
         .get("/api/v1/environments", Access::Read, environments::list)
         .get("/api/v1/environments/{id}", Access::Read, environments::show)

@@ -1,6 +1,7 @@
 //! Success detection: detections and their review, and the board's rule set.
 
 use crate::AppState;
+use crate::api::paging;
 use crate::error::ApiError;
 use crate::params::{self, Params};
 use axum::Json;
@@ -20,13 +21,13 @@ pub struct DetectionParams {
     pub tenant: Option<String>,
     /// `true` (the default): only detections that still fire; `false`: also the others.
     pub active_only: Option<String>,
+    /// Page size; the whole list when absent.
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DetectionList {
-    pub items: Vec<Detection>,
-    pub total: usize,
-}
+/// Detections in the one list shape.
+pub type DetectionList = steward_model::Page<Detection>;
 
 /// `GET /api/v1/success/detections`
 pub async fn list(
@@ -46,7 +47,7 @@ pub async fn list(
         active: active_only.then_some(true),
     };
     let items = state.store.list_detections(&query).await.map_err(|e| ApiError::store("listing detections", e))?;
-    Ok(Json(DetectionList { total: items.len(), items }))
+    Ok(Json(paging::slice(items, params::limit(&p.limit)?, params::cursor(&p.cursor)?.as_deref())?))
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
