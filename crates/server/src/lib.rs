@@ -6,6 +6,7 @@
 //! the binary under a content-versioned path so browsers may cache them for a year.
 
 pub mod api;
+pub mod audit;
 pub mod auth;
 mod error;
 pub mod metrics;
@@ -31,6 +32,8 @@ pub struct AppState {
     /// Criticality rules, service levels, support matrix and RACI (`[governance]
     /// responsibility` in steward.toml), so that pages agree with the CLI and the policies.
     pub responsibility: Arc<steward_responsibility::Config>,
+    /// Sessions, cookies, the sign-in rate limit and OpenID Connect (`[auth]`, `[server]`).
+    pub auth: Arc<auth::AuthState>,
     /// Request counts and latencies for `/metrics`, and its token (`[server] metrics_token`).
     pub metrics: Arc<metrics::Metrics>,
 }
@@ -42,6 +45,7 @@ impl AppState {
             store,
             demo,
             responsibility: Arc::new(steward_responsibility::Config::defaults()),
+            auth: Arc::new(auth::AuthState::default()),
             metrics: Arc::new(metrics::Metrics::new(None)),
         }
     }
@@ -55,16 +59,21 @@ impl AppState {
 
 /// The whole application: API, web UI, static assets, security headers and request tracing.
 pub fn router(state: AppState) -> Router {
-    let (routes, _endpoints) = routes::all().into_parts();
+    let (routes, endpoints) = routes::all().into_parts();
+    let gate = auth::middleware::Gate {
+        state: state.clone(),
+        table: Arc::new(auth::middleware::AccessTable::new(&endpoints)),
+    };
+    let headers = security::Headers::new(state.auth.https());
     routes
         .fallback(web::errors::fallback)
         .method_not_allowed_fallback(web::errors::method_not_allowed)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::middleware::authenticate))
+        .layer(axum::middleware::from_fn_with_state(gate, auth::middleware::authenticate))
         // Axum's own rejections (bad path encoding, body too large) in the API's error shape.
         .layer(axum::middleware::from_fn(api::errors::json_errors))
         // Outside the gate, so that refusals are counted too.
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
-        .layer(axum::middleware::map_response(security::add_headers))
+        .layer(axum::middleware::map_response_with_state(headers, security::add_headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -77,8 +86,7 @@ pub async fn serve(
 ) -> Result<(), ServerError> {
     let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| "an unknown address".into());
     tracing::info!(%addr, backend = state.store.backend(), demo = state.demo, "serving HTTP");
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|source| ServerError::Serve { addr, source })
+    // The peer address feeds the sign-in rate limit.
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await.map_err(|source| ServerError::Serve { addr, source })
 }

@@ -107,5 +107,5 @@ pub fn endpoints() -> Vec<Endpoint> {
 
 /// The API and the web UI, as one registry.
 pub(crate) fn all() -> Routes {
-    crate::api::routes().merge(crate::web::routes())
+    crate::api::routes().merge(crate::web::routes()).merge(crate::auth::routes())
 }

@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, plus the health probes. One module per resource.
 
+pub mod accounts;
 pub mod campaigns;
 pub mod environments;
 pub mod errors;
@@ -22,6 +23,15 @@ pub fn routes() -> Routes {
         .get("/readyz", Access::Public, health::readyz)
         .get("/metrics", Access::Public, crate::metrics::serve)
         .get(openapi::PATH, Access::Public, openapi::serve)
+        // Accounts (issue #6): who am I, users, API tokens, the audit trail.
+        .get("/api/v1/me", Access::Read, accounts::me)
+        .get("/api/v1/users", Access::Admin, accounts::users)
+        .post("/api/v1/users", Access::Admin, accounts::create_user)
+        .put("/api/v1/users/{id}", Access::Admin, accounts::update_user)
+        .get("/api/v1/tokens", Access::Read, accounts::tokens)
+        .post("/api/v1/tokens", Access::Rate, accounts::create_token)
+        .post("/api/v1/tokens/{id}/revoke", Access::Rate, accounts::revoke_token)
+        .get("/api/v1/audit", Access::Admin, accounts::audit_trail)
         .get("/api/v1/overview", Access::Read, overview::show)
         .get("/api/v1/environments", Access::Read, environments::list)
         .get("/api/v1/environments/{id}", Access::Read, environments::show)

@@ -47,6 +47,7 @@ impl ResourceListParams {
             sort: sort(&self.sort)?,
             limit: params::limit(&self.limit)?,
             cursor: params::cursor(&self.cursor)?,
+            ..Default::default()
         })
     }
 }

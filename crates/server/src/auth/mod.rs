@@ -5,13 +5,72 @@
 //! route registry. Handlers take the `Caller` as an extractor and narrow further per resource
 //! with [`Caller::can_see`] and [`Caller::can_act_on`].
 
+pub mod config;
+pub mod csrf;
 pub mod middleware;
+pub mod oidc;
+pub mod ratelimit;
+pub mod redirect;
+pub mod session;
+pub mod signin;
+pub mod tokens;
+
+pub use config::{AuthSettings, OidcSettings, Secret, WebSettings};
 
 use crate::error::ApiError;
-use crate::routes::Access;
+use crate::routes::{Access, Routes};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use steward_model::{Resource, Role};
+
+/// Authentication's share of the application state: settings, the sign-in rate limit.
+#[derive(Debug)]
+pub struct AuthState {
+    pub settings: AuthSettings,
+    pub web: WebSettings,
+    pub limiter: ratelimit::SigninLimiter,
+    /// The OpenID Connect provider, when `[auth.oidc]` is configured.
+    pub oidc: Option<oidc::Oidc>,
+    /// `scheme://host[:port]` of the public URL, when configured.
+    own_origin: Option<String>,
+}
+
+impl AuthState {
+    /// Fails (with a message naming the setting) when `[auth.oidc]` is unusable.
+    pub fn new(settings: AuthSettings, web: WebSettings) -> Result<AuthState, String> {
+        let limiter = ratelimit::SigninLimiter::new(settings.signin_failures, settings.signin_window());
+        let own_origin = web.public_url.as_ref().map(|u| u.origin().ascii_serialization());
+        let oidc = settings.oidc.clone().map(oidc::Oidc::new).transpose()?;
+        Ok(AuthState { settings, web, limiter, oidc, own_origin })
+    }
+
+    pub fn own_origin(&self) -> Option<&str> {
+        self.own_origin.as_deref()
+    }
+
+    /// Whether Steward is reached over https (then browsers get HSTS).
+    pub fn https(&self) -> bool {
+        self.web.public_url.as_ref().is_some_and(|u| u.scheme() == "https")
+    }
+}
+
+impl Default for AuthState {
+    fn default() -> Self {
+        let settings = AuthSettings::default();
+        let limiter = ratelimit::SigninLimiter::new(settings.signin_failures, settings.signin_window());
+        AuthState { settings, web: WebSettings::default(), limiter, oidc: None, own_origin: None }
+    }
+}
+
+/// Sign-in and sign-out pages and the OpenID Connect flow.
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/signin", Access::Public, signin::page)
+        .post("/signin", Access::Public, signin::submit)
+        .post("/signout", Access::Read, signin::signout)
+        .get("/signin/oidc", Access::Public, oidc::start)
+        .get("/signin/oidc/callback", Access::Public, oidc::callback)
+}
 
 /// How the caller proved who they are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,6 +1,8 @@
 //! The server-rendered web UI: one module per page, askama templates with typed contexts
 //! in `templates/`, a shared layout (`base.html`) and partials.
 
+mod account;
+mod admin;
 pub mod assets;
 mod charts;
 mod compliance;
@@ -31,6 +33,14 @@ pub fn routes() -> Routes {
         .get("/reports/board", Access::Read, report::page)
         .get("/api/v1/reports/board", Access::Read, report::json)
         .get("/static/{file}", Access::Public, assets::serve)
+        // Accounts (issue #6): my tokens; users and the audit trail for admins.
+        .get("/account", Access::Read, account::show)
+        .post("/account/tokens", Access::Rate, account::create_token)
+        .post("/account/tokens/{id}/revoke", Access::Rate, account::revoke_token)
+        .get("/admin/users", Access::Admin, admin::users)
+        .post("/admin/users", Access::Admin, admin::create_user)
+        .post("/admin/users/{id}", Access::Admin, admin::update_user)
+        .get("/admin/audit", Access::Admin, admin::audit)
 }
 
 /// Which part of the site a page belongs to, for the navigation bar.

@@ -2,6 +2,7 @@
 //! with reqwest like any client. One binary for every module, because linking is the slow part.
 
 mod api;
+mod auth;
 mod campaigns;
 mod fixtures;
 mod governance;

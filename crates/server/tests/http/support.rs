@@ -5,8 +5,10 @@ use crate::fixtures::{self, Estate, RICH};
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::sync::Arc;
+use steward_model::Role;
 use steward_server::AppState;
 use steward_store::Store;
+use steward_store::auth::{ApiToken, User};
 use steward_store_sqlite::SqliteStore;
 use tokio::sync::oneshot;
 
@@ -14,8 +16,14 @@ const DB_FILE: &str = "steward.db";
 
 pub struct TestApp {
     pub base: String,
+    /// Sends the admin's API token with every request: tests that are not about access act
+    /// as a platform admin.
     pub client: reqwest::Client,
     pub estate: Estate,
+    /// The store behind the server, for tests that set up accounts or read the audit trail.
+    pub store: Arc<dyn Store>,
+    /// One user per role (see [`USERS`]) with an API token each.
+    pub accounts: Vec<Account>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<Result<(), steward_server::ServerError>>>,
     _dir: tempfile::TempDir,
@@ -38,22 +46,125 @@ pub async fn spawn_demo_app() -> TestApp {
 }
 
 async fn spawn(demo: bool) -> TestApp {
+    spawn_with(demo, |_| {}).await
+}
+
+/// A server whose state the test adjusts first (authentication settings, OpenID Connect).
+pub async fn spawn_with(demo: bool, adjust: impl FnOnce(&mut AppState)) -> TestApp {
     let dir = tempfile::tempdir().expect("create a temp dir");
     let store = fresh_store(dir.path()).await;
     let estate = fixtures::estate();
     load(store.as_ref(), &estate).await;
+    let accounts = add_accounts(store.as_ref()).await;
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
     let base = format!("http://{}", listener.local_addr().expect("local address"));
     let (tx, rx) = oneshot::channel::<()>();
-    let state = AppState::new(store, demo);
+    let mut state = AppState::new(store.clone(), demo);
+    adjust(&mut state);
     let server = tokio::spawn(async move {
         let shutdown = async move {
             let _ = rx.await;
         };
         steward_server::serve(state, listener, shutdown).await
     });
-    TestApp { base, client: reqwest::Client::new(), estate, shutdown: Some(tx), server: Some(server), _dir: dir }
+    let admin = accounts.iter().find(|a| a.role == Role::Admin).map(|a| a.token.clone()).unwrap_or_default();
+    TestApp {
+        base,
+        client: client_with_token(Some(&admin)),
+        estate,
+        store,
+        accounts,
+        shutdown: Some(tx),
+        server: Some(server),
+        _dir: dir,
+    }
+}
+
+/// A user of the test app, with an API token of their role.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub role: Role,
+    pub user: User,
+    pub token: String,
+}
+
+/// The users every test app has: (username, role, environments, principal). The maker owns
+/// the resources of `p-alice` (among them [`RICH`]); the environment admin administers the
+/// environment of [`RICH`].
+pub const USERS: [(&str, Role, &[&str], Option<&str>); 4] = [
+    ("admin", Role::Admin, &[], None),
+    ("envadmin", Role::EnvironmentAdmin, &["env-fin"], None),
+    ("maker", Role::Maker, &[], Some("p-alice")),
+    ("viewer", Role::Viewer, &[], Some("p-dave")),
+];
+
+async fn add_accounts(store: &dyn Store) -> Vec<Account> {
+    let mut accounts = Vec::new();
+    for (username, role, environments, principal) in USERS {
+        let user = new_user(username, role, None);
+        let user = User {
+            environments: environments.iter().map(|e| e.to_string()).collect(),
+            principal_id: principal.map(str::to_string),
+            ..user
+        };
+        store.create_user(&user).await.expect("create a test user");
+        let token = add_token(store, &user, role).await;
+        accounts.push(Account { role, user, token });
+    }
+    accounts
+}
+
+/// A user record (not stored); with a password, its argon2 hash.
+pub fn new_user(username: &str, role: Role, password: Option<&str>) -> User {
+    let now = chrono::Utc::now();
+    User {
+        id: format!("u-{username}"),
+        username: username.into(),
+        display_name: format!("{username} (test)"),
+        email: None,
+        role,
+        environments: Vec::new(),
+        principal_id: None,
+        password_hash: password.map(|p| steward_credentials::hash_password(p).expect("hash a password")),
+        oidc_issuer: None,
+        oidc_subject: None,
+        disabled: false,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// Store a new API token for `user` and return its value.
+pub async fn add_token(store: &dyn Store, user: &User, role: Role) -> String {
+    let (plain, hash) = steward_credentials::new_token();
+    let token = ApiToken {
+        id: format!("tok-{}-{}", user.username, &hash[..8]),
+        name: format!("{} test token", user.username),
+        token_hash: hash,
+        user_id: user.id.clone(),
+        role,
+        created_at: chrono::Utc::now(),
+        expires_at: None,
+        last_used_at: None,
+        revoked_at: None,
+    };
+    store.create_api_token(&token).await.expect("create a test token");
+    plain
+}
+
+/// A client that never follows redirects (tests look at them) and sends `token` if given.
+pub fn client_with_token(token: Option<&str>) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(token) = token {
+        let value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}")).expect("a token is ASCII");
+        headers.insert(reqwest::header::AUTHORIZATION, value);
+    }
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("build a client")
 }
 
 async fn fresh_store(dir: &std::path::Path) -> Arc<dyn Store> {
@@ -89,6 +200,25 @@ impl TestApp {
     /// The SQLite file behind the server, for tests that break it on purpose.
     pub fn db_path(&self) -> std::path::PathBuf {
         self._dir.path().join(DB_FILE)
+    }
+
+    /// The test account of a role.
+    pub fn account(&self, role: Role) -> &Account {
+        self.accounts.iter().find(|a| a.role == role).expect("every role has a test account")
+    }
+
+    /// A client acting with the API token of `role`'s test user.
+    pub fn client_as(&self, role: Role) -> reqwest::Client {
+        client_with_token(Some(&self.account(role).token))
+    }
+
+    /// A client with no credentials at all.
+    pub fn anonymous(&self) -> reqwest::Client {
+        client_with_token(None)
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
