@@ -296,6 +296,29 @@ mod null {
         async fn active_exemptions(&self, _: Timestamp) -> Result<Vec<governance::Exemption>> {
             none()
         }
+        // ---- exemption requests ----
+        async fn request_exemption(
+            &self,
+            _: &exemption_requests::NewExemptionRequest,
+        ) -> Result<exemption_requests::ExemptionRequest> {
+            none()
+        }
+        async fn get_exemption_request(&self, _: i64) -> Result<Option<exemption_requests::ExemptionRequest>> {
+            none()
+        }
+        async fn list_exemption_requests(
+            &self,
+            _: &exemption_requests::ExemptionRequestQuery,
+        ) -> Result<Vec<exemption_requests::ExemptionRequest>> {
+            none()
+        }
+        async fn decide_exemption_request(
+            &self,
+            _: i64,
+            _: &exemption_requests::RequestDecision,
+        ) -> Result<exemption_requests::DecisionOutcome> {
+            none()
+        }
         // ---- campaigns ----
         async fn create_campaign(&self, _: &campaigns::NewCampaign) -> Result<campaigns::Campaign> {
             none()
@@ -358,7 +381,11 @@ mod null {
         async fn publication_history(&self, _: i64) -> Result<Vec<catalog::PublicationEvent>> {
             none()
         }
-        async fn apply_stage_move(&self, _: i64, _: &catalog::StageMove) -> Result<catalog::Outcome<catalog::CatalogItem>> {
+        async fn apply_stage_move(
+            &self,
+            _: i64,
+            _: &catalog::StageMove,
+        ) -> Result<catalog::Outcome<catalog::CatalogItem>> {
             none()
         }
         async fn stage_history(&self, _: i64) -> Result<Vec<catalog::StageEvent>> {

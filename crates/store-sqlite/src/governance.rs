@@ -828,7 +828,7 @@ pub(crate) async fn active_exemptions(store: &SqliteStore, at: Timestamp) -> Res
         .await
 }
 
-fn get_exemption(conn: &Connection, id: i64) -> Result<Option<Exemption>> {
+pub(crate) fn get_exemption(conn: &Connection, id: i64) -> Result<Option<Exemption>> {
     let sql = format!("SELECT {EXEMPTION_COLUMNS} FROM exemptions WHERE id = ?1");
     Ok(collect(conn, &sql, &[Value::Integer(id)], "reading an exemption", exemption)?.pop())
 }

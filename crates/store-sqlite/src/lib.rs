@@ -20,6 +20,7 @@ mod catalog;
 mod checkpoint;
 mod connection;
 mod convert;
+mod exemption_requests;
 mod governance;
 mod ingest;
 mod inventory;
@@ -43,6 +44,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use steward_model::{Connector, DataPolicy, Environment, Governance, License, Page, Principal, Resource, Tenant};
 use steward_store::catalog as cat;
+use steward_store::exemption_requests as xr;
 use steward_store::governance as gov;
 use steward_store::{
     EnvironmentQuery, EnvironmentSummary, IngestTx, Overview, PrincipalQuery, ResourceQuery, Result, Store, StoreError,
@@ -387,6 +389,24 @@ impl Store for SqliteStore {
 
     async fn active_exemptions(&self, at: steward_model::Timestamp) -> Result<Vec<gov::Exemption>> {
         governance::active_exemptions(self, at).await
+    }
+
+    // ---- exemption requests ----
+
+    async fn request_exemption(&self, r: &xr::NewExemptionRequest) -> Result<xr::ExemptionRequest> {
+        exemption_requests::request(self, r).await
+    }
+
+    async fn get_exemption_request(&self, id: i64) -> Result<Option<xr::ExemptionRequest>> {
+        exemption_requests::get(self, id).await
+    }
+
+    async fn list_exemption_requests(&self, q: &xr::ExemptionRequestQuery) -> Result<Vec<xr::ExemptionRequest>> {
+        exemption_requests::list(self, q).await
+    }
+
+    async fn decide_exemption_request(&self, id: i64, d: &xr::RequestDecision) -> Result<xr::DecisionOutcome> {
+        exemption_requests::decide(self, id, d).await
     }
 
     // ---- campaigns ----

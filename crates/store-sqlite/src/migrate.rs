@@ -26,6 +26,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 9, name: "auth", sql: include_str!("../migrations/0009_auth.sql") },
     Migration { version: 10, name: "catalog", sql: include_str!("../migrations/0010_catalog.sql") },
     Migration { version: 11, name: "inventory_status", sql: include_str!("../migrations/0011_inventory_status.sql") },
+    Migration { version: 12, name: "queues", sql: include_str!("../migrations/0012_queues.sql") },
 ];
 
 /// The schema version this build writes and understands.

@@ -32,6 +32,7 @@ mod cases_auth;
 mod cases_campaigns;
 mod cases_catalog;
 mod cases_digest;
+mod cases_exemption_requests;
 mod cases_governance;
 mod cases_inventory;
 mod cases_inventory_filters;
@@ -48,6 +49,7 @@ pub use cases_auth::*;
 pub use cases_campaigns::*;
 pub use cases_catalog::*;
 pub use cases_digest::*;
+pub use cases_exemption_requests::*;
 pub use cases_governance::*;
 pub use cases_inventory::*;
 pub use cases_inventory_filters::*;
@@ -194,6 +196,9 @@ macro_rules! conformance_tests {
             case_governance_exemptions,
             case_governance_runs_trends_summary_and_lists,
             case_governance_big_run_twice,
+            case_exemption_requests_round_trip_and_one_open,
+            case_exemption_requests_decisions_check_the_state,
+            case_exemption_requests_race,
             case_campaigns_create_list_and_close,
             case_campaign_tasks_skip_open_duplicates,
             case_campaign_task_transitions_check_the_expected_state,

@@ -14,6 +14,7 @@ pub mod campaigns;
 pub mod catalog;
 mod cursor;
 mod error;
+pub mod exemption_requests;
 pub mod governance;
 pub mod inventory;
 mod query;
@@ -221,6 +222,36 @@ pub trait Store: Send + Sync + 'static {
 
     /// Exemptions in force at `at` ([`governance::Exemption::is_active`]), by id.
     async fn active_exemptions(&self, at: steward_model::Timestamp) -> Result<Vec<governance::Exemption>>;
+
+    // ---- exemption requests (see [`exemption_requests`]) -----------------------------------
+
+    /// Record a request for an exemption, `requested`. A missing field fails with
+    /// [`StoreError::InvalidQuery`]; a second open request for the same policy and subject with
+    /// [`StoreError::Conflict`] naming the first.
+    async fn request_exemption(
+        &self,
+        request: &exemption_requests::NewExemptionRequest,
+    ) -> Result<exemption_requests::ExemptionRequest>;
+
+    /// One request; `None` for an unknown id.
+    async fn get_exemption_request(&self, id: i64) -> Result<Option<exemption_requests::ExemptionRequest>>;
+
+    /// Requests matching the query, by id.
+    async fn list_exemption_requests(
+        &self,
+        query: &exemption_requests::ExemptionRequestQuery,
+    ) -> Result<Vec<exemption_requests::ExemptionRequest>>;
+
+    /// Approve (granting [`exemption_requests::exemption_for`] in the same transaction) or
+    /// decline a request that is still `requested`; a decided one is answered
+    /// [`exemption_requests::DecisionOutcome::Stale`] and nothing is written.
+    /// [`StoreError::NotFound`] for an unknown id, [`StoreError::InvalidQuery`] for a decision
+    /// [`exemption_requests::RequestDecision::check`] or the exemption's own check refuses.
+    async fn decide_exemption_request(
+        &self,
+        id: i64,
+        decision: &exemption_requests::RequestDecision,
+    ) -> Result<exemption_requests::DecisionOutcome>;
 
     // ---- campaigns --------------------------------------------------------------------------
 

@@ -342,6 +342,32 @@ impl Store for KillSwitch {
     async fn active_exemptions(&self, at: Timestamp) -> steward_store::Result<Vec<governance::Exemption>> {
         self.inner.active_exemptions(at).await
     }
+    // ---- exemption requests ----
+    async fn request_exemption(
+        &self,
+        r: &steward_store::exemption_requests::NewExemptionRequest,
+    ) -> steward_store::Result<steward_store::exemption_requests::ExemptionRequest> {
+        self.inner.request_exemption(r).await
+    }
+    async fn get_exemption_request(
+        &self,
+        id: i64,
+    ) -> steward_store::Result<Option<steward_store::exemption_requests::ExemptionRequest>> {
+        self.inner.get_exemption_request(id).await
+    }
+    async fn list_exemption_requests(
+        &self,
+        q: &steward_store::exemption_requests::ExemptionRequestQuery,
+    ) -> steward_store::Result<Vec<steward_store::exemption_requests::ExemptionRequest>> {
+        self.inner.list_exemption_requests(q).await
+    }
+    async fn decide_exemption_request(
+        &self,
+        id: i64,
+        d: &steward_store::exemption_requests::RequestDecision,
+    ) -> steward_store::Result<steward_store::exemption_requests::DecisionOutcome> {
+        self.inner.decide_exemption_request(id, d).await
+    }
     // ---- campaigns ----
     async fn create_campaign(
         &self,
