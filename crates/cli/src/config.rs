@@ -55,6 +55,9 @@ pub struct DatabaseConfig {
 pub struct ServerConfig {
     /// Address to listen on, e.g. `127.0.0.1:8080`.
     pub addr: Option<String>,
+    /// When set, `/metrics` answers only `Authorization: Bearer <metrics_token>`
+    /// (`STEWARD_METRICS_TOKEN` overrides it; docs/api.md).
+    pub metrics_token: Option<String>,
 }
 
 /// `[usage]`: the raw archive and retention (docs/usage.md).

@@ -90,7 +90,10 @@ pub async fn authenticate(State(gate): State<Gate>, request: Request, next: Next
     let resolved = match &credentials {
         Credentials::Bearer(token) => match from_token(state, token).await {
             Ok(Some(caller)) => Some(caller),
-            Ok(None) => return invalid_token(state, api),
+            Ok(None) if access != Access::Public => return invalid_token(state, api),
+            // A public route needs no credentials, so a token that is not an API token (the
+            // `/metrics` scraper's metrics token) is not refused there.
+            Ok(None) => None,
             Err(error) => return deny(state, api, error),
         },
         Credentials::Cookie(value) => match from_session(state, value).await {

@@ -4,6 +4,7 @@
 mod api;
 mod auth;
 mod campaigns;
+mod contract;
 mod fixtures;
 mod governance;
 mod health;
