@@ -8,6 +8,8 @@
 
 use crate::AppState;
 use crate::api::paging;
+use crate::audit;
+use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody, ErrorDetail};
 use crate::params::{self, Params};
 use axum::Json;
@@ -199,10 +201,12 @@ const ANSWER_SHAPE: &str = "the body must be a JSON object: {\"answer\": \"keep\
 /// `POST /api/v1/campaign-tasks/{id}/answer` with `{"answer": …, "by": …, "reason"|"to"|"note": …}`.
 pub async fn answer(
     State(state): State<AppState>,
+    caller: Caller,
     Path(raw): Path<String>,
     body: Bytes,
 ) -> Result<Json<Answered>, CampaignApiError> {
     let id = id("campaign task", &raw)?;
+    let before = may_answer(&state, &caller, id).await?;
     let value: serde_json::Value =
         serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(format!("{ANSWER_SHAPE} ({e})")))?;
     let object = value.as_object().ok_or_else(|| ApiError::BadRequest(ANSWER_SHAPE.into()))?;
@@ -234,7 +238,45 @@ pub async fn answer(
         .await
         .map_err(|e| campaign_error("answering a campaign task", e))?;
     let task = TaskView::new(applied.task.clone()).map_err(|e| campaign_error("reading the answered task", e))?;
-    Ok(Json(Answered { step: StepTaken::from(&applied), task }))
+    let step = StepTaken::from(&applied);
+    let after = serde_json::json!({ "task": &applied.task, "answer": word, "by": by, "step": &step });
+    audit::record(&state, &caller, "campaign.answer", format!("campaign-task:{id}"), audit::json(&before), Some(after))
+        .await;
+    Ok(Json(Answered { step, task }))
+}
+
+/// The task, when the caller may answer it: whoever can act on its resource (owners, admins
+/// of its environment, platform admins) or the principal it is assigned to.
+async fn may_answer(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> Result<steward_store::campaigns::CampaignTask, ApiError> {
+    let store = state.store.as_ref();
+    let not_found =
+        || ApiError::NotFound { what: "campaign task", plural: "/api/v1/campaign-tasks", id: id.to_string() };
+    let task = store.get_campaign_task(id).await.map_err(|e| ApiError::store("reading a campaign task", e))?;
+    let task = task.ok_or_else(not_found)?;
+    if caller.is_admin() || caller.principal_id.as_deref() == Some(task.assignee.as_str()) {
+        return Ok(task);
+    }
+    let resource = store.get_resource(&task.resource_id).await.map_err(|e| ApiError::store("reading a resource", e))?;
+    let allowed = match &resource {
+        Some(r) => caller.can_act_on(r),
+        // The resource is gone: its environment still decides.
+        None => caller.administers(&task.environment_id),
+    };
+    if allowed {
+        Ok(task)
+    } else if resource.as_ref().is_some_and(|r| !caller.can_see(r)) {
+        Err(not_found())
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "campaign task {id} is about resource '{}', which you may not change; its owners, the admins of \
+             environment '{}' or the person it is assigned to answer it",
+            task.resource_id, task.environment_id
+        )))
+    }
 }
 
 #[cfg(test)]

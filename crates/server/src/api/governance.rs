@@ -5,6 +5,8 @@
 
 use crate::AppState;
 use crate::api::paging;
+use crate::audit;
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::params::{self, Params};
 use axum::Json;
@@ -376,8 +378,10 @@ pub async fn resource_violations(state: &AppState, id: &str) -> Result<Option<Re
 /// `GET /api/v1/resources/{id}/violations`
 pub async fn for_resource(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<ResourceViolations>, ApiError> {
+    crate::api::resources::check_visible(&state, &caller, &id).await?;
     resource_violations(&state, &id).await?.map(Json).ok_or_else(|| ApiError::NotFound {
         what: "resource",
         plural: "/api/v1/resources",
@@ -658,6 +662,7 @@ async fn known_policies(state: &AppState) -> Result<HashMap<String, Subject>, Ap
 /// compliance run on.
 pub async fn add_exemption(
     State(state): State<AppState>,
+    caller: Caller,
     body: Bytes,
 ) -> Result<(StatusCode, Json<ExemptionView>), ApiError> {
     let body: ExemptionBody = serde_json::from_slice(&body)
@@ -696,6 +701,14 @@ pub async fn add_exemption(
         ));
     };
     let store = state.store.as_ref();
+    exemption_scope_allowed(
+        &state,
+        &caller,
+        subject,
+        exemption.subject_id.as_deref(),
+        exemption.environment_id.as_deref(),
+    )
+    .await?;
     if let Some(id) = &exemption.subject_id {
         let exists = match subject {
             Subject::Resource => {
@@ -719,7 +732,44 @@ pub async fn add_exemption(
         return Err(ApiError::invalid("environment_id", format!("`environment_id`: no environment '{env}'")));
     }
     let saved = store.add_exemption(&exemption).await.map_err(validation)?;
+    let target = format!("exemption:{}", saved.id);
+    audit::record(&state, &caller, "exemption.add", target, None, audit::json(&saved)).await;
     Ok((StatusCode::CREATED, Json(ExemptionView::of(saved, now))))
+}
+
+/// Environment admins grant and revoke exemptions only inside their environments: for a
+/// resource, its environment; for an environment subject, that environment; for a policy-wide
+/// exemption, the environment it is limited to. Tenant-wide exemptions are for platform admins.
+async fn exemption_scope_allowed(
+    state: &AppState,
+    caller: &Caller,
+    subject: Subject,
+    subject_id: Option<&str>,
+    environment_id: Option<&str>,
+) -> Result<(), ApiError> {
+    if caller.is_admin() {
+        return Ok(());
+    }
+    if let Some(env) = environment_id {
+        caller.must_administer(env)?;
+    }
+    match (subject, subject_id) {
+        (Subject::Resource, Some(id)) => {
+            let resource = state.store.get_resource(id).await.map_err(|e| ApiError::store("reading a resource", e))?;
+            // An unknown resource is refused later with its own message.
+            if let Some(r) = resource {
+                caller.must_administer(&r.environment_id)?;
+            }
+            Ok(())
+        }
+        (Subject::Environment, Some(id)) => caller.must_administer(id),
+        (_, None) if environment_id.is_some() => Ok(()),
+        (_, None) => Err(ApiError::Forbidden(
+            "an exemption for every subject in every environment needs a platform admin; name the resource or the \
+             environment it applies to"
+                .into(),
+        )),
+    }
 }
 
 /// A refusal of the store's checks: the caller's mistake, with the store's words.
@@ -741,6 +791,7 @@ pub struct RevokeBody {
 /// reopen at the next run.
 pub async fn revoke_exemption(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Json<ExemptionView>, ApiError> {
@@ -753,8 +804,26 @@ pub async fn revoke_exemption(
         return Err(ApiError::invalid("by", "`by` must name who revokes the exemption"));
     }
     let now = Utc::now();
+    let all = state.store.list_exemptions(true).await.map_err(|e| ApiError::store("listing exemptions", e))?;
+    let before = all.into_iter().find(|e| e.id == number).ok_or_else(not_found)?;
+    if !caller.is_admin() {
+        let known = known_policies(&state).await?;
+        let subject = known.get(&before.policy_id).copied().unwrap_or(Subject::Resource);
+        exemption_scope_allowed(
+            &state,
+            &caller,
+            subject,
+            before.subject_id.as_deref(),
+            before.environment_id.as_deref(),
+        )
+        .await?;
+    }
     match state.store.revoke_exemption(number, by, now).await {
-        Ok(e) => Ok(Json(ExemptionView::of(e, now))),
+        Ok(e) => {
+            let target = format!("exemption:{number}");
+            audit::record(&state, &caller, "exemption.revoke", target, audit::json(&before), audit::json(&e)).await;
+            Ok(Json(ExemptionView::of(e, now)))
+        }
         Err(StoreError::NotFound { .. }) => Err(not_found()),
         Err(StoreError::InvalidQuery(message)) => Err(ApiError::BadRequest(message)),
         Err(e) => Err(ApiError::store("revoking an exemption", e)),

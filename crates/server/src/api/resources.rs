@@ -1,6 +1,8 @@
 //! Resources: apps, flows, agents and every other low-code artefact.
 
 use crate::AppState;
+use crate::audit;
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::params::{self, Params};
 use axum::Json;
@@ -73,16 +75,46 @@ pub struct ResourceDetail {
 /// `GET /api/v1/resources`
 pub async fn list(
     State(state): State<AppState>,
+    caller: Caller,
     Params(p): Params<ResourceListParams>,
 ) -> Result<Json<Page<Resource>>, ApiError> {
-    let query = p.to_query()?;
+    let mut query = p.to_query()?;
+    caller.scope(&mut query);
     let page = state.store.list_resources(&query).await.map_err(|e| ApiError::store("listing resources", e))?;
     Ok(Json(page))
 }
 
 /// `GET /api/v1/resources/{id}`
-pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<ResourceDetail>, ApiError> {
-    find(&state, &id).await.map(Json)
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<ResourceDetail>, ApiError> {
+    find_for(&state, &caller, &id).await.map(Json)
+}
+
+/// A resource the caller may see. Another's resource is "not found" for a maker, so that
+/// makers do not learn which ids exist.
+pub async fn find_for(state: &AppState, caller: &Caller, id: &str) -> Result<ResourceDetail, ApiError> {
+    let detail = find(state, id).await?;
+    if caller.can_see(&detail.resource) { Ok(detail) } else { Err(not_found(id)) }
+}
+
+/// Refuse a resource id the caller may not see (the sub-resources of `/resources/{id}`). Only
+/// makers are narrowed, so other roles cost no lookup.
+pub async fn check_visible(state: &AppState, caller: &Caller, id: &str) -> Result<(), ApiError> {
+    if !caller.sees_only_own() {
+        return Ok(());
+    }
+    let resource = state.store.get_resource(id).await.map_err(|e| ApiError::store("reading a resource", e))?;
+    match resource {
+        Some(r) if caller.can_see(&r) => Ok(()),
+        _ => Err(not_found(id)),
+    }
+}
+
+fn not_found(id: &str) -> ApiError {
+    ApiError::NotFound { what: "resource", plural: "/api/v1/resources", id: id.into() }
 }
 
 /// One resource with its governance, or a not-found error that says where to look.
@@ -92,15 +124,19 @@ pub async fn find(state: &AppState, id: &str) -> Result<ResourceDetail, ApiError
         .get_resource(id)
         .await
         .map_err(|e| ApiError::store("reading a resource", e))?
-        .ok_or_else(|| ApiError::NotFound { what: "resource", plural: "/api/v1/resources", id: id.into() })?;
+        .ok_or_else(|| not_found(id))?;
     let governance =
         state.store.get_governance(id).await.map_err(|e| ApiError::store("reading governance metadata", e))?;
     Ok(ResourceDetail { resource, governance })
 }
 
 /// `GET /api/v1/resources/{id}/governance`: what is declared and computed.
-pub async fn governance(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Governance>, ApiError> {
-    find(&state, &id).await.map(|d| Json(d.governance))
+pub async fn governance(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Governance>, ApiError> {
+    find_for(&state, &caller, &id).await.map(|d| Json(d.governance))
 }
 
 /// `PUT /api/v1/resources/{id}/governance`: replace what makers and the CoE declare (business
@@ -108,6 +144,7 @@ pub async fn governance(State(state): State<AppState>, Path(id): Path<String>) -
 /// and the catalog state stay. Answers the whole record.
 pub async fn declare(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Json<Governance>, ApiError> {
@@ -117,9 +154,14 @@ pub async fn declare(
              cost_centre, justification, mitigation_plan, handover_done, knowledge_transfer_done ({e})"
         ))
     })?;
-    let mut governance = find(&state, &id).await?.governance;
+    let detail = find_for(&state, &caller, &id).await?;
+    caller.must_act_on(&detail.resource)?;
+    let before = detail.governance;
+    let mut governance = before.clone();
     governance.declare(declaration);
     state.store.set_governance(&id, &governance).await.map_err(|e| ApiError::store("saving governance metadata", e))?;
+    let target = format!("resource:{id}");
+    audit::record(&state, &caller, "governance.declare", target, audit::json(&before), audit::json(&governance)).await;
     Ok(Json(governance))
 }
 

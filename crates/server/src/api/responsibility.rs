@@ -6,6 +6,7 @@
 //! same file the same way, so both answer alike.
 
 use crate::AppState;
+use crate::auth::Caller;
 use crate::error::ApiError;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -30,12 +31,17 @@ pub struct ResponsibilityView {
 }
 
 /// `GET /api/v1/resources/{id}/responsibility`
-pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<ResponsibilityView>, ApiError> {
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<ResponsibilityView>, ApiError> {
     let resource = state
         .store
         .get_resource(&id)
         .await
         .map_err(|e| ApiError::store("reading a resource", e))?
+        .filter(|r| caller.can_see(r))
         .ok_or_else(|| ApiError::NotFound { what: "resource", plural: "/api/v1/resources", id: id.clone() })?;
     let governance =
         state.store.get_governance(&id).await.map_err(|e| ApiError::store("reading governance metadata", e))?;

@@ -2,6 +2,8 @@
 
 use crate::AppState;
 use crate::api::paging;
+use crate::audit;
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::params::{self, Params};
 use axum::Json;
@@ -82,6 +84,7 @@ pub struct StateBody {
 /// `POST /api/v1/success/detections/{id}/state`
 pub async fn set_state(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Json<Detection>, ApiError> {
@@ -102,8 +105,13 @@ pub async fn set_state(
         note: body.note.filter(|n| !n.trim().is_empty()),
         at: chrono::Utc::now(),
     };
+    let before = state.store.get_detection(id).await.map_err(|e| ApiError::store("reading a detection", e))?;
     match state.store.set_detection_state(id, &change).await {
-        Ok(d) => Ok(Json(d)),
+        Ok(d) => {
+            let target = format!("detection:{id}");
+            audit::record(&state, &caller, "success.state", target, audit::json(&before), audit::json(&d)).await;
+            Ok(Json(d))
+        }
         Err(steward_store::StoreError::NotFound { .. }) => Err(not_found(id)),
         Err(e) => Err(ApiError::store("reviewing a detection", e)),
     }
@@ -165,6 +173,7 @@ pub struct PutRulesParams {
 /// `PUT /api/v1/success/rules` (TOML body): what the rule set would change; adopts it with `apply=true`.
 pub async fn put_rules(
     State(state): State<AppState>,
+    caller: Caller,
     Params(p): Params<PutRulesParams>,
     body: Bytes,
 ) -> Result<Json<RuleChange>, ApiError> {
@@ -180,12 +189,18 @@ pub async fn put_rules(
     let rules = RuleSet::parse(text, "the request body").map_err(|e| success_error(e.into()))?;
     let store = state.store.as_ref();
     let change = if apply {
-        let by = params::text(&p.by).unwrap_or_else(|| "api".to_string());
-        steward_success::apply(store, &rules, text, &by, as_of).await
+        let by = params::text(&p.by).unwrap_or_else(|| caller.username.clone());
+        let before =
+            active_rules(store).await.ok().map(|a| serde_json::json!({ "rules": a.toml, "origin": a.origin() }));
+        let change = steward_success::apply(store, &rules, text, &by, as_of).await.map_err(success_error)?;
+        let after =
+            Some(serde_json::json!({ "rules": text, "version": change.to_version, "summary": change.summary() }));
+        audit::record(&state, &caller, "success.rules", "success-rules:active", before, after).await;
+        change
     } else {
-        steward_success::plan(store, &rules, as_of).await
+        steward_success::plan(store, &rules, as_of).await.map_err(success_error)?
     };
-    change.map(Json).map_err(success_error)
+    Ok(Json(change))
 }
 
 fn success_error(e: SuccessError) -> ApiError {

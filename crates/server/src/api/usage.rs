@@ -3,6 +3,7 @@
 //! `steward usage …`; windows end on the newest counted day unless `to` (or `as_of`) says.
 
 use crate::AppState;
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::params::{self, Params};
 use axum::Json;
@@ -219,9 +220,11 @@ pub struct ResourceDailyUsage {
 /// `GET /api/v1/resources/{id}/usage`
 pub async fn resource(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
     Params(p): Params<ResourceUsageParams>,
 ) -> Result<Json<ResourceDailyUsage>, ApiError> {
+    crate::api::resources::check_visible(&state, &caller, &id).await?;
     let store = state.store.as_ref();
     let known = store.get_resource(&id).await.map_err(|e| ApiError::store("reading a resource", e))?.is_some()
         || !store

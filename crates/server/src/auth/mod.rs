@@ -110,6 +110,10 @@ pub struct Caller {
     pub csrf: Option<String>,
 }
 
+/// What a maker without a principal "owns": an id no principal has (text, not NUL, so that
+/// PostgreSQL accepts it as a parameter).
+const NO_PRINCIPAL: &str = "(no principal)";
+
 /// The name the demo admin signs with, in the header and the audit trail.
 pub const DEMO_USERNAME: &str = "demo-admin";
 
@@ -175,6 +179,14 @@ impl Caller {
     /// Whether lists must be narrowed to the caller's own resources.
     pub fn sees_only_own(&self) -> bool {
         self.role == Role::Maker
+    }
+
+    /// Narrow a resource query to what the caller may see: a maker's own resources (by their
+    /// principal; a maker without one owns nothing).
+    pub fn scope(&self, query: &mut steward_store::ResourceQuery) {
+        if self.sees_only_own() {
+            query.owned_by = Some(self.principal_id.clone().unwrap_or_else(|| NO_PRINCIPAL.into()));
+        }
     }
 
     /// Refuse unless [`Caller::can_act_on`]; the message says why.

@@ -45,7 +45,7 @@ async fn build(state: &AppState, caller: &Caller, uri: &Uri) -> Result<OverviewP
     let tenant = params::text(&table_params.tenant);
     let overview =
         state.store.overview(tenant.as_deref()).await.map_err(|e| ApiError::store("computing the overview", e))?;
-    let table = resource_table::load(state, &table_params).await?;
+    let table = resource_table::load(state, caller, &table_params).await?;
     Ok(OverviewPage {
         layout: Layout::new(state, caller, "Overview", Some(Section::Overview)),
         figures: figures(&overview),

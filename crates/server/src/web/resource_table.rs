@@ -4,6 +4,7 @@
 
 use crate::AppState;
 use crate::api::resources::{ResourceListParams, SORTS, sort_param};
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::web::format;
 use crate::web::links::{self, Href};
@@ -84,8 +85,10 @@ pub fn state_class(state: ResourceState) -> &'static str {
     }
 }
 
-pub async fn load(state: &AppState, params: &ResourceListParams) -> Result<ResourceTable, ApiError> {
-    let query = params.to_query()?;
+/// The table of resources the caller may see (a maker: their own).
+pub async fn load(state: &AppState, caller: &Caller, params: &ResourceListParams) -> Result<ResourceTable, ApiError> {
+    let mut query = params.to_query()?;
+    caller.scope(&mut query);
     let page = state.store.list_resources(&query).await.map_err(|e| ApiError::store("listing resources", e))?;
 
     // One query for every environment name the select and the rows need. A tenant with

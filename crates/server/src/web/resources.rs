@@ -93,7 +93,7 @@ pub async fn show(State(state): State<AppState>, caller: Caller, Path(id): Path<
 }
 
 async fn build(state: &AppState, caller: &Caller, id: &str) -> Result<ResourcePage, ApiError> {
-    let ResourceDetail { resource: r, governance } = api::find(state, id).await?;
+    let ResourceDetail { resource: r, governance } = api::find_for(state, caller, id).await?;
 
     // Owners, sharers and the creator, each looked up once.
     let mut people: HashMap<String, Option<Principal>> = HashMap::new();

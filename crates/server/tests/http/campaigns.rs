@@ -25,7 +25,7 @@ async fn post(app: &crate::support::TestApp, path: &str, body: &str) -> (StatusC
 }
 
 /// Carol (a leaver) reports to Bob; an orphaned-resources campaign asks Bob about her resources.
-async fn orphaned_campaign(app: &crate::support::TestApp) -> i64 {
+pub async fn orphaned_campaign(app: &crate::support::TestApp) -> i64 {
     let store = SqliteStore::open(&app.db_path().to_string_lossy()).expect("open the store");
     let mut carol = store.get_principal("p-carol").await.expect("read").expect("carol");
     carol.manager_id = Some("p-bob".into());

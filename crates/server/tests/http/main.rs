@@ -1,6 +1,7 @@
 //! HTTP tests: the real server on 127.0.0.1:0 against a fresh SQLite file per test, spoken to
 //! with reqwest like any client. One binary for every module, because linking is the slow part.
 
+mod access;
 mod api;
 mod auth;
 mod campaigns;
