@@ -73,18 +73,30 @@ fi
 SEED_ARGS=(--seed "$SEED")
 [ "$SEED" = random ] && SEED_ARGS=()
 
+# Changes to accounts run last, on their own: schemathesis reuses ids it saw in responses, so it
+# finds the check's own user and token, and may demote or revoke them (which an admin may do).
+ACCOUNT_WRITES=(--include-name 'PUT /api/v1/users/{id}' --include-name 'POST /api/v1/tokens/{id}/revoke')
+run_schemathesis() {
+  local report="$1"
+  shift
+  # Stateful testing is off: it follows links the document does not declare. The example
+  # database is off so that every run starts from the seed alone. One worker: the coverage
+  # phase is not thread-safe in this version (a Hypothesis cache race).
+  "$VENV/bin/schemathesis" run "$URL/api/v1/openapi.json" \
+    --checks "$CHECKS" \
+    --phases examples,coverage,fuzzing \
+    --max-examples "$EXAMPLES" \
+    "${SEED_ARGS[@]}" \
+    --generation-database none \
+    --request-timeout 30 \
+    --workers 1 \
+    --no-color \
+    --report junit --report-junit-path "$WORK/$report.xml" \
+    "${AUTH[@]}" "$@"
+}
+
 say "running schemathesis ($EXAMPLES examples per operation, checks: $CHECKS)"
-# Stateful testing is off: it follows links the document does not declare. The example
-# database is off so that every run starts from the seed alone.
-"$VENV/bin/schemathesis" run "$URL/api/v1/openapi.json" \
-  --checks "$CHECKS" \
-  --phases examples,coverage,fuzzing \
-  --max-examples "$EXAMPLES" \
-  "${SEED_ARGS[@]}" \
-  --generation-database none \
-  --request-timeout 30 \
-  --workers 2 \
-  --no-color \
-  --report junit --report-junit-path "$WORK/junit.xml" \
-  "${AUTH[@]}"
+run_schemathesis junit --exclude-name 'PUT /api/v1/users/{id}' --exclude-name 'POST /api/v1/tokens/{id}/revoke'
+say "running schemathesis on the account changes"
+run_schemathesis junit-accounts "${ACCOUNT_WRITES[@]}"
 say "the API answers as its OpenAPI document says"
