@@ -8,6 +8,7 @@
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod catalog;
 mod error;
 pub mod metrics;
 mod params;
@@ -36,6 +37,8 @@ pub struct AppState {
     pub auth: Arc<auth::AuthState>,
     /// Request counts and latencies for `/metrics`, and its token (`[server] metrics_token`).
     pub metrics: Arc<metrics::Metrics>,
+    /// The app catalog's search index, shared by every clone of the state.
+    pub catalog: Arc<catalog::CatalogIndex>,
 }
 
 impl AppState {
@@ -47,7 +50,14 @@ impl AppState {
             responsibility: Arc::new(steward_responsibility::Config::defaults()),
             auth: Arc::new(auth::AuthState::default()),
             metrics: Arc::new(metrics::Metrics::new(None)),
+            catalog: Arc::new(catalog::CatalogIndex::new()),
         }
+    }
+
+    /// Use a catalog index built already (`steward demo` builds it after seeding).
+    pub fn with_catalog(mut self, index: steward_catalog::Catalog) -> AppState {
+        self.catalog = Arc::new(catalog::CatalogIndex::with(index));
+        self
     }
 
     /// Require `Authorization: Bearer <token>` on `/metrics` (none: public; firewall it).
@@ -86,7 +96,11 @@ pub async fn serve(
 ) -> Result<(), ServerError> {
     let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| "an unknown address".into());
     tracing::info!(%addr, backend = state.store.backend(), demo = state.demo, "serving HTTP");
+    // The catalog index is built now and follows the store (other replicas' changes too).
+    let refresher = catalog::index::spawn_refresh(state.clone());
     // The peer address feeds the sign-in rate limit.
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await.map_err(|source| ServerError::Serve { addr, source })
+    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    refresher.abort();
+    served.map_err(|source| ServerError::Serve { addr, source })
 }

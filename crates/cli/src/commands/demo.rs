@@ -58,6 +58,9 @@ pub async fn run(args: Args, db_url: Option<String>) -> anyhow::Result<()> {
         );
         first_evaluations(&store).await?;
     }
+    // Also on reused data: a database from before the catalog gets its items (seeding skips
+    // resources that have one, so a second run adds nothing).
+    seed_catalog(store.as_ref()).await?;
     if args.no_serve {
         return Ok(());
     }
@@ -85,5 +88,21 @@ async fn first_evaluations(store: &std::sync::Arc<dyn steward_store::Store>) -> 
     let evaluation = evaluate(store, set, &options, &responsibility).await?;
     let counts = check::record_run(store, &evaluation, &options).await?;
     println!("Built-in policies: {}.", check::recorded_line(&counts));
+    Ok(())
+}
+
+/// The catalog's store front is not empty on the first visit: items proposed from the most used
+/// resources, most listed through the real workflow, some featured, one in the spotlight, a few
+/// waiting for approval.
+async fn seed_catalog(store: &dyn steward_store::Store) -> anyhow::Result<()> {
+    let report = steward_catalog::seed_from_inventory(store, &steward_catalog::SeedOptions::default())
+        .await
+        .context("cannot seed the demo catalog")?;
+    if report.created > 0 {
+        println!(
+            "Catalog: {} items ({} listed, {} waiting for approval, {} drafts).",
+            report.created, report.listed, report.submitted, report.drafts
+        );
+    }
     Ok(())
 }

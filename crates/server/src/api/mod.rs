@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod campaigns;
+pub mod catalog;
 pub mod environments;
 pub mod errors;
 pub mod governance;
@@ -71,4 +72,6 @@ pub fn routes() -> Routes {
         .get("/api/v1/campaign-tasks", Access::Read, campaigns::tasks)
         .get("/api/v1/campaign-tasks/{id}", Access::Read, campaigns::task)
         .post("/api/v1/campaign-tasks/{id}/answer", Access::Maker, campaigns::answer)
+        // The app catalog (issue #6): search, items, publication, stages, ratings, access requests.
+        .merge(catalog::routes())
 }

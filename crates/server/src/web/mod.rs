@@ -4,6 +4,7 @@
 mod account;
 mod admin;
 pub mod assets;
+mod catalog;
 mod charts;
 mod compliance;
 mod environments;
@@ -33,6 +34,8 @@ pub fn routes() -> Routes {
         .get("/reports/board", Access::Read, report::page)
         .get("/api/v1/reports/board", Access::Read, report::json)
         .get("/static/{file}", Access::Public, assets::serve)
+        // The app catalog (issue #6): store front, items and their forms, placeholder screenshots.
+        .merge(catalog::routes())
         // Accounts (issue #6): my tokens; users and the audit trail for admins.
         .get("/account", Access::Read, account::show)
         .post("/account/tokens", Access::Rate, account::create_token)
@@ -46,6 +49,7 @@ pub fn routes() -> Routes {
 /// Which part of the site a page belongs to, for the navigation bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
+    Catalog,
     Overview,
     Environments,
     Compliance,
@@ -92,10 +96,15 @@ impl Layout {
         let item = |href, label, s| NavItem { href, label, current: section == Some(s) };
         layout.nav = vec![
             item("/", "Overview", Section::Overview),
+            item("/catalog", "Catalog", Section::Catalog),
             item("/environments", "Environments", Section::Environments),
             item("/compliance", "Compliance", Section::Compliance),
             item("/reports/board", "Board report", Section::Reports),
         ];
+        // Makers and the board come for the catalog first; admins for the overview.
+        if matches!(caller.role, steward_model::Role::Maker | steward_model::Role::Viewer) {
+            layout.nav.swap(0, 1);
+        }
         if caller.is_admin() {
             layout.nav.push(item("/admin/users", "Users", Section::Users));
             layout.nav.push(item("/admin/audit", "Audit trail", Section::Audit));

@@ -5,6 +5,7 @@ mod access;
 mod api;
 mod auth;
 mod campaigns;
+mod catalog;
 mod contract;
 mod fixtures;
 mod governance;
