@@ -75,6 +75,12 @@ enum Command {
     /// Campaigns: ask owners, managers and the platform team to act; answers, reminders, escalations, write actions.
     #[command(subcommand)]
     Campaign(commands::campaign::CampaignCommand),
+    /// Local accounts: add, list, disable, enable, set a password, change a role.
+    #[command(subcommand)]
+    User(commands::user::UserCommand),
+    /// API tokens: create (shown once), list, revoke.
+    #[command(subcommand)]
+    Token(commands::token::TokenCommand),
     /// Measure Steward's speed and memory; prints figures for BENCHMARKS.md.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -127,6 +133,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             commands::responsibility::run(args, &config, &config::database_url(db_url)).await
         }
         Command::Campaign(cmd) => commands::campaign::run(cmd, &config, &config::database_url(db_url)).await,
+        Command::User(cmd) => commands::user::run(cmd, &config::database_url(db_url)).await,
+        Command::Token(cmd) => commands::token::run(cmd, &config::database_url(db_url)).await,
         Command::Bench(cmd) => bench::run(cmd).await,
     }
 }

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod accounts;
 pub mod campaign;
 pub mod check;
 pub mod demo;
@@ -15,5 +16,7 @@ pub mod responsibility;
 pub mod serve;
 pub mod success;
 pub mod sync;
+pub mod token;
 pub mod usage;
+pub mod user;
 pub mod violations;

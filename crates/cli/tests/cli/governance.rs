@@ -171,8 +171,8 @@ async fn policy_versions_checks_dry_runs_and_sarif() {
             threads: 1,
             only_tracked: false,
         };
-        let criticality = steward_responsibility::Config::defaults().criticality;
-        evaluate(&store, set, &options, &criticality).await.unwrap().findings.len() as u64
+        let responsibility = steward_responsibility::Config::defaults();
+        evaluate(&store, set, &options, &responsibility).await.unwrap().findings.len() as u64
     };
     assert!(expected > 0, "the synthetic tenant breaks some policies");
     let first = json(&run_ok(&mut cmd(&db, &["check", "--as-of", END, "--format", "json"])));

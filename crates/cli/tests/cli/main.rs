@@ -1,6 +1,7 @@
 //! End-to-end tests of the `steward` binary, run as a user would run it.
 //! One test binary (link time); modules by command.
 
+mod accounts;
 mod audit_import;
 mod bench_usage;
 mod campaigns;
