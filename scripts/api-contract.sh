@@ -14,6 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SCHEMATHESIS_VERSION=4.32.5
+VALIDATOR_VERSION=0.8.5
 EXAMPLES="${API_CONTRACT_EXAMPLES:-25}"
 SEED="${API_CONTRACT_SEED:-20261123}"
 WORK=target/api-contract
@@ -63,12 +64,23 @@ done
 say "serving at $URL"
 
 VENV="$WORK/venv"
-if [ "$("$VENV/bin/schemathesis" --version 2>/dev/null || true)" != "schemathesis, version $SCHEMATHESIS_VERSION" ]; then
-  say "installing schemathesis $SCHEMATHESIS_VERSION into $VENV"
+PINNED="schemathesis==$SCHEMATHESIS_VERSION openapi-spec-validator==$VALIDATOR_VERSION"
+if [ "$(cat "$VENV/pinned" 2>/dev/null || true)" != "$PINNED" ]; then
+  say "installing $PINNED into $VENV"
   rm -rf "$VENV"
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+  # shellcheck disable=SC2086 # two requirements, split on purpose
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check $PINNED
+  echo "$PINNED" >"$VENV/pinned"
 fi
+
+say "validating the document against the OpenAPI 3.1 specification"
+"$VENV/bin/python" - "$URL/api/v1/openapi.json" <<'PY'
+import json, sys, urllib.request
+from openapi_spec_validator import validate
+with urllib.request.urlopen(sys.argv[1]) as response:
+    validate(json.load(response))
+PY
 
 SEED_ARGS=(--seed "$SEED")
 [ "$SEED" = random ] && SEED_ARGS=()
