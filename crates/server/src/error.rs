@@ -98,6 +98,8 @@ impl ApiError {
             StoreError::InvalidCursor(_) => invalid_cursor(),
             StoreError::InvalidQuery(message) => ApiError::BadRequest(format!("invalid query: {message}")),
             StoreError::NotFound { what, id } => ApiError::NotFound { what, plural: "the collection", id },
+            // Duplicates (a taken username, a second open request) are the caller's to resolve.
+            StoreError::Conflict(message) => ApiError::Conflict(message),
             other => ApiError::internal(context, other),
         }
     }
