@@ -26,6 +26,9 @@ pub struct ItemForm {
     pub support_tier: String,
     pub documentation_url: String,
     pub screenshots: String,
+    /// The names the owner fields stand for, when they name a known person.
+    pub owner_name: String,
+    pub backup_name: String,
     pub kinds: Vec<Choice>,
     pub tiers: Vec<Choice>,
 }
@@ -48,6 +51,21 @@ fn tiers() -> Vec<Choice> {
 }
 
 impl ItemForm {
+    /// Show whom the owner fields name (an id means little to a reader).
+    pub async fn with_names(
+        mut self,
+        people: &mut super::view::People<'_>,
+    ) -> Result<ItemForm, crate::error::ApiError> {
+        for (id, name) in [(&self.owner, &mut self.owner_name), (&self.backup_owner, &mut self.backup_name)] {
+            let id = id.trim();
+            if !id.is_empty() {
+                let found = people.name(id).await?;
+                *name = if found == id { String::new() } else { found };
+            }
+        }
+        Ok(self)
+    }
+
     /// The form filled with an item's fields.
     pub fn of(f: &ItemFields) -> ItemForm {
         let text = |v: &Option<String>| v.clone().unwrap_or_default();
@@ -66,6 +84,8 @@ impl ItemForm {
             support_tier: f.support_tier.map(|t| t.as_str().to_string()).unwrap_or_default(),
             documentation_url: text(&f.documentation_url),
             screenshots: f.screenshots.join("\n"),
+            owner_name: String::new(),
+            backup_name: String::new(),
             kinds: kinds(),
             tiers: tiers(),
         }
@@ -88,6 +108,8 @@ impl ItemForm {
             support_tier: d.support_tier.clone(),
             documentation_url: d.documentation_url.clone(),
             screenshots: d.screenshots.clone(),
+            owner_name: String::new(),
+            backup_name: String::new(),
             kinds: kinds(),
             tiers: tiers(),
         }

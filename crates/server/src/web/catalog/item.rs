@@ -281,12 +281,18 @@ pub async fn build(state: &AppState, caller: &Caller, x: Item, extras: Extras) -
     let can_request = listed && !my_requests.iter().any(|r| r.open);
 
     let show_checklist = can.manage || can.approve;
-    let checklist = match extras.checks {
+    let mut checklist = match extras.checks {
         Some(checks) => checks,
         None if show_checklist => ops::checklist(state, &x).await?,
         None => Vec::new(),
     };
     let checklist_passes = publication::passes(&checklist);
+    // The owners check names people by id; the page shows their names.
+    for check in checklist.iter_mut().filter(|c| c.id == publication::CHECK_OWNERS) {
+        for id in [f.owner.as_deref(), f.backup_owner.as_deref()].into_iter().flatten() {
+            check.detail = check.detail.replace(id, &people.name(id).await?);
+        }
+    }
     let steps = publication::allowed_steps(item.state);
     let allowed = |a: steward_catalog::PublicationAction| steps.contains(&a);
     let stage_moves = if can.manage {
@@ -329,7 +335,7 @@ pub async fn build(state: &AppState, caller: &Caller, x: Item, extras: Extras) -
     }
 
     let my_rating = ops::my_rating(state, caller, id).await?.unwrap_or(0);
-    let form = extras.form.unwrap_or_else(|| ItemForm::of(f));
+    let form = extras.form.unwrap_or_else(|| ItemForm::of(f)).with_names(&mut people).await?;
     Ok(ItemPage {
         layout: Layout::new(state, caller, f.title.clone(), Some(Section::Catalog)),
         id,

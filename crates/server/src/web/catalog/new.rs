@@ -91,7 +91,8 @@ async fn prefill(state: &AppState, caller: &Caller, id: &str) -> Result<(ItemFor
     {
         fields.department = p.department;
     }
-    Ok((ItemForm::of(&fields), resource.display_name))
+    let form = ItemForm::of(&fields).with_names(&mut super::view::People::new(state)).await?;
+    Ok((form, resource.display_name))
 }
 
 /// `POST /catalog/new`
