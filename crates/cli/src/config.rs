@@ -18,6 +18,9 @@ pub struct Config {
     pub usage: UsageConfig,
     #[serde(default)]
     pub governance: GovernanceConfig,
+    /// `[auth]`: sessions, the sign-in rate limit, OpenID Connect (docs/security.md).
+    #[serde(default)]
+    pub auth: steward_server::auth::AuthSettings,
     /// `[campaigns]`: durations, the platform team, write actions (docs/campaigns.md).
     #[serde(default)]
     pub campaigns: steward_campaigns::CampaignConfig,
@@ -58,6 +61,17 @@ pub struct ServerConfig {
     /// When set, `/metrics` answers only `Authorization: Bearer <metrics_token>`
     /// (`STEWARD_METRICS_TOKEN` overrides it; docs/api.md).
     pub metrics_token: Option<String>,
+    /// The URL people reach Steward at, e.g. `https://steward.example.com`: HSTS is sent when
+    /// it is https, and cross-site requests are recognised against it (docs/security.md).
+    pub public_url: Option<String>,
+    /// Send the session cookie without `Secure`: only for plain http on a host other than
+    /// localhost (docs/security.md).
+    #[serde(default)]
+    pub insecure_cookies: bool,
+    /// Behind a reverse proxy: read the client address for the sign-in rate limit from
+    /// `X-Forwarded-For`.
+    #[serde(default)]
+    pub trust_forwarded_for: bool,
 }
 
 /// `[usage]`: the raw archive and retention (docs/usage.md).
@@ -169,6 +183,35 @@ pub fn database_url(url: Option<String>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parses_auth_and_the_security_part_of_server() {
+        let text = r#"
+[server]
+public_url = "https://steward.example.com"
+insecure_cookies = true
+[auth]
+session_idle_minutes = 30
+[auth.oidc]
+issuer = "https://login.microsoftonline.com/tenant/v2.0"
+client_id = "client"
+redirect_url = "https://steward.example.com/signin/oidc/callback"
+[auth.oidc.roles]
+"Steward.Admin" = "admin"
+"#;
+        let c = Config::parse(text).unwrap();
+        assert!(c.server.insecure_cookies);
+        assert_eq!(c.auth.session_idle_minutes, 30);
+        assert_eq!(c.auth.session_lifetime_hours, 12, "defaults fill the rest");
+        let oidc = c.auth.oidc.unwrap();
+        assert_eq!(oidc.roles.get("Steward.Admin"), Some(&steward_model::Role::Admin));
+        assert_eq!(oidc.default_role, steward_model::Role::Viewer);
+        assert!(Config::parse("[auth]\nsession_idle = 3\n").is_err(), "unknown keys are refused");
+        let err = Config::parse(
+            "[auth.oidc]\nissuer = \"x\"\nclient_id = \"c\"\nredirect_url = \"y\"\nclient_secret = \"s\"\n",
+        );
+        assert!(err.is_err(), "the secret is never read from the file");
+    }
 
     #[test]
     fn parses_database_and_server_sections() {

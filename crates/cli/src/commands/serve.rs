@@ -17,7 +17,50 @@ pub async fn run(args: Args, db_url: &str, config: &Config) -> anyhow::Result<()
     let store = db::open(db_url).await?;
     let responsibility = crate::commands::check::responsibility_config(config)?;
     let metrics_token = std::env::var("STEWARD_METRICS_TOKEN").ok().or_else(|| config.server.metrics_token.clone());
-    serve_with(store, &addr, false, responsibility, metrics_token).await
+    let auth = auth_state(config)?;
+    require_admin(store.as_ref(), db_url).await?;
+    serve_with(store, &addr, false, responsibility, metrics_token, auth).await
+}
+
+/// Real data needs someone who can sign in and manage it: refuse to start without an enabled
+/// admin, and say how to make one (`steward demo` needs none: everyone is its demo admin).
+async fn require_admin(store: &dyn Store, db_url: &str) -> anyhow::Result<()> {
+    let users = store.list_users().await.context("cannot read the users to check for an admin")?;
+    if users.iter().any(|u| u.role == steward_model::Role::Admin && !u.disabled) {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "no enabled admin account exists in {}, so nobody could sign in and manage Steward; create one first:\n\n    \
+         steward user add --admin <name>\n\nthen start `steward serve` again and sign in at /signin \
+         (`steward demo` needs no account: every visitor is its demo admin)",
+        db::redact(db_url)
+    )
+}
+
+/// `[auth]` and the security part of `[server]`, with the OpenID Connect client secret from
+/// `STEWARD_OIDC_CLIENT_SECRET` or `client_secret_file` (never from the file itself).
+fn auth_state(config: &Config) -> anyhow::Result<steward_server::auth::AuthState> {
+    let mut settings = config.auth.clone();
+    if let Some(oidc) = settings.oidc.as_mut() {
+        let secret = match (std::env::var("STEWARD_OIDC_CLIENT_SECRET").ok(), &oidc.client_secret_file) {
+            (Some(secret), _) => secret,
+            (None, Some(file)) => {
+                let path = config.base_dir.join(file);
+                std::fs::read_to_string(&path)
+                    .with_context(|| format!("cannot read the OpenID Connect client secret from {}", path.display()))?
+            }
+            (None, None) => String::new(),
+        };
+        oidc.client_secret = steward_server::auth::Secret::new(secret.trim());
+    }
+    let server = &config.server;
+    let web = steward_server::auth::WebSettings::new(
+        server.public_url.as_deref(),
+        server.insecure_cookies,
+        server.trust_forwarded_for,
+    )
+    .map_err(|message| anyhow::anyhow!("{message}"))?;
+    steward_server::auth::AuthState::new(settings, web).map_err(|message| anyhow::anyhow!("{message}"))
 }
 
 /// Bind, print the URL on stdout (scripts and tests read it), and serve until Ctrl-C.
@@ -27,7 +70,7 @@ pub async fn serve(
     demo: bool,
     responsibility: steward_responsibility::Config,
 ) -> anyhow::Result<()> {
-    serve_with(store, addr, demo, responsibility, None).await
+    serve_with(store, addr, demo, responsibility, None, steward_server::auth::AuthState::default()).await
 }
 
 /// [`serve`], with `/metrics` behind a token when one is given.
@@ -37,15 +80,22 @@ pub async fn serve_with(
     demo: bool,
     responsibility: steward_responsibility::Config,
     metrics_token: Option<String>,
+    auth: steward_server::auth::AuthState,
 ) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
         format!("cannot listen on {addr}; is another program using it? Pick another with --addr 127.0.0.1:PORT")
     })?;
     let local = listener.local_addr().context("cannot read the bound address")?;
     println!("Steward is serving at http://{local}/");
-    let state =
-        steward_server::AppState { responsibility: Arc::new(responsibility), ..steward_server::AppState::new(store, demo) }
-            .with_metrics_token(metrics_token);
+    if !demo {
+        println!("Sign in at http://{local}/signin (accounts: `steward user add`).");
+    }
+    let state = steward_server::AppState {
+        responsibility: Arc::new(responsibility),
+        auth: Arc::new(auth),
+        ..steward_server::AppState::new(store, demo)
+    }
+    .with_metrics_token(metrics_token);
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -10,6 +10,7 @@ mod file_imports;
 mod governance;
 mod import;
 mod report;
+mod serve;
 mod success;
 mod support;
 mod sync;

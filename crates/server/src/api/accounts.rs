@@ -202,6 +202,9 @@ pub async fn change_user(state: &AppState, caller: &Caller, id: &str, change: Us
     if user.disabled && !before.disabled {
         state.store.delete_user_sessions(&user.id).await.map_err(|e| ApiError::store("signing a user out", e))?;
     }
+    if !user.role.includes(before.role) {
+        revoke_above(state, caller, &user).await?;
+    }
     let action = match (before.disabled, user.disabled) {
         (false, true) => "user.disable",
         (true, false) => "user.enable",
@@ -209,6 +212,21 @@ pub async fn change_user(state: &AppState, caller: &Caller, id: &str, change: Us
     };
     audit::record(state, caller, action, user_target(&user.username), audit::json(&before), audit::json(&user)).await;
     Ok(user)
+}
+
+/// A lowered role revokes the user's tokens above it (as `steward user role` does): they are
+/// already capped at the user's role on every request, but would regain their power if the
+/// role were raised again.
+async fn revoke_above(state: &AppState, caller: &Caller, user: &User) -> Result<(), ApiError> {
+    let tokens = state.store.list_api_tokens(Some(&user.id)).await.map_err(|e| ApiError::store("listing tokens", e))?;
+    let now = Utc::now();
+    for token in tokens.into_iter().filter(|t| t.revoked_at.is_none() && !user.role.includes(t.role)) {
+        let after =
+            state.store.revoke_api_token(&token.id, now).await.map_err(|e| ApiError::store("revoking a token", e))?;
+        let target = format!("token:{}", token.id);
+        audit::record(state, caller, "token.revoke", target, audit::json(&token), audit::json(&after)).await;
+    }
+    Ok(())
 }
 
 async fn find_user(state: &AppState, id_or_name: &str) -> Result<User, ApiError> {

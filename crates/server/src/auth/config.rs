@@ -145,6 +145,23 @@ pub struct WebSettings {
     pub trust_forwarded_for: bool,
 }
 
+impl WebSettings {
+    /// From `[server]`; the message names the setting when `public_url` is not a URL.
+    pub fn new(
+        public_url: Option<&str>,
+        insecure_cookies: bool,
+        trust_forwarded_for: bool,
+    ) -> Result<WebSettings, String> {
+        let public_url = match public_url {
+            Some(text) => Some(url::Url::parse(text).map_err(|e| {
+                format!("[server] public_url '{text}' is not a URL ({e}); write it like https://steward.example.com")
+            })?),
+            None => None,
+        };
+        Ok(WebSettings { public_url, insecure_cookies, trust_forwarded_for })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

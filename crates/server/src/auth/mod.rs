@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod csrf;
+pub mod matrix;
 pub mod middleware;
 pub mod oidc;
 pub mod ratelimit;

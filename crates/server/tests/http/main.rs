@@ -10,6 +10,7 @@ mod contract;
 mod fixtures;
 mod governance;
 mod health;
+mod oidc;
 mod report;
 mod success;
 mod support;

@@ -49,8 +49,14 @@ async fn spawn(demo: bool) -> TestApp {
     spawn_with(demo, |_| {}).await
 }
 
-/// A server whose state the test adjusts first (authentication settings, OpenID Connect).
+/// A server whose state the test adjusts first (authentication settings, metrics).
 pub async fn spawn_with(demo: bool, adjust: impl FnOnce(&mut AppState)) -> TestApp {
+    spawn_at(demo, |state, _| adjust(state)).await
+}
+
+/// [`spawn_with`], where `adjust` also gets the server's base URL (OpenID Connect needs its
+/// redirect URL).
+pub async fn spawn_at(demo: bool, adjust: impl FnOnce(&mut AppState, &str)) -> TestApp {
     let dir = tempfile::tempdir().expect("create a temp dir");
     let store = fresh_store(dir.path()).await;
     let estate = fixtures::estate();
@@ -61,7 +67,7 @@ pub async fn spawn_with(demo: bool, adjust: impl FnOnce(&mut AppState)) -> TestA
     let base = format!("http://{}", listener.local_addr().expect("local address"));
     let (tx, rx) = oneshot::channel::<()>();
     let mut state = AppState::new(store.clone(), demo);
-    adjust(&mut state);
+    adjust(&mut state, &base);
     let server = tokio::spawn(async move {
         let shutdown = async move {
             let _ = rx.await;
