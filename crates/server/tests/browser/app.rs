@@ -4,7 +4,8 @@
 use crate::fixtures::{self, Estate, RICH};
 use chrono::Utc;
 use std::sync::Arc;
-use steward_model::Role;
+use steward_catalog::{ItemFields, ItemKind, NewCatalogItem, publication};
+use steward_model::{LifecycleStage, Role, SupportTier};
 use steward_server::AppState;
 use steward_store::Store;
 use steward_store::auth::User;
@@ -20,10 +21,22 @@ pub const MAKER: &str = "alice";
 /// The board: reads everything.
 pub const VIEWER: &str = "vic";
 
+/// Listed catalog items: (title, kind, department). Three mention expenses, one of them a flow.
+pub const LISTED: [(&str, ItemKind, &str); 4] = [
+    ("Expense claims", ItemKind::App, "Finance"),
+    ("Expense report reminders", ItemKind::Flow, "Finance"),
+    ("Travel expense assistant", ItemKind::Agent, "Sales"),
+    ("Budget planner", ItemKind::App, "Finance"),
+];
+/// Proposed by the maker and waiting for an admin's approval.
+pub const SUBMITTED: &str = "Onboarding checklist";
+
 pub struct App {
     pub base: String,
     pub store: Arc<dyn Store>,
     pub estate: Estate,
+    /// The id of the [`SUBMITTED`] catalog item.
+    pub submitted: i64,
     shutdown: Option<oneshot::Sender<()>>,
     _dir: tempfile::TempDir,
 }
@@ -57,6 +70,7 @@ pub async fn spawn() -> App {
     ] {
         add_user(store.as_ref(), username, name, role, principal).await;
     }
+    let submitted = catalog(store.as_ref()).await;
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
     let base = format!("http://{}", listener.local_addr().expect("local address"));
@@ -68,7 +82,7 @@ pub async fn spawn() -> App {
         };
         steward_server::serve(state, listener, shutdown).await
     });
-    App { base, store, estate, shutdown: Some(tx), _dir: dir }
+    App { base, store, estate, submitted, shutdown: Some(tx), _dir: dir }
 }
 
 async fn load(store: &dyn Store, estate: &Estate) {
@@ -100,4 +114,39 @@ async fn add_user(store: &dyn Store, username: &str, name: &str, role: Role, pri
         updated_at: now,
     };
     store.create_user(&user).await.expect("create the user");
+}
+
+/// Items through the real workflow (created, submitted, approved), so the index built at start
+/// holds the listed ones; returns the id of the one left waiting for approval.
+async fn catalog(store: &dyn Store) -> i64 {
+    let now = Utc::now();
+    let create = |title: &str, kind: ItemKind, department: &str| NewCatalogItem {
+        fields: ItemFields {
+            summary: format!("{title} for the {department} team."),
+            description: format!(
+                "{title}: what it does, who uses it and how to get help, in more than fifty characters."
+            ),
+            department: Some(department.into()),
+            category: Some("Productivity".into()),
+            tags: vec!["teams".into()],
+            owner: Some("p-alice".into()),
+            backup_owner: Some("p-bob".into()),
+            support_tier: Some(SupportTier::MakerSupported),
+            documentation_url: Some("https://docs.example.com/catalog/item".into()),
+            screenshots: vec![format!("/static/catalog/{kind}.svg")],
+            ..ItemFields::new(kind, "power_platform", title)
+        },
+        stage: LifecycleStage::Production,
+        created_by: "p-alice".into(),
+        created_at: now,
+        note: None,
+    };
+    for (title, kind, department) in LISTED {
+        let item = store.create_catalog_item(&create(title, kind, department)).await.expect("create an item");
+        publication::submit(store, item.id, "alice", now, None).await.expect("submit");
+        publication::approve(store, item.id, ADMIN, now, None).await.expect("approve");
+    }
+    let item = store.create_catalog_item(&create(SUBMITTED, ItemKind::App, "Human Resources")).await.expect("create");
+    publication::submit(store, item.id, "alice", now, None).await.expect("submit");
+    item.id
 }

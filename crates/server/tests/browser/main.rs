@@ -4,9 +4,12 @@
 //! target/browser-screenshots/<flow>.png. One binary, because linking is the slow part.
 
 mod app;
+mod catalog;
 mod driver;
 #[allow(dead_code)] // the HTTP tests' estate; the flows read only part of it
 #[path = "../http/fixtures.rs"]
 mod fixtures;
+mod inventory;
+mod publication;
 mod resource;
 mod signin;

@@ -10,10 +10,14 @@ use crate::signin::sign_in;
 async fn a_resource_page_shows_its_owners_and_criticality() {
     let Some(browser) = driver::start("resource").await else { return };
     let app = app::spawn().await;
-    sign_in(&browser, &app, VIEWER, "/").await;
+    sign_in(&browser, &app, VIEWER, "/inventory").await;
 
+    // Find it by name in the inventory, then open it.
     let rich = app.estate.resources.iter().find(|r| r.id == RICH).expect("the rich resource");
-    browser.click(&format!("a[href=\"/resources/{RICH}\"]")).await;
+    browser.fill("#f-q", &rich.display_name).await;
+    browser.click("form.filters button[type=submit]").await;
+    browser.wait_for_url("the inventory searched by name", |u| u.query().is_some_and(|q| q.contains("q="))).await;
+    browser.click(&format!("#resources a[href=\"/resources/{RICH}\"]")).await;
     browser.wait_for_url("the resource page", |u| u.path() == format!("/resources/{RICH}")).await;
     assert_eq!(browser.text("h1").await, rich.display_name);
 
