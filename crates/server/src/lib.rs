@@ -98,9 +98,11 @@ pub async fn serve(
     tracing::info!(%addr, backend = state.store.backend(), demo = state.demo, "serving HTTP");
     // The catalog index is built now and follows the store (other replicas' changes too).
     let refresher = catalog::index::spawn_refresh(state.clone());
+    let purger = auth::session::spawn_purge(state.clone());
     // The peer address feeds the sign-in rate limit.
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     refresher.abort();
+    purger.abort();
     served.map_err(|source| ServerError::Serve { addr, source })
 }

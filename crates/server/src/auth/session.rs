@@ -99,6 +99,26 @@ pub async fn resolve(state: &AppState, cookie_value: &str) -> Result<Option<(Ses
     Ok(Some((session, user)))
 }
 
+/// How often expired sessions are deleted in the background.
+const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Delete expired sessions every hour, so that sessions nobody comes back to do not pile up
+/// (a session met after its expiry is deleted on the spot anyway). Every replica may run it:
+/// the delete is idempotent.
+pub fn spawn_purge(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(PURGE_EVERY);
+        loop {
+            tick.tick().await;
+            match state.store.purge_expired_sessions(Utc::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(sessions = n, "expired sessions deleted"),
+                Err(error) => tracing::warn!(%error, "deleting expired sessions failed; retrying in an hour"),
+            }
+        }
+    })
+}
+
 /// The idle expiry from `now`, capped by the absolute lifetime from `created_at`.
 fn expiry(state: &AppState, created_at: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
     let settings = &state.auth.settings;
