@@ -15,22 +15,33 @@ mod schema;
 use crate::CatalogError;
 use crate::search::{Facet, FacetCounts, FacetValue, Hit, SearchQuery, SearchResults};
 use schema::Fields;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use steward_store::Store;
 use steward_store::catalog::{CatalogItem, PublicationState};
-use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, TermQuery};
+use tantivy::collector::{Collector, TopDocs};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, Occur, Query, QueryParser, TermQuery,
+};
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{
+    DocAddress, Executor, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument, Term,
+};
 
 /// Items read from the store per round trip while refreshing.
 const REFRESH_BATCH: u32 = 1000;
 /// Memory the writer may buffer before it writes a segment, across its threads.
 const WRITER_BUDGET: usize = 128 * 1024 * 1024;
-/// Field boosts: a word in the title weighs most, then tags, then the summary.
+/// What a query word found in the title adds to the score of a match (words anywhere else,
+/// tags included, count through the combined field alone).
 const BOOST_TITLE: f32 = 3.0;
-const BOOST_TAGS: f32 = 2.0;
-const BOOST_SUMMARY: f32 = 1.5;
+/// Query words that get the title boost (the rest still must match).
+const BOOSTED_WORDS: usize = 8;
+/// Results of recent searches kept until the index changes (the catalog's landing page is the
+/// same search for everyone).
+const CACHE_ENTRIES: usize = 256;
+/// Segments of at most this many documents are merged into bigger ones; bigger ones are left
+/// as they are, so a large index keeps several segments for the search threads to share.
+const MAX_MERGE_DOCS: usize = 250_000;
 
 /// The search index; see the module documentation.
 #[derive(Clone)]
@@ -42,7 +53,14 @@ struct Inner {
     reader: IndexReader,
     fields: Fields,
     parser: QueryParser,
+    /// Splits query text into the words that get the title boost.
+    analyzer: Mutex<tantivy::tokenizer::TextAnalyzer>,
     writer: Mutex<IndexWriter>,
+    dictionaries: RwLock<facets::Dictionaries>,
+    /// Searches run their segments on these threads (one per core), which divides the time of a
+    /// search matching much of the index.
+    executor: Executor,
+    cache: Mutex<Cache>,
     /// The store's change number the index has caught up to; held for a whole refresh, so
     /// concurrent refreshes run one after the other.
     cursor: tokio::sync::Mutex<i64>,
@@ -84,19 +102,28 @@ impl Catalog {
         schema::register_tokenizer(&index);
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
         let writer = index.writer_with_num_threads(threads, WRITER_BUDGET)?;
+        let executor =
+            if threads > 1 { Executor::multi_thread(threads, "catalog-search-")? } else { Executor::single_thread() };
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        let mut parser =
-            QueryParser::for_index(&index, vec![fields.title, fields.summary, fields.description, fields.tags_text]);
+        let mut merge = tantivy::merge_policy::LogMergePolicy::default();
+        merge.set_max_docs_before_merge(MAX_MERGE_DOCS);
+        writer.set_merge_policy(Box::new(merge));
+        let mut parser = QueryParser::for_index(&index, vec![fields.all]);
         parser.set_conjunction_by_default();
-        parser.set_field_boost(fields.title, BOOST_TITLE);
-        parser.set_field_boost(fields.tags_text, BOOST_TAGS);
-        parser.set_field_boost(fields.summary, BOOST_SUMMARY);
+        let analyzer = index
+            .tokenizers()
+            .get(schema::TOKENIZER)
+            .ok_or_else(|| CatalogError::Index("the catalog tokenizer is not registered".into()))?;
         Ok(Catalog {
             inner: Arc::new(Inner {
                 reader,
                 fields,
                 parser,
+                analyzer: Mutex::new(analyzer),
                 writer: Mutex::new(writer),
+                dictionaries: RwLock::new(facets::Dictionaries::default()),
+                cache: Mutex::new(Cache { capacity: CACHE_ENTRIES, ..Cache::default() }),
+                executor,
                 cursor: tokio::sync::Mutex::new(0),
             }),
         })
@@ -150,12 +177,13 @@ impl Catalog {
     fn stage(&self, items: &[CatalogItem]) -> Result<(u64, u64), CatalogError> {
         let fields = &self.inner.fields;
         let writer = self.inner.writer.lock().map_err(|_| poisoned())?;
+        let mut dictionaries = self.inner.dictionaries.write().map_err(|_| poisoned())?;
         let (mut indexed, mut removed) = (0, 0);
         for item in items {
             // Replacing is deleting then adding: a delete only affects documents added before it.
             writer.delete_term(fields.id_term(item.id));
             if item.state == PublicationState::Listed {
-                writer.add_document(schema::document(fields, item))?;
+                writer.add_document(schema::document(fields, item, &mut dictionaries))?;
                 indexed += 1;
             } else {
                 removed += 1;
@@ -166,36 +194,71 @@ impl Catalog {
 
     /// Search the listed items.
     pub fn search(&self, q: &SearchQuery) -> Result<SearchResults, CatalogError> {
+        let searcher = self.inner.reader.searcher();
+        let generation = searcher.generation().generation_id();
+        let key = cache_key(q);
+        if let Some(hit) = self.inner.cache.lock().map_err(|_| poisoned())?.get(generation, &key) {
+            return Ok(hit);
+        }
+        let results = self.search_in(&searcher, q)?;
+        self.inner.cache.lock().map_err(|_| poisoned())?.put(generation, key, &results);
+        Ok(results)
+    }
+
+    /// Keep the results of up to `entries` recent searches until the index changes (the
+    /// default is 256); 0 turns the cache off, as benchmarks do to time the searches themselves.
+    pub fn set_cache(&self, entries: usize) -> Result<(), CatalogError> {
+        let mut cache = self.inner.cache.lock().map_err(|_| poisoned())?;
+        *cache = Cache { capacity: entries, ..Cache::default() };
+        Ok(())
+    }
+
+    fn search_in(&self, searcher: &Searcher, q: &SearchQuery) -> Result<SearchResults, CatalogError> {
         let inner = &self.inner;
-        let fields = &inner.fields;
         let (page, per_page) = q.paging();
         let query = self.query(q);
-        let searcher = inner.reader.searcher();
-        let featured = fields.featured;
-        let id = fields.id;
-        // Relevance first; among equals, featured items, then the newest (highest id).
-        let top = TopDocs::with_limit(per_page).and_offset((page - 1) * per_page).tweak_score(
-            move |segment: &tantivy::SegmentReader| {
-                let names = segment.schema();
-                let column = |field| {
-                    segment.fast_fields().u64(names.get_field_name(field)).map(|c| c.first_or_default_col(0)).ok()
-                };
-                let (featured, id) = (column(featured), column(id));
-                move |doc: tantivy::DocId, score: tantivy::Score| {
-                    let value = |c: &Option<Arc<dyn tantivy::columnar::ColumnValues<u64>>>| {
-                        c.as_ref().map_or(0, |c| c.get_val(doc))
-                    };
-                    (score, value(&featured), value(&id))
-                }
-            },
-        );
-        let counter = facets::FacetCollector::new(searcher.schema(), &fields.facets);
-        let (top, total, counts) = searcher.search(&query, &(top, Count, counter))?;
+        // Read after taking the searcher: every value number in its documents fits.
+        let slots: Vec<(Facet, usize)> = {
+            let dictionaries = inner.dictionaries.read().map_err(|_| poisoned())?;
+            Facet::ALL.iter().map(|f| (*f, dictionaries.slots(*f))).collect()
+        };
+        let counter = facets::FacetCollector::new(slots);
+        let top = TopDocs::with_limit(per_page).and_offset((page - 1) * per_page);
+        let (top, counts): (Vec<(f32, DocAddress)>, facets::Counts) = if q.text.trim().is_empty() {
+            // Every match scores alike: rank by the rank column alone, without scoring.
+            let by_rank = top.order_by_u64_field("rank", Order::Desc);
+            let (top, counts) = self.run(searcher, query.as_ref(), &(by_rank, counter))?;
+            (top.into_iter().map(|(_, address)| (0.0, address)).collect(), counts)
+        } else {
+            // Relevance first; among equals, the rank column (featured, then newest).
+            let by_score = top.tweak_score(move |segment: &tantivy::SegmentReader| {
+                let rank = segment.fast_fields().u64("rank").ok().map(|c| c.first_or_default_col(0));
+                move |doc: tantivy::DocId, score: tantivy::Score| (score, rank.as_ref().map_or(0, |c| c.get_val(doc)))
+            });
+            let (top, counts) = self.run(searcher, query.as_ref(), &(by_score, counter))?;
+            (top.into_iter().map(|((score, _), address)| (score, address)).collect(), counts)
+        };
         let mut hits: Vec<Hit> = Vec::with_capacity(top.len());
-        for ((score, _, _), address) in top {
-            hits.push(self.hit(&searcher, address, score)?);
+        for (score, address) in top {
+            hits.push(self.hit(searcher, address, score)?);
         }
-        Ok(SearchResults { total: total as u64, page, per_page, hits, facets: facet_counts(q, counts) })
+        let dictionaries = inner.dictionaries.read().map_err(|_| poisoned())?;
+        Ok(SearchResults { total: counts.total, page, per_page, hits, facets: facet_counts(q, counts, &dictionaries) })
+    }
+
+    /// Run a collector over the segments on the search threads.
+    fn run<C: Collector>(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        collector: &C,
+    ) -> Result<C::Fruit, CatalogError> {
+        let scoring = if collector.requires_scoring() {
+            EnableScoring::enabled_from_searcher(searcher)
+        } else {
+            EnableScoring::disabled_from_searcher(searcher)
+        };
+        Ok(searcher.search_with_executor(query, collector, &self.inner.executor, scoring)?)
     }
 
     /// How big the index is.
@@ -219,6 +282,21 @@ impl Catalog {
         Ok(schema::hit(&self.inner.fields, &doc, score))
     }
 
+    /// The distinct words of a query's text as the index tokenises them, without the words
+    /// `or` and `and`, at most [`BOOSTED_WORDS`].
+    fn words(&self, text: &str) -> Vec<String> {
+        let mut words: Vec<String> = Vec::new();
+        let Ok(mut analyzer) = self.inner.analyzer.lock() else { return words };
+        let mut stream = analyzer.token_stream(text);
+        while let Some(token) = stream.next() {
+            let word = token.text.clone();
+            if !words.contains(&word) && !matches!(word.as_str(), "or" | "and") && words.len() < BOOSTED_WORDS {
+                words.push(word);
+            }
+        }
+        words
+    }
+
     /// The text (parsed leniently: a stray quote never fails a search) AND every filter. Filters
     /// score nothing, so relevance is the text's alone; without text every match scores alike.
     fn query(&self, q: &SearchQuery) -> Box<dyn Query> {
@@ -228,6 +306,10 @@ impl Catalog {
         if !text.is_empty() {
             let (parsed, _errors) = self.inner.parser.parse_query_lenient(text);
             clauses.push((Occur::Must, parsed));
+            for word in self.words(text) {
+                let term = TermQuery::new(Term::from_field_text(fields.title, &word), IndexRecordOption::WithFreqs);
+                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(term), BOOST_TITLE))));
+            }
         }
         let filter = |query: Box<dyn Query>| -> (Occur, Box<dyn Query>) {
             (Occur::Must, Box::new(ConstScoreQuery::new(query, if text.is_empty() { 1.0 } else { 0.0 })))
@@ -265,22 +347,74 @@ impl Inner {
     }
 }
 
+/// Recent results, valid for one searcher generation.
+#[derive(Default)]
+struct Cache {
+    capacity: usize,
+    generation: u64,
+    entries: std::collections::HashMap<String, SearchResults>,
+    order: std::collections::VecDeque<String>,
+}
+
+impl Cache {
+    fn get(&mut self, generation: u64, key: &str) -> Option<SearchResults> {
+        if generation != self.generation {
+            return None;
+        }
+        self.entries.get(key).cloned()
+    }
+
+    fn put(&mut self, generation: u64, key: String, results: &SearchResults) {
+        if self.capacity == 0 || generation < self.generation {
+            return;
+        }
+        if generation > self.generation {
+            self.generation = generation;
+            self.entries.clear();
+            self.order.clear();
+        }
+        if self.entries.len() >= self.capacity
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.entries.remove(&oldest);
+        }
+        if self.entries.insert(key.clone(), results.clone()).is_none() {
+            self.order.push_back(key);
+        }
+    }
+}
+
+/// What makes two searches the same: filters in any order, paging as clamped.
+fn cache_key(q: &SearchQuery) -> String {
+    let mut filters = q.filters.clone();
+    filters.sort();
+    filters.dedup();
+    let (page, per_page) = q.paging();
+    format!("{}\u{0}{filters:?}\u{0}{}{}\u{0}{page}/{per_page}", q.text.trim(), q.featured_only, q.hero_only)
+}
+
 fn poisoned() -> CatalogError {
     CatalogError::Index("an earlier index write panicked; restart Steward to rebuild the index".into())
 }
 
 /// Counts as the results carry them: every facet in order, most frequent value first (then by
 /// value), each marked when the query filters on it.
-fn facet_counts(q: &SearchQuery, counts: facets::Counts) -> Vec<FacetCounts> {
+fn facet_counts(q: &SearchQuery, counts: facets::Counts, dictionaries: &facets::Dictionaries) -> Vec<FacetCounts> {
     counts
+        .facets
         .into_iter()
-        .map(|(facet, values)| {
-            let mut values: Vec<FacetValue> = values
+        .map(|(facet, numbers)| {
+            let mut values: Vec<FacetValue> = numbers
                 .into_iter()
-                .map(|(value, count)| FacetValue {
-                    selected: q.filters.iter().any(|(f, v)| *f == facet && *v == value),
-                    value,
-                    count,
+                .enumerate()
+                .filter(|(n, count)| *n > 0 && *count > 0)
+                .filter_map(|(n, count)| {
+                    let value = dictionaries.value(facet, n as u64)?.to_string();
+                    Some(FacetValue {
+                        selected: q.filters.iter().any(|(f, v)| *f == facet && *v == value),
+                        value,
+                        count,
+                    })
                 })
                 .collect();
             values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));

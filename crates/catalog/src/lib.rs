@@ -20,6 +20,7 @@ pub mod lifecycle;
 pub mod publication;
 mod search;
 pub mod seed;
+pub mod synthetic;
 
 pub use error::CatalogError;
 pub use index::{Catalog, IndexStats, RefreshReport};

@@ -192,10 +192,10 @@ async fn backup_owner(
     if let Some(other) = resource.owners.iter().map(|o| o.principal_id.as_str()).find(|p| Some(*p) != owner_id) {
         return Ok(Some(other.to_string()));
     }
-    if let Some(manager) = owner.and_then(|o| o.manager_id.clone()) {
-        if store.get_principal(&manager).await?.is_some_and(|m| !m.is_leaver()) {
-            return Ok(Some(manager));
-        }
+    if let Some(manager) = owner.and_then(|o| o.manager_id.clone())
+        && store.get_principal(&manager).await?.is_some_and(|m| !m.is_leaver())
+    {
+        return Ok(Some(manager));
     }
     Ok(people.iter().find(|p| Some(p.as_str()) != owner_id).cloned())
 }

@@ -1,33 +1,140 @@
-//! Facet counts over every document a query matches, in one pass with the top documents.
+//! Facet counts over every document a query matches, in the same pass as the top documents.
 //!
-//! Each facet field is a fast string column: per segment, a document's values are term
-//! ordinals into the segment's dictionary. Counting is an array increment per value; ordinals
-//! become strings once per segment at harvest, only for values that occurred.
+//! Counting has to visit every match (a common word matches hundreds of thousands of items at
+//! 1,000,000), so it must cost a few nanoseconds per document. Each facet value gets a small
+//! number from a dictionary shared by all segments ([`Dictionaries`]), and a document carries
+//! its numbers packed into five dense fast columns ([`Packed`]): counting is five column reads
+//! and an array increment per value; the same pass counts the matches. Numbers become strings once per query, only for values
+//! that occurred.
 
 use crate::search::Facet;
 use std::collections::HashMap;
+use std::sync::Arc;
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::StrColumn;
-use tantivy::schema::Field;
+use tantivy::columnar::{Column, ColumnValues};
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
-/// Counts per facet (in the order given), by value.
-pub type Counts = Vec<(Facet, HashMap<String, u64>)>;
+/// The facet values seen so far, numbered from 1 per facet (0 is "no value"). Numbers are never
+/// reused or removed: a document indexed with a number finds its value as long as the index lives.
+#[derive(Debug, Default)]
+pub struct Dictionaries {
+    facets: HashMap<Facet, Dictionary>,
+}
+
+#[derive(Debug, Default)]
+struct Dictionary {
+    numbers: HashMap<String, u64>,
+    /// `values[n - 1]` is the value numbered `n`.
+    values: Vec<String>,
+}
+
+impl Dictionaries {
+    /// The number of a value, numbering it when new.
+    pub fn number(&mut self, facet: Facet, value: &str) -> u64 {
+        let d = self.facets.entry(facet).or_default();
+        if let Some(n) = d.numbers.get(value) {
+            return *n;
+        }
+        d.values.push(value.to_string());
+        let n = d.values.len() as u64;
+        d.numbers.insert(value.to_string(), n);
+        n
+    }
+
+    /// The value numbered `n`.
+    pub fn value(&self, facet: Facet, n: u64) -> Option<&str> {
+        let index = usize::try_from(n).ok()?.checked_sub(1)?;
+        self.facets.get(&facet)?.values.get(index).map(String::as_str)
+    }
+
+    /// One more than the highest number of a facet: the size of a counting array.
+    pub fn slots(&self, facet: Facet) -> usize {
+        self.facets.get(&facet).map_or(0, |d| d.values.len()) + 1
+    }
+}
+
+/// Where each single-valued facet's number sits: (column, shift, width in bits). Kind,
+/// criticality and stage are closed sets and platforms are few, so 16 bits each; departments,
+/// business areas and categories get 32.
+const SINGLE: [(Facet, usize, u32, u32); 7] = [
+    (Facet::Platform, 0, 0, 16),
+    (Facet::Kind, 0, 16, 16),
+    (Facet::Criticality, 0, 32, 16),
+    (Facet::Stage, 0, 48, 16),
+    (Facet::Department, 1, 0, 32),
+    (Facet::BusinessArea, 1, 32, 32),
+    (Facet::Category, 2, 0, 32),
+];
+/// Column 2's bit saying the tags did not fit columns 3 and 4 and are all in [`TAGS_REST`].
+const TAGS_OVERFLOW: u64 = 1 << 32;
+/// Tags packed four to a column, 16 bits each, in columns 3 and 4.
+const PACKED_TAGS: usize = 8;
+
+/// The dense fast columns, and the multi-valued one for tags that do not fit.
+pub const COLUMNS: [&str; 5] = ["facets_a", "facets_b", "facets_c", "tags_a", "tags_b"];
+pub const TAGS_REST: &str = "tags_rest";
+
+/// A document's facet numbers as stored: the five packed columns and, rarely, the tags' numbers.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Packed {
+    pub columns: [u64; 5],
+    pub rest: Vec<u64>,
+}
+
+/// Pack the numbers of one document's facet values.
+pub fn pack(numbers: &[(Facet, u64)]) -> Packed {
+    let mut out = Packed::default();
+    for (facet, column, shift, width) in SINGLE {
+        if let Some((_, n)) = numbers.iter().find(|(f, _)| *f == facet) {
+            // A number wider than its slot would need 65,536 platforms: such a value is counted
+            // in the last number of the slot rather than spilling into its neighbour.
+            let max = (1u64 << width) - 1;
+            out.columns[column] |= (*n).min(max) << shift;
+        }
+    }
+    let tags: Vec<u64> = numbers.iter().filter(|(f, _)| *f == Facet::Tag).map(|(_, n)| *n).collect();
+    if tags.len() > PACKED_TAGS || tags.iter().any(|n| *n > 0xFFFF) {
+        out.columns[2] |= TAGS_OVERFLOW;
+        out.rest = tags;
+    } else {
+        for (i, n) in tags.into_iter().enumerate() {
+            out.columns[3 + i / 4] |= n << (16 * (i % 4));
+        }
+    }
+    out
+}
+
+/// How many documents matched, and the counts per facet in [`Facet::ALL`] order, by value number.
+#[derive(Debug, Default)]
+pub struct Counts {
+    pub total: u64,
+    pub facets: Vec<(Facet, Vec<u64>)>,
+}
 
 pub struct FacetCollector {
-    facets: Vec<(Facet, String)>,
+    /// Each facet with the size of its counting array when the search started.
+    facets: Vec<(Facet, usize)>,
 }
 
 impl FacetCollector {
-    pub fn new(schema: &tantivy::schema::Schema, facets: &[(Facet, Field)]) -> FacetCollector {
-        FacetCollector {
-            facets: facets.iter().map(|(f, field)| (*f, schema.get_field_name(*field).to_string())).collect(),
-        }
+    /// Count every facet; `slots` (in [`Facet::ALL`] order) must be read after the searcher was
+    /// taken, so that every number in its documents fits.
+    pub fn new(facets: Vec<(Facet, usize)>) -> FacetCollector {
+        FacetCollector { facets }
     }
 }
 
 pub struct SegmentCounter {
-    columns: Vec<(Facet, Option<StrColumn>, Vec<u64>)>,
+    /// The packed columns; `None` in a segment without documents.
+    columns: Option<[Arc<dyn ColumnValues<u64>>; 5]>,
+    rest: Option<Column<u64>>,
+    /// Counting arrays in [`Facet::ALL`] order.
+    counts: Vec<Vec<u64>>,
+    /// Index into `counts` of each entry of [`SINGLE`], and of the tags.
+    single: [usize; 7],
+    tags: usize,
+    buffer: [Vec<u64>; 5],
+    total: u64,
 }
 
 impl Collector for FacetCollector {
@@ -35,14 +142,21 @@ impl Collector for FacetCollector {
     type Child = SegmentCounter;
 
     fn for_segment(&self, _segment: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<SegmentCounter> {
-        let mut columns = Vec::with_capacity(self.facets.len());
-        for (facet, name) in &self.facets {
-            // A segment where no document has the field has no column: nothing to count.
-            let column = reader.fast_fields().str(name)?;
-            let terms = column.as_ref().map_or(0, |c| c.num_terms());
-            columns.push((*facet, column, vec![0u64; terms]));
-        }
-        Ok(SegmentCounter { columns })
+        let fast = reader.fast_fields();
+        let columns = match COLUMNS.map(|name| fast.u64(name).map(|c| c.first_or_default_col(0))) {
+            [Ok(a), Ok(b), Ok(c), Ok(d), Ok(e)] => Some([a, b, c, d, e]),
+            _ => None,
+        };
+        let position = |facet: Facet| Facet::ALL.iter().position(|f| *f == facet).unwrap_or(0);
+        Ok(SegmentCounter {
+            columns,
+            rest: fast.u64(TAGS_REST).ok(),
+            counts: self.facets.iter().map(|(_, slots)| vec![0u64; *slots]).collect(),
+            single: SINGLE.map(|(facet, ..)| position(facet)),
+            tags: position(Facet::Tag),
+            buffer: Default::default(),
+            total: 0,
+        })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -50,11 +164,13 @@ impl Collector for FacetCollector {
     }
 
     fn merge_fruits(&self, segments: Vec<Counts>) -> tantivy::Result<Counts> {
-        let mut out: Counts = self.facets.iter().map(|(f, _)| (*f, HashMap::new())).collect();
+        let mut out =
+            Counts { total: 0, facets: self.facets.iter().map(|(f, slots)| (*f, vec![0u64; *slots])).collect() };
         for segment in segments {
-            for ((_, total), (_, counts)) in out.iter_mut().zip(segment) {
-                for (value, n) in counts {
-                    *total.entry(value).or_insert(0) += n;
+            out.total += segment.total;
+            for ((_, total), (_, counts)) in out.facets.iter_mut().zip(segment.facets) {
+                for (t, n) in total.iter_mut().zip(counts) {
+                    *t += n;
                 }
             }
         }
@@ -62,38 +178,92 @@ impl Collector for FacetCollector {
     }
 }
 
+fn bump(counts: &mut [u64], n: u64) {
+    // A number beyond the array would be a value numbered after the search started, which no
+    // document of its snapshot can carry; skipping it keeps counting panic-free regardless.
+    if let Some(c) = usize::try_from(n).ok().and_then(|i| counts.get_mut(i)) {
+        *c += 1;
+    }
+}
+
+impl SegmentCounter {
+    fn count(&mut self, doc: DocId, values: [u64; 5]) {
+        for (i, (_, column, shift, width)) in SINGLE.iter().enumerate() {
+            let n = (values[*column] >> shift) & ((1u64 << width) - 1);
+            if n > 0 {
+                bump(&mut self.counts[self.single[i]], n);
+            }
+        }
+        let tags = &mut self.counts[self.tags];
+        if values[2] & TAGS_OVERFLOW != 0 {
+            if let Some(rest) = &self.rest {
+                rest.values_for_doc(doc).for_each(|n| bump(tags, n));
+            }
+            return;
+        }
+        for packed in [values[3], values[4]] {
+            let mut bits = packed;
+            while bits != 0 {
+                bump(tags, bits & 0xFFFF);
+                bits >>= 16;
+            }
+        }
+    }
+}
+
 impl SegmentCollector for SegmentCounter {
     type Fruit = Counts;
 
     fn collect(&mut self, doc: DocId, _score: Score) {
-        for (_, column, counts) in &mut self.columns {
-            if let Some(column) = column {
-                for ord in column.ords().values_for_doc(doc) {
-                    if let Some(n) = counts.get_mut(ord as usize) {
-                        *n += 1;
-                    }
-                }
-            }
+        self.total += 1;
+        let Some(columns) = &self.columns else { return };
+        let values = [0, 1, 2, 3, 4].map(|i| columns[i].get_val(doc));
+        self.count(doc, values);
+    }
+
+    fn collect_block(&mut self, docs: &[DocId]) {
+        self.total += docs.len() as u64;
+        let Some(columns) = &self.columns else { return };
+        for (column, buffer) in columns.iter().zip(self.buffer.iter_mut()) {
+            buffer.resize(docs.len(), 0);
+            column.get_vals(docs, buffer);
+        }
+        for (i, doc) in docs.iter().enumerate() {
+            let values = [0, 1, 2, 3, 4].map(|c| self.buffer[c][i]);
+            self.count(*doc, values);
         }
     }
 
     fn harvest(self) -> Counts {
-        self.columns
-            .into_iter()
-            .map(|(facet, column, counts)| {
-                let mut values = HashMap::new();
-                if let Some(column) = column {
-                    let mut text = String::new();
-                    for (ord, n) in counts.into_iter().enumerate().filter(|(_, n)| *n > 0) {
-                        text.clear();
-                        // The ordinal came from this column, so the dictionary has it.
-                        if column.ord_to_str(ord as u64, &mut text).unwrap_or(false) {
-                            values.insert(text.clone(), n);
-                        }
-                    }
-                }
-                (facet, values)
-            })
-            .collect()
+        Counts { total: self.total, facets: Facet::ALL.iter().copied().zip(self.counts).collect() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packing_keeps_every_number_and_spills_many_tags() {
+        let numbers = [
+            (Facet::Platform, 2),
+            (Facet::Kind, 7),
+            (Facet::Stage, 3),
+            (Facet::Department, 70_000),
+            (Facet::Category, 5),
+            (Facet::Tag, 1),
+            (Facet::Tag, 65_535),
+            (Facet::Tag, 9),
+        ];
+        let p = pack(&numbers);
+        assert!(p.rest.is_empty());
+        assert_eq!(p.columns[0], 2 | (7 << 16) | (3 << 48));
+        assert_eq!(p.columns[1], 70_000);
+        assert_eq!(p.columns[3], 1 | (65_535 << 16) | (9 << 32));
+        let many: Vec<(Facet, u64)> = (1..=9).map(|n| (Facet::Tag, n)).collect();
+        let p = pack(&many);
+        assert_eq!((p.columns[2] & TAGS_OVERFLOW, p.rest.len()), (TAGS_OVERFLOW, 9));
+        let wide = pack(&[(Facet::Tag, 70_000)]);
+        assert_eq!(wide.rest, [70_000]);
     }
 }

@@ -1,9 +1,11 @@
 //! The index's fields, and how an item becomes a document and a document a hit.
 //!
 //! Text fields are tokenised for full-text search; facet fields are raw strings, indexed for
-//! filters (and for `kind:app` inside a query) and fast (columnar) for counting. What a result
-//! list shows is stored, so a search answers without reading the store.
+//! filters (and for `kind:app` inside a query), with their values' numbers in fast columns for
+//! counting (see `facets`). What a result list shows is stored, so a search answers without
+//! reading the store.
 
+use super::facets::{COLUMNS, Dictionaries, TAGS_REST, pack};
 use crate::search::{Facet, Hit};
 use steward_store::catalog::CatalogItem;
 use tantivy::schema::{
@@ -18,13 +20,20 @@ pub const TOKENIZER: &str = "catalog";
 #[derive(Debug, Clone)]
 pub struct Fields {
     pub id: Field,
+    /// Title, summary, description and tags together: what the words of a query must match
+    /// (one posting list per word, however many fields it occurs in).
+    pub all: Field,
+    /// Indexed on their own too, so that a word there weighs more (and `title:`/`tags:` work).
     pub title: Field,
-    pub summary: Field,
-    pub description: Field,
-    /// The tags again, tokenised, so that words find them.
     pub tags_text: Field,
+    pub summary: Field,
     /// One raw field per facet, in [`Facet::ALL`] order.
     pub facets: Vec<(Facet, Field)>,
+    /// Fast columns of the facets' value numbers, packed (see `facets`).
+    pub packed: [Field; 5],
+    pub tags_rest: Field,
+    /// Featured first, then newest: `featured << 40 | id`, the order among equally relevant hits.
+    pub rank: Field,
     pub featured: Field,
     pub hero: Field,
     pub resource_id: Field,
@@ -51,31 +60,35 @@ pub fn id_key(id: i64) -> u64 {
 
 pub fn build() -> (Schema, Fields) {
     let mut b = Schema::builder();
-    let text = |stored: bool| {
-        let indexing = TextFieldIndexing::default()
-            .set_tokenizer(TOKENIZER)
-            .set_index_option(IndexRecordOption::WithFreqsAndPositions);
-        let options = TextOptions::default().set_indexing_options(indexing);
-        if stored { options.set_stored() } else { options }
+    let text = |positions: bool| {
+        let record = if positions { IndexRecordOption::WithFreqsAndPositions } else { IndexRecordOption::WithFreqs };
+        TextOptions::default()
+            .set_indexing_options(TextFieldIndexing::default().set_tokenizer(TOKENIZER).set_index_option(record))
     };
-    let id = b.add_u64_field("id", INDEXED | FAST | STORED);
-    let title = b.add_text_field("title", text(true));
-    let summary = b.add_text_field("summary", text(true));
-    let description = b.add_text_field("description", text(false));
+    let id = b.add_u64_field("id", INDEXED | STORED);
+    let all = b.add_text_field("all", text(true));
+    let title = b.add_text_field("title", text(true).set_stored());
     let tags_text = b.add_text_field("tags", text(false));
-    let facets = Facet::ALL.iter().map(|f| (*f, b.add_text_field(f.as_str(), STRING | FAST | STORED))).collect();
-    let featured = b.add_u64_field("featured", INDEXED | FAST | STORED);
+    let summary = b.add_text_field("summary", STORED);
+    let facets = Facet::ALL.iter().map(|f| (*f, b.add_text_field(f.as_str(), STRING | STORED))).collect();
+    let packed = COLUMNS.map(|name| b.add_u64_field(name, FAST));
+    let tags_rest = b.add_u64_field(TAGS_REST, FAST);
+    let rank = b.add_u64_field("rank", FAST);
+    let featured = b.add_u64_field("featured", INDEXED | STORED);
     let hero = b.add_u64_field("hero", INDEXED | STORED);
     let resource_id = b.add_text_field("resource_id", STORED);
     let rating_average = b.add_f64_field("rating_average", STORED);
     let rating_count = b.add_u64_field("rating_count", STORED);
     let fields = Fields {
         id,
+        all,
         title,
-        summary,
-        description,
         tags_text,
+        summary,
         facets,
+        packed,
+        tags_rest,
+        rank,
         featured,
         hero,
         resource_id,
@@ -95,22 +108,39 @@ pub fn register_tokenizer(index: &Index) {
     index.tokenizers().register(TOKENIZER, analyzer);
 }
 
-/// The document of a listed item.
-pub fn document(fields: &Fields, item: &CatalogItem) -> TantivyDocument {
+/// The rank column's value: featured items above the others, newer (higher id) above older.
+pub fn rank(item: &CatalogItem) -> u64 {
+    (u64::from(item.fields.featured) << 40) | (id_key(item.id) & ((1 << 40) - 1))
+}
+
+/// The document of a listed item, numbering its facet values in `dictionaries`.
+pub fn document(fields: &Fields, item: &CatalogItem, dictionaries: &mut Dictionaries) -> TantivyDocument {
     let f = &item.fields;
     let mut doc = TantivyDocument::default();
     doc.add_u64(fields.id, id_key(item.id));
     doc.add_text(fields.title, &f.title);
     doc.add_text(fields.summary, &f.summary);
-    doc.add_text(fields.description, &f.description);
+    for text in [&f.title, &f.summary, &f.description].into_iter().chain(&f.tags) {
+        doc.add_text(fields.all, text);
+    }
     for tag in &f.tags {
         doc.add_text(fields.tags_text, tag);
     }
+    let mut numbers = Vec::new();
     for (facet, field) in &fields.facets {
         for value in facet.values(item) {
             doc.add_text(*field, &value);
+            numbers.push((*facet, dictionaries.number(*facet, &value)));
         }
     }
+    let packed = pack(&numbers);
+    for (field, value) in fields.packed.iter().zip(packed.columns) {
+        doc.add_u64(*field, value);
+    }
+    for n in packed.rest {
+        doc.add_u64(fields.tags_rest, n);
+    }
+    doc.add_u64(fields.rank, rank(item));
     doc.add_u64(fields.featured, u64::from(f.featured));
     doc.add_u64(fields.hero, u64::from(f.hero));
     if let Some(r) = &f.resource_id {

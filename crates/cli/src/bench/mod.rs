@@ -1,6 +1,7 @@
 //! `steward bench …`: commands that print the figures recorded in BENCHMARKS.md.
 //! Timings live here and never in tests.
 
+mod catalog;
 mod ingest;
 mod policy;
 mod sync;
@@ -19,6 +20,9 @@ pub enum BenchCommand {
     /// Resources × policies per second of the built-in pack plus generated policies over a
     /// synthetic tenant, and peak memory; `--record` also times recording the findings.
     Policy(policy::Args),
+    /// Catalog search index: build time and size, and search latency p50/p99 (text, text with
+    /// two facets, facets only) over synthetic listed items.
+    Catalog(catalog::Args),
 }
 
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
@@ -27,6 +31,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Sync(args) => sync::run(args).await,
         BenchCommand::Usage(args) => usage::run(args).await,
         BenchCommand::Policy(args) => policy::run(args).await,
+        BenchCommand::Catalog(args) => catalog::run(args).await,
     }
 }
 
