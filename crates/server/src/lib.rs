@@ -12,6 +12,7 @@ pub mod catalog;
 mod error;
 pub mod metrics;
 mod params;
+pub mod queues;
 pub mod routes;
 mod security;
 mod web;
@@ -39,6 +40,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// The app catalog's search index, shared by every clone of the state.
     pub catalog: Arc<catalog::CatalogIndex>,
+    /// The review queues' count per user, for the navigation badge.
+    pub queues: Arc<queues::badge::Badges>,
 }
 
 impl AppState {
@@ -51,6 +54,7 @@ impl AppState {
             auth: Arc::new(auth::AuthState::default()),
             metrics: Arc::new(metrics::Metrics::new(None)),
             catalog: Arc::new(catalog::CatalogIndex::new()),
+            queues: Arc::new(queues::badge::Badges::new()),
         }
     }
 

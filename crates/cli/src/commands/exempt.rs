@@ -1,22 +1,32 @@
-//! `steward exempt …`: grant, list and revoke exemptions. An exemption takes a violation out of
-//! the open ones from the next check on, until it expires or is revoked; then the violation
-//! opens again (`reopened` in its history).
+//! `steward exempt …`: grant, list and revoke exemptions, and the request flow (ask, list the
+//! requests, approve or decline). An exemption takes a violation out of the open ones from the
+//! next check on, until it expires or is revoked; then the violation opens again (`reopened`
+//! in its history). Request decisions land in the audit trail like the web's.
 
+use crate::commands::accounts;
 use anyhow::Context;
 use chrono::{Days, NaiveDate, TimeZone};
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use steward_compliance::run::active_set;
 use steward_model::Timestamp;
 use steward_policy::builtin::builtin_set;
+use steward_policy::facts::Subject;
 use steward_policy::model::PolicySet;
 use steward_store::Store;
+use steward_store::exemption_requests::{
+    DecisionOutcome, ExemptionRequest, ExemptionRequestQuery, NewExemptionRequest, RequestDecision, RequestState,
+};
 use steward_store::governance::{Exemption, NewExemption};
 
 const EXEMPT_HELP: &str = "\
 An exemption covers one policy for one resource (--resource) or for every subject in one
 environment (--environment; for an environment policy, that environment). It applies from
 the next `steward check` (or sync): the violation moves to `exempted`. When it expires or is
-revoked, the next check opens the violation again. Guide: docs/compliance.md.";
+revoked, the next check opens the violation again.
+
+Requests: `exempt request` records what someone asks for (the environment's admins decide in
+the web UI's review queues, or here with `exempt approve|decline`); approving grants the
+exemption with the decider as approver. Guide: docs/compliance.md.";
 
 #[derive(Debug, clap::Subcommand)]
 #[command(after_help = EXEMPT_HELP)]
@@ -67,6 +77,69 @@ pub enum ExemptCommand {
         #[arg(long, value_name = "NAME", env = "USER", default_value = "steward-cli")]
         by: String,
     },
+    /// Ask for an exemption of one policy for one resource; an admin of its environment decides.
+    #[command(group(clap::ArgGroup::new("until").args(["expires", "for_"])))]
+    Request {
+        /// The policy id.
+        #[arg(long, value_name = "ID")]
+        policy: String,
+        /// The resource (for an environment policy, the environment).
+        #[arg(long, value_name = "ID")]
+        resource: String,
+        /// Why the policy should not apply here.
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+        /// Who asks (default: `cli:` and your operating-system user).
+        #[arg(long, value_name = "NAME")]
+        by: Option<String>,
+        /// The last day it should apply (it ends at the end of that day, UTC).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        expires: Option<NaiveDate>,
+        /// How long it should apply: 30d, 12w.
+        #[arg(long = "for", id = "for_", value_name = "DURATION", value_parser = parse_duration)]
+        for_: Option<u32>,
+    },
+    /// List exemption requests (waiting ones unless --state says otherwise).
+    Requests {
+        /// requested, approved, declined or all.
+        #[arg(long, value_name = "STATE", default_value = "requested")]
+        state: String,
+        /// Only requests in this environment.
+        #[arg(long, value_name = "ID")]
+        environment: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve a request: grants the exemption, with you as approver.
+    #[command(group(clap::ArgGroup::new("until").args(["expires", "for_"])))]
+    Approve {
+        /// The request id (`steward exempt requests` shows it).
+        id: i64,
+        /// Who approves (default: `cli:` and your operating-system user).
+        #[arg(long, value_name = "NAME")]
+        by: Option<String>,
+        /// A note for the requester.
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+        /// Grant until the end of this day instead of the requested expiry.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        expires: Option<NaiveDate>,
+        /// Or grant for this long from now: 30d, 12w.
+        #[arg(long = "for", id = "for_", value_name = "DURATION", value_parser = parse_duration)]
+        for_: Option<u32>,
+    },
+    /// Decline a request, saying why.
+    Decline {
+        /// The request id.
+        id: i64,
+        /// Who declines (default: `cli:` and your operating-system user).
+        #[arg(long, value_name = "NAME")]
+        by: Option<String>,
+        /// Why; the requester reads it.
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
 }
 
 /// `30d` or `12w` → days.
@@ -108,18 +181,21 @@ fn expiry(now: Timestamp, expires: Option<NaiveDate>, days: Option<u32>) -> anyh
     }
 }
 
-/// Every policy id Steward knows of: the active set, the built-in pack, every saved version.
-async fn known_policies(store: &dyn Store) -> anyhow::Result<BTreeSet<String>> {
-    let mut ids: BTreeSet<String> = builtin_set().policies.into_iter().map(|p| p.id).collect();
-    ids.extend(active_set(store).await?.0.policies.into_iter().map(|p| p.id));
+/// Every policy Steward knows of, with what it judges: the active set, the built-in pack,
+/// every saved version.
+async fn known_policies(store: &dyn Store) -> anyhow::Result<BTreeMap<String, Subject>> {
+    let mut known: BTreeMap<String, Subject> = builtin_set().policies.into_iter().map(|p| (p.id, p.subject)).collect();
+    known.extend(active_set(store).await?.0.policies.into_iter().map(|p| (p.id, p.subject)));
     for info in store.policy_sets().await? {
         if let Some(stored) = store.policy_set(&info.version).await?
             && let Ok(set) = serde_json::from_value::<PolicySet>(stored.content)
         {
-            ids.extend(set.policies.into_iter().map(|p| p.id));
+            for p in set.policies {
+                known.entry(p.id).or_insert(p.subject);
+            }
         }
     }
-    Ok(ids)
+    Ok(known)
 }
 
 pub async fn run(cmd: ExemptCommand, db_url: &str) -> anyhow::Result<()> {
@@ -129,7 +205,7 @@ pub async fn run(cmd: ExemptCommand, db_url: &str) -> anyhow::Result<()> {
         ExemptCommand::Add { policy, resource, environment, reason, approver, requested_by, expires, for_ } => {
             let now = chrono::Utc::now();
             let known = known_policies(store).await?;
-            if !known.contains(&policy) {
+            if !known.contains_key(&policy) {
                 anyhow::bail!(
                     "no policy '{policy}' in the active set, the built-in pack or any saved version; \
                      `steward policy list` lists the ids"
@@ -217,8 +293,165 @@ pub async fn run(cmd: ExemptCommand, db_url: &str) -> anyhow::Result<()> {
                 e.id, e.policy_id
             );
         }
+        ExemptCommand::Request { policy, resource, reason, by, expires, for_ } => {
+            let now = chrono::Utc::now();
+            let Some(subject) = known_policies(store).await?.get(&policy).copied() else {
+                anyhow::bail!(
+                    "no policy '{policy}' in the active set, the built-in pack or any saved version; \
+                     `steward policy list` lists the ids"
+                );
+            };
+            let environment_id = match subject {
+                Subject::Resource => match store.get_resource(&resource).await? {
+                    Some(r) => r.environment_id,
+                    None => anyhow::bail!("no resource '{resource}'; policy {policy} judges resources"),
+                },
+                Subject::Environment => match store.get_environment(&resource).await? {
+                    Some(e) => e.id,
+                    None => anyhow::bail!("no environment '{resource}'; policy {policy} judges environments"),
+                },
+            };
+            let new = NewExemptionRequest {
+                policy_id: policy,
+                subject_id: resource,
+                environment_id,
+                reason,
+                requested_by: by.unwrap_or_else(accounts::actor),
+                requested_at: now,
+                expires_at: expiry(now, expires, for_)?,
+            };
+            let r = store.request_exemption(&new).await.context("the exemption request was not recorded")?;
+            accounts::record(store, "exemption_request.create", target(r.id), None, serde_json::to_value(&r).ok())
+                .await?;
+            println!(
+                "exemption request {} recorded: policy {} for {} ({}), asked by {}; an admin of environment {} \
+                 decides (`steward exempt approve {}` or the review queues at /queues)",
+                r.id,
+                r.policy_id,
+                r.subject_id,
+                until_requested(&r),
+                r.requested_by,
+                r.environment_id,
+                r.id
+            );
+        }
+        ExemptCommand::Requests { state, environment, json } => {
+            let state = match state.trim() {
+                "all" => None,
+                s => Some(s.parse::<RequestState>().map_err(|e| anyhow::anyhow!("--state: {e}, or all"))?),
+            };
+            let query = ExemptionRequestQuery {
+                state,
+                environment_ids: environment.map(|e| vec![e]),
+                ..ExemptionRequestQuery::default()
+            };
+            let list = store.list_exemption_requests(&query).await.context("cannot list the exemption requests")?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+                return Ok(());
+            }
+            if list.is_empty() {
+                println!(
+                    "no exemption requests{}",
+                    if state.is_some() { " in that state (--state all lists every one)" } else { "" }
+                );
+                return Ok(());
+            }
+            println!(
+                "{:>5}  {:<9} {:<36} {:<24} {:<14} {:<16} {:<12} REASON",
+                "ID", "STATE", "POLICY", "RESOURCE", "ENVIRONMENT", "ASKED BY", "UNTIL"
+            );
+            for r in &list {
+                let end = r.expires_at.map_or_else(|| "never".to_string(), |t| last_day(t).to_string());
+                println!(
+                    "{:>5}  {:<9} {:<36} {:<24} {:<14} {:<16} {:<12} {}",
+                    r.id, r.state, r.policy_id, r.subject_id, r.environment_id, r.requested_by, end, r.reason
+                );
+            }
+        }
+        ExemptCommand::Approve { id, by, note, expires, for_ } => {
+            let now = chrono::Utc::now();
+            let decision = RequestDecision {
+                state: RequestState::Approved,
+                by: by.unwrap_or_else(accounts::actor),
+                at: now,
+                note,
+                expires_at: expiry(now, expires, for_)?,
+            };
+            let (request, exemption) = decide(store, id, &decision).await?;
+            let e = exemption.context("an approval grants an exemption; the store answered none")?;
+            println!(
+                "exemption request {id} approved by {}: exemption {} granted for policy {} on {}, {}; it applies \
+                 from the next `steward check`",
+                decision.by,
+                e.id,
+                e.policy_id,
+                request.subject_id,
+                until(&e)
+            );
+        }
+        ExemptCommand::Decline { id, by, reason } => {
+            let decision = RequestDecision {
+                state: RequestState::Declined,
+                by: by.unwrap_or_else(accounts::actor),
+                at: chrono::Utc::now(),
+                note: Some(reason),
+                expires_at: None,
+            };
+            decide(store, id, &decision).await?;
+            println!("exemption request {id} declined by {}", decision.by);
+        }
     }
     Ok(())
+}
+
+fn target(id: i64) -> String {
+    format!("exemption_request:{id}")
+}
+
+/// Decide a request and record the decision (and the exemption granted) in the audit trail.
+/// A request someone decided meanwhile is an error that says by whom.
+async fn decide(
+    store: &dyn Store,
+    id: i64,
+    decision: &RequestDecision,
+) -> anyhow::Result<(ExemptionRequest, Option<Exemption>)> {
+    let before = store
+        .get_exemption_request(id)
+        .await?
+        .with_context(|| format!("no exemption request {id}; `steward exempt requests --state all` lists them"))?;
+    let outcome = store
+        .decide_exemption_request(id, decision)
+        .await
+        .with_context(|| format!("exemption request {id} was not decided"))?;
+    match outcome {
+        DecisionOutcome::Stale { request } => anyhow::bail!(
+            "exemption request {id} is {} already (by {}); nothing was changed",
+            request.state,
+            request.decided_by.as_deref().unwrap_or("someone else")
+        ),
+        DecisionOutcome::Decided { request, exemption } => {
+            let action = match decision.state {
+                RequestState::Approved => "exemption_request.approve",
+                _ => "exemption_request.decline",
+            };
+            let (before, after) = (serde_json::to_value(&before).ok(), serde_json::to_value(&request).ok());
+            accounts::record(store, action, target(id), before, after).await?;
+            let exemption = exemption.map(|e| *e);
+            if let Some(e) = &exemption {
+                let granted = serde_json::to_value(e).ok();
+                accounts::record(store, "exemption.add", format!("exemption:{}", e.id), None, granted).await?;
+            }
+            Ok((request, exemption))
+        }
+    }
+}
+
+fn until_requested(r: &ExemptionRequest) -> String {
+    match r.expires_at {
+        Some(t) => format!("until {}", last_day(t)),
+        None => "without expiry".to_string(),
+    }
 }
 
 /// The last day an exemption applies (it ends at midnight after it).

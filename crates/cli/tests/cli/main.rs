@@ -6,6 +6,7 @@ mod audit_import;
 mod bench_usage;
 mod campaigns;
 mod demo;
+mod exemption_requests;
 mod file_imports;
 mod governance;
 mod import;

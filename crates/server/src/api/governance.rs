@@ -611,7 +611,17 @@ fn given(v: &Option<String>) -> Option<String> {
 }
 
 fn expiry(body: &ExemptionBody, now: Timestamp) -> Result<Option<Timestamp>, ApiError> {
-    match (given(&body.expires_at), body.for_days) {
+    parse_expiry(&body.expires_at, body.for_days, now)
+}
+
+/// An expiry as the API takes it: `expires_at` (a day, to its end UTC, or an RFC 3339 time) or
+/// `for_days` from `now`; neither means none. Exemption requests read theirs the same way.
+pub(crate) fn parse_expiry(
+    expires_at: &Option<String>,
+    for_days: Option<u32>,
+    now: Timestamp,
+) -> Result<Option<Timestamp>, ApiError> {
+    match (given(expires_at), for_days) {
         (Some(_), Some(_)) => Err(ApiError::invalid("expires_at", "give `expires_at` or `for_days`, not both")),
         (Some(text), None) => {
             if let Ok(t) = chrono::DateTime::parse_from_rfc3339(&text) {
@@ -642,7 +652,7 @@ fn expiry(body: &ExemptionBody, now: Timestamp) -> Result<Option<Timestamp>, Api
 
 /// Every policy id Steward knows: the active set, the built-in pack, every saved version (as
 /// `steward exempt add` accepts them: an exemption may be granted ahead of an adoption).
-async fn known_policies(state: &AppState) -> Result<HashMap<String, Subject>, ApiError> {
+pub(crate) async fn known_policies(state: &AppState) -> Result<HashMap<String, Subject>, ApiError> {
     let mut known: HashMap<String, Subject> = builtin_set().policies.into_iter().map(|p| (p.id, p.subject)).collect();
     let (active, _) = load_set(state, None).await?;
     known.extend(active.policies.into_iter().map(|p| (p.id, p.subject)));

@@ -5,12 +5,14 @@ pub mod campaigns;
 pub mod catalog;
 pub mod environments;
 pub mod errors;
+pub mod exemption_requests;
 pub mod governance;
 pub mod health;
 pub mod openapi;
 pub mod overview;
 pub mod paging;
 pub mod principals;
+pub mod queues;
 pub mod resources;
 pub mod responsibility;
 pub mod success;
@@ -66,6 +68,13 @@ pub fn routes() -> Routes {
         .get("/api/v1/exemptions", Access::Read, governance::exemptions)
         .post("/api/v1/exemptions", Access::EnvAdmin, governance::add_exemption)
         .post("/api/v1/exemptions/{id}/revoke", Access::EnvAdmin, governance::revoke_exemption)
+        // Review queues (issue #6): exemption requests and what waits for the signed-in user.
+        .get("/api/v1/exemption-requests", Access::Read, exemption_requests::list)
+        .post("/api/v1/exemption-requests", Access::Maker, exemption_requests::create)
+        .get("/api/v1/exemption-requests/{id}", Access::Read, exemption_requests::show)
+        .post("/api/v1/exemption-requests/{id}/approve", Access::EnvAdmin, exemption_requests::approve)
+        .post("/api/v1/exemption-requests/{id}/decline", Access::EnvAdmin, exemption_requests::decline)
+        .get("/api/v1/queues", Access::Read, queues::summary)
         // Campaigns (issue #5): campaigns, tasks with their history, answers.
         .get("/api/v1/campaigns", Access::Read, campaigns::list)
         .get("/api/v1/campaigns/{id}", Access::Read, campaigns::show)

@@ -12,6 +12,7 @@ pub mod errors;
 mod format;
 mod links;
 mod overview;
+mod queues;
 mod report;
 mod resource_governance;
 mod resource_table;
@@ -44,6 +45,14 @@ pub fn routes() -> Routes {
         .post("/admin/users", Access::Admin, admin::create_user)
         .post("/admin/users/{id}", Access::Admin, admin::update_user)
         .get("/admin/audit", Access::Admin, admin::audit)
+        // Review queues (issue #6): what waits for the signed-in user, with the decisions inline.
+        .get("/queues", Access::Read, queues::show)
+        .post("/queues/detections/{id}", Access::Admin, queues::review_detection)
+        .post("/queues/publications/{id}/approve", Access::EnvAdmin, queues::approve_publication)
+        .post("/queues/publications/{id}/reject", Access::EnvAdmin, queues::reject_publication)
+        .post("/queues/exemption-requests/{id}/approve", Access::EnvAdmin, queues::approve_exemption)
+        .post("/queues/exemption-requests/{id}/decline", Access::EnvAdmin, queues::decline_exemption)
+        .post("/queues/tasks/{id}/answer", Access::Maker, queues::answer_task)
 }
 
 /// Which part of the site a page belongs to, for the navigation bar.
@@ -54,6 +63,7 @@ pub enum Section {
     Environments,
     Compliance,
     Reports,
+    Queues,
     Users,
     Audit,
     Account,
@@ -88,18 +98,21 @@ pub struct NavItem {
     pub href: &'static str,
     pub label: &'static str,
     pub current: bool,
+    /// A count beside the label (the review queues' items).
+    pub badge: Option<u64>,
 }
 
 impl Layout {
     pub fn new(state: &AppState, caller: &Caller, title: impl Into<String>, section: Option<Section>) -> Layout {
         let mut layout = Layout::public(state, title);
-        let item = |href, label, s| NavItem { href, label, current: section == Some(s) };
+        let item = |href, label, s| NavItem { href, label, current: section == Some(s), badge: None };
         layout.nav = vec![
             item("/", "Overview", Section::Overview),
             item("/catalog", "Catalog", Section::Catalog),
             item("/environments", "Environments", Section::Environments),
             item("/compliance", "Compliance", Section::Compliance),
             item("/reports/board", "Board report", Section::Reports),
+            NavItem { badge: crate::queues::badge::badge(state, caller), ..item("/queues", "Queues", Section::Queues) },
         ];
         // Makers and the board come for the catalog first; admins for the overview.
         if matches!(caller.role, steward_model::Role::Maker | steward_model::Role::Viewer) {
@@ -120,6 +133,13 @@ impl Layout {
         });
         layout.csrf = caller.csrf.clone().unwrap_or_default();
         layout
+    }
+
+    /// Show `count` on the "Queues" item (a page that has just counted the queues).
+    pub fn set_queue_badge(&mut self, count: u64) {
+        for item in self.nav.iter_mut().filter(|i| i.href == "/queues") {
+            item.badge = (count > 0).then_some(count);
+        }
     }
 
     /// The layout of a page nobody needs to be signed in for: no navigation, no account box.

@@ -11,6 +11,7 @@ mod fixtures;
 mod governance;
 mod health;
 mod oidc;
+mod queues;
 mod report;
 mod success;
 mod support;
