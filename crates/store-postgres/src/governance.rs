@@ -608,7 +608,7 @@ pub(crate) async fn violation_history(store: &PostgresStore, subject_id: &str) -
 
 // ---- exemptions -----------------------------------------------------------------------------
 
-const EXEMPTION_COLUMNS: &str = "id, policy_id, subject_id, environment_id, reason, requested_by, approved_by, \
+pub(crate) const EXEMPTION_COLUMNS: &str = "id, policy_id, subject_id, environment_id, reason, requested_by, approved_by, \
      created_at, expires_at, revoked_at, revoked_by";
 
 pub(crate) async fn add_exemption(store: &PostgresStore, new: &NewExemption) -> Result<Exemption> {
@@ -676,7 +676,7 @@ pub(crate) async fn active_exemptions(store: &PostgresStore, at: Timestamp) -> R
     rows.iter().map(exemption).collect()
 }
 
-fn exemption(r: &Row) -> Result<Exemption> {
+pub(crate) fn exemption(r: &Row) -> Result<Exemption> {
     let read = || -> std::result::Result<Exemption, tokio_postgres::Error> {
         Ok(Exemption {
             id: r.try_get(0)?,

@@ -14,6 +14,7 @@ mod catalog;
 mod connect;
 mod digest;
 mod error;
+mod exemption_requests;
 mod governance;
 mod ingest;
 mod licenses;
@@ -28,6 +29,7 @@ use async_trait::async_trait;
 use deadpool_postgres::Pool;
 use steward_model::{Connector, DataPolicy, Environment, Governance, License, Page, Principal, Resource, Tenant};
 use steward_store::catalog as cat;
+use steward_store::exemption_requests as xr;
 use steward_store::governance as gov;
 use steward_store::usage::{BriefQuery, PruneCounts, ResourceBrief, RollupQuery, RollupRow, UsageSpan, UsageStatus};
 use steward_store::{
@@ -301,6 +303,24 @@ impl Store for PostgresStore {
 
     async fn active_exemptions(&self, at: steward_model::Timestamp) -> Result<Vec<gov::Exemption>> {
         governance::active_exemptions(self, at).await
+    }
+
+    // ---- exemption requests ----
+
+    async fn request_exemption(&self, r: &xr::NewExemptionRequest) -> Result<xr::ExemptionRequest> {
+        exemption_requests::request(self, r).await
+    }
+
+    async fn get_exemption_request(&self, id: i64) -> Result<Option<xr::ExemptionRequest>> {
+        exemption_requests::get(self, id).await
+    }
+
+    async fn list_exemption_requests(&self, q: &xr::ExemptionRequestQuery) -> Result<Vec<xr::ExemptionRequest>> {
+        exemption_requests::list(self, q).await
+    }
+
+    async fn decide_exemption_request(&self, id: i64, d: &xr::RequestDecision) -> Result<xr::DecisionOutcome> {
+        exemption_requests::decide(self, id, d).await
     }
 
     // ---- campaigns ----
