@@ -336,6 +336,18 @@ pub(crate) async fn api_token_by_hash(store: &SqliteStore, token_hash: &str) -> 
     store.read(move |conn| read_token(conn, "token_hash = ?1", &hash)).await
 }
 
+/// Both reads in one transaction on one reader: one hop to the blocking pool per API request
+/// instead of two.
+pub(crate) async fn api_token_and_user(store: &SqliteStore, token_hash: &str) -> Result<Option<(ApiToken, User)>> {
+    let hash = token_hash.to_string();
+    store
+        .read(move |conn| {
+            let Some(token) = read_token(conn, "token_hash = ?1", &hash)? else { return Ok(None) };
+            Ok(read_user(conn, "id = ?1", &token.user_id)?.map(|user| (token, user)))
+        })
+        .await
+}
+
 pub(crate) async fn list_api_tokens(store: &SqliteStore, user_id: Option<&str>) -> Result<Vec<ApiToken>> {
     let user_id = user_id.map(str::to_string);
     store

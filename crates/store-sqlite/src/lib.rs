@@ -532,6 +532,13 @@ impl Store for SqliteStore {
         auth::api_token_by_hash(self, token_hash).await
     }
 
+    async fn api_token_and_user(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(steward_store::auth::ApiToken, steward_store::auth::User)>> {
+        auth::api_token_and_user(self, token_hash).await
+    }
+
     async fn list_api_tokens(&self, user_id: Option<&str>) -> Result<Vec<steward_store::auth::ApiToken>> {
         auth::list_api_tokens(self, user_id).await
     }

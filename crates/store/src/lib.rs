@@ -348,6 +348,14 @@ pub trait Store: Send + Sync + 'static {
     /// The token with this hash, revoked or expired or not (see [`auth::ApiToken::is_usable`]).
     async fn api_token_by_hash(&self, token_hash: &str) -> Result<Option<auth::ApiToken>>;
 
+    /// The token with this hash and its user, read together: what every API request needs
+    /// (the server's auth middleware). `None` when either is missing. Backends may answer both
+    /// in one round trip; this default reads them one after the other.
+    async fn api_token_and_user(&self, token_hash: &str) -> Result<Option<(auth::ApiToken, auth::User)>> {
+        let Some(token) = self.api_token_by_hash(token_hash).await? else { return Ok(None) };
+        Ok(self.get_user(&token.user_id).await?.map(|user| (token, user)))
+    }
+
     /// Tokens of one user, or of everyone, by creation time then id.
     async fn list_api_tokens(&self, user_id: Option<&str>) -> Result<Vec<auth::ApiToken>>;
 

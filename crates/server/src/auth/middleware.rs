@@ -198,15 +198,12 @@ async fn from_token(state: &AppState, token: &str) -> Result<Option<Caller>, Api
     }
     let store = &state.store;
     let hash = crate::auth::tokens::hash_token(token);
-    let Some(t) = store.api_token_by_hash(&hash).await.map_err(|e| ApiError::store("reading an API token", e))? else {
-        return Ok(None);
-    };
+    let found = store.api_token_and_user(&hash).await.map_err(|e| ApiError::store("reading an API token", e))?;
+    let Some((t, user)) = found else { return Ok(None) };
     let now = Utc::now();
-    if !t.is_usable(now) {
+    if !t.is_usable(now) || user.disabled {
         return Ok(None);
     }
-    let user = store.get_user(&t.user_id).await.map_err(|e| ApiError::store("reading a token's user", e))?;
-    let Some(user) = user.filter(|u| !u.disabled) else { return Ok(None) };
     if t.last_used_at.is_none_or(|at| now - at >= TOUCH_EVERY) {
         store.touch_api_token(&t.id, now).await.map_err(|e| ApiError::store("recording token use", e))?;
     }

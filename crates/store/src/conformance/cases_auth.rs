@@ -196,6 +196,9 @@ pub async fn case_auth_api_tokens_revoke_and_touch(store: Arc<dyn Store>) {
         store.create_api_token(t).await.unwrap_or_else(|e| panic!("create {}: {e}", t.id));
     }
     assert_eq!(store.api_token_by_hash("hash1").await.expect("api_token_by_hash"), Some(t1.clone()));
+    let (found, owner) = store.api_token_and_user("hash1").await.expect("api_token_and_user").expect("t1 and ann");
+    assert_eq!((found, owner.username.as_str()), (t1.clone(), "ann"));
+    assert!(store.api_token_and_user("nothing").await.expect("api_token_and_user").is_none());
     assert_conflict(
         store.create_api_token(&token("t4", "u-ann", "hash1", at(2026, 3, 3, 9, 0, 0, 0))).await,
         "a second token with the same hash",
