@@ -24,6 +24,9 @@ use steward_model::Role;
 use steward_store::exemption_requests::ExemptionRequest;
 use steward_store::success::DetectionState;
 
+/// Items shown per queue; the counts stay exact. A long queue is worked from its oldest items.
+const SHOWN: usize = 50;
+
 #[derive(Template)]
 #[template(path = "queues.html")]
 pub struct QueuesPage {
@@ -34,6 +37,8 @@ pub struct QueuesPage {
     viewer: bool,
     empty: bool,
     counts: Counts,
+    /// Items of each queue beyond [`SHOWN`], not drawn.
+    more: More,
     show_success: bool,
     show_publications: bool,
     show_exemptions: bool,
@@ -44,6 +49,14 @@ pub struct QueuesPage {
     tasks: Vec<TaskRow>,
     waiting: Vec<RequestRow>,
     my_requests_href: String,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct More {
+    success: usize,
+    publications: usize,
+    exemptions: usize,
+    tasks: usize,
 }
 
 pub struct DetectionRow {
@@ -124,8 +137,19 @@ pub async fn show(State(state): State<AppState>, caller: Caller, Params(p): Para
 }
 
 async fn build(state: &AppState, caller: &Caller, p: &PageParams) -> Result<QueuesPage, ApiError> {
-    let q = queues::collect(state, caller).await?;
+    let mut q = queues::collect(state, caller).await?;
     let counts = q.counts();
+    let more = More {
+        success: q.success.len().saturating_sub(SHOWN),
+        publications: q.publications.len().saturating_sub(SHOWN),
+        exemptions: q.exemptions.len().saturating_sub(SHOWN),
+        tasks: q.tasks.len().saturating_sub(SHOWN),
+    };
+    q.success.truncate(SHOWN);
+    q.publications.truncate(SHOWN);
+    q.exemptions.truncate(SHOWN);
+    q.tasks.truncate(SHOWN);
+    q.waiting.truncate(SHOWN);
     let names = Names::load(state, &q).await?;
     let proposed =
         params::text(&p.item).filter(|i| i.chars().all(|c| c.is_ascii_digit())).map(|i| format!("/catalog/{i}"));
@@ -139,6 +163,7 @@ async fn build(state: &AppState, caller: &Caller, p: &PageParams) -> Result<Queu
         viewer: caller.role == Role::Viewer,
         empty: q.is_empty(),
         counts,
+        more,
         show_success: caller.is_admin(),
         show_publications: matches!(caller.role, Role::Admin | Role::EnvironmentAdmin),
         show_exemptions: matches!(caller.role, Role::Admin | Role::EnvironmentAdmin),
