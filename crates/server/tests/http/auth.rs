@@ -495,3 +495,80 @@ async fn admins_create_users_through_the_api() {
     let session = SignIn::new(&app).submit("zoe", "twelve chars!", "/", None).await;
     assert_eq!(session.status(), StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn account_and_admin_pages_work_with_a_browser_session() {
+    let app = spawn_app().await;
+    add_password_user(&app, "root", Role::Admin).await;
+    let session = SignIn::new(&app).session("root").await;
+    let csrf = me(&app, &session).await.1["csrf_token"].as_str().unwrap_or_default().to_string();
+    let browser = app.anonymous();
+    let cookie = format!("steward_session={session}");
+    let page = |path: &str| browser.get(app.url(path)).header("cookie", cookie.clone()).send();
+    let post = |path: &str, form: Vec<(&'static str, String)>| {
+        browser.post(app.url(path)).header("cookie", cookie.clone()).form(&form).send()
+    };
+
+    let account = page("/account").await.expect("send").text().await.expect("page");
+    assert!(account.contains(&format!("name=\"csrf\" value=\"{csrf}\"")), "forms carry the CSRF token");
+    assert!(account.contains("Sign out") && account.contains("/admin/users"), "the header: sign-out and admin links");
+
+    let created = post(
+        "/account/tokens",
+        vec![
+            ("name", "page token".into()),
+            ("role", "viewer".into()),
+            ("expires_days", "30".into()),
+            ("csrf", csrf.clone()),
+        ],
+    )
+    .await
+    .expect("send");
+    assert_eq!(created.status(), StatusCode::OK);
+    let html = created.text().await.expect("page");
+    let token = html.split("class=\"token-value\">").nth(1).and_then(|r| r.split('<').next()).expect("the token, once");
+    let with_token = crate::support::client_with_token(Some(token));
+    let who: Value = with_token.get(app.url("/api/v1/me")).send().await.expect("send").json().await.expect("JSON");
+    assert_eq!((who["username"].as_str(), who["role"].as_str()), (Some("root"), Some("viewer")));
+    assert!(!page("/account").await.expect("send").text().await.expect("page").contains(token), "shown only once");
+
+    let added = post(
+        "/admin/users",
+        vec![
+            ("username", "Eve".into()),
+            ("display_name", "Eve Adams".into()),
+            ("role", "environment_admin".into()),
+            ("environments", "env-fin, env-sales".into()),
+            ("csrf", csrf.clone()),
+        ],
+    )
+    .await
+    .expect("send");
+    assert_eq!(added.status(), StatusCode::SEE_OTHER);
+    assert_eq!(header(&added, "location"), "/admin/users?saved=eve");
+    let eve = app.store.user_by_username("eve").await.expect("read").expect("eve");
+    assert_eq!(eve.environments, ["env-fin", "env-sales"]);
+    let changed = post(
+        &format!("/admin/users/{}", eve.id),
+        vec![
+            ("role", "maker".into()),
+            ("environments", String::new()),
+            ("disabled", "on".into()),
+            ("csrf", csrf.clone()),
+        ],
+    )
+    .await
+    .expect("send");
+    assert_eq!(changed.status(), StatusCode::SEE_OTHER);
+    let eve = app.store.user_by_username("eve").await.expect("read").expect("eve");
+    assert_eq!((eve.role, eve.disabled), (Role::Maker, true));
+
+    let users = page("/admin/users?saved=eve").await.expect("send").text().await.expect("page");
+    assert!(users.contains("Eve Adams") && users.contains("Saved"));
+    let trail = page("/admin/audit?target=user:eve").await.expect("send").text().await.expect("page");
+    assert!(trail.contains("user.disable") && trail.contains("user.create"), "{trail}");
+
+    // Not for makers.
+    let maker = app.client_as(Role::Maker);
+    assert_eq!(maker.get(app.url("/admin/users")).send().await.expect("send").status(), StatusCode::FORBIDDEN);
+}
