@@ -10,6 +10,8 @@ pub mod audit;
 pub mod auth;
 pub mod catalog;
 mod error;
+mod export;
+mod inventory;
 pub mod metrics;
 mod params;
 pub mod queues;

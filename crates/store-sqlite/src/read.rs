@@ -345,9 +345,8 @@ fn sort_columns(sort: ResourceSort) -> &'static [&'static str] {
         ResourceSort::Name => &["r.name_key"],
         ResourceSort::CreatedDesc => &["r.created_sort"],
         ResourceSort::ModifiedDesc => &["r.modified_sort"],
-        ResourceSort::LastUsedDesc => {
-            &["coalesce(-(SELECT u.last_day FROM usage_spans u WHERE u.resource_id = r.id), 9223372036854775807)"]
-        }
+        // Walked in two parts instead (see `last_used_page`); the key is the negated last day.
+        ResourceSort::LastUsedDesc => &["-u.last_day"],
         ResourceSort::Kind => &["r.kind", "r.name_key"],
         ResourceSort::Environment => &["r.environment_id", "r.name_key"],
     }
@@ -397,134 +396,312 @@ fn resource_cursor_key(r: &Resource, name_key: &str, last_day: Option<i64>, sort
     }
 }
 
-/// The WHERE terms of a resource query (without the cursor), pushing their arguments.
-/// Every filter on another table is an `IN (subquery)` on an indexed key, so SQLite may either
-/// drive the page from the subquery's few rows or walk the sort index and probe it.
-fn resource_filters(query: &ResourceQuery, args: &mut Vec<Value>) -> Vec<String> {
-    let mut filters = Vec::new();
+/// One condition of a resource query. Conditions on other tables are memberships
+/// (`column IN (subquery)`): SQLite can either drive the query from the subquery's rows (few
+/// matches: look them up and sort them) or walk an index of `resources` and probe the
+/// subquery's rows (many matches: the first page is found after a few rows). It prefers the
+/// first whenever it can (it guesses a subquery returns 25 rows), and with two memberships on
+/// `id` and `rid` it drives from both at once through `resources_by_id (id, rowid)`, probing
+/// every pair (minutes at 100k resources). So a query lets at most one membership drive (the
+/// one likely to match fewest, by `rank`) and hides the others behind a unary `+`; the page
+/// query hides all of them once the count says many rows match ([`DRIVE_LIMIT`]).
+enum Term {
+    Plain(String),
+    /// `column = value` on an indexed column of `resources` (kind, environment).
+    Indexed {
+        column: &'static str,
+        value: String,
+    },
+    Member {
+        column: &'static str,
+        negated: bool,
+        subquery: String,
+        rank: u8,
+    },
+}
+
+/// How a query may use the conditions' indexes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Drive {
+    /// The count, and a page with few matches: one membership may drive.
+    One,
+    /// A page with many matches: only the sort's own index drives; `keep` names the indexed
+    /// columns whose index also walks in the sort's order.
+    SortIndex { keep: &'static [&'static str] },
+}
+
+/// Above this many matches the first page is cheaper found by walking the sort index than by
+/// sorting every match (about sqrt(51 x 100k); measured with tests/bench_inventory.rs).
+const DRIVE_LIMIT: i64 = 5_000;
+
+fn render(terms: &[Term], drive: Drive) -> Vec<String> {
+    let driver = match drive {
+        Drive::One => terms
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| match t {
+                Term::Member { negated: false, rank, .. } => Some((*rank, i)),
+                _ => None,
+            })
+            .min()
+            .map(|(_, i)| i),
+        Drive::SortIndex { .. } => None,
+    };
+    terms
+        .iter()
+        .enumerate()
+        .map(|(i, t)| match t {
+            Term::Plain(sql) => sql.clone(),
+            Term::Indexed { column, value } => {
+                let hide = matches!(drive, Drive::SortIndex { keep } if !keep.contains(column));
+                format!("{}{column} = {value}", if hide { "+" } else { "" })
+            }
+            Term::Member { column, negated, subquery, .. } => {
+                let not = if *negated { "NOT " } else { "" };
+                let plus = if *negated || driver == Some(i) { "" } else { "+" };
+                format!("{plus}{column} {not}IN ({subquery})")
+            }
+        })
+        .collect()
+}
+
+/// The indexed columns whose index walks in `sort`'s order once fixed by an equality
+/// (`resources_by_kind` and `resources_by_environment` continue with name and id).
+fn sort_keeps(sort: ResourceSort) -> &'static [&'static str] {
+    match sort {
+        ResourceSort::Kind => &["r.kind"],
+        ResourceSort::Environment => &["r.environment_id"],
+        ResourceSort::Name => &["r.kind", "r.environment_id"],
+        ResourceSort::CreatedDesc | ResourceSort::ModifiedDesc | ResourceSort::LastUsedDesc => &[],
+    }
+}
+
+/// The conditions of a resource query (without the cursor), pushing their arguments.
+fn resource_filters(query: &ResourceQuery, args: &mut Vec<Value>) -> Vec<Term> {
+    let mut terms = Vec::new();
     let arg = |args: &mut Vec<Value>, v: Value| {
         args.push(v);
         format!("?{}", args.len())
     };
+    let member = |column, rank, subquery: String| Term::Member { column, negated: false, subquery, rank };
+    let not_member = |column, subquery: String| Term::Member { column, negated: true, subquery, rank: u8::MAX };
     if !query.include_deleted {
-        filters.push("r.deleted_at IS NULL".to_string());
+        terms.push(Term::Plain("r.deleted_at IS NULL".to_string()));
     }
     if let Some(t) = &query.tenant {
-        filters.push(format!("r.tenant_id = {}", arg(args, text(t))));
+        terms.push(Term::Plain(format!("r.tenant_id = {}", arg(args, text(t)))));
     }
     if let Some(k) = query.kind {
-        filters.push(format!("r.kind = {}", arg(args, text(k.as_str()))));
+        terms.push(Term::Indexed { column: "r.kind", value: arg(args, text(k.as_str())) });
     }
     if let Some(e) = &query.environment {
-        filters.push(format!("r.environment_id = {}", arg(args, text(e))));
+        terms.push(Term::Indexed { column: "r.environment_id", value: arg(args, text(e)) });
     }
     if let Some(owner) = &query.owner {
         let id = arg(args, text(owner));
         let upn = arg(args, Value::Text(owner.to_lowercase()));
-        filters.push(format!(
-            "r.rid IN (SELECT o.rid FROM resource_owners o WHERE o.principal_id = {id} \
-             UNION SELECT o.rid FROM principals p JOIN resource_owners o ON o.principal_id = p.id WHERE p.upn_key = {upn})"
+        terms.push(member(
+            "r.rid",
+            1,
+            format!(
+                "SELECT o.rid FROM resource_owners o WHERE o.principal_id = {id} UNION SELECT o.rid FROM principals p \
+                 JOIN resource_owners o ON o.principal_id = p.id WHERE p.upn_key = {upn}"
+            ),
         ));
     }
     if let Some(q) = query.q.as_deref().filter(|q| !q.is_empty()) {
-        filters.push(format!("instr(r.name_key, {}) > 0", arg(args, Value::Text(q.to_lowercase()))));
+        terms.push(Term::Plain(format!("instr(r.name_key, {}) > 0", arg(args, Value::Text(q.to_lowercase())))));
     }
     if let Some(d) = &query.department {
         let d = arg(args, Value::Text(d.to_lowercase()));
-        filters.push(format!(
-            "r.rid IN (SELECT o.rid FROM principals p JOIN resource_owners o ON o.principal_id = p.id \
-             WHERE p.department_key = {d})"
+        terms.push(member(
+            "r.rid",
+            5,
+            format!(
+                "SELECT o.rid FROM principals p JOIN resource_owners o ON o.principal_id = p.id \
+                 WHERE p.department_key = {d}"
+            ),
         ));
     }
     if let Some(c) = &query.connector {
         let c = arg(args, text(c));
-        filters.push(format!("r.rid IN (SELECT rc.rid FROM resource_connectors rc WHERE rc.connector_id = {c})"));
+        terms.push(member(
+            "r.rid",
+            4,
+            format!("SELECT rc.rid FROM resource_connectors rc WHERE rc.connector_id = {c}"),
+        ));
     }
     if let Some(tier) = query.tier {
-        let premium = "SELECT rc.rid FROM connectors c JOIN resource_connectors rc ON rc.connector_id = c.id \
-                       WHERE c.tier IN ('premium', 'custom')";
-        filters.push(match tier {
-            TierFilter::Premium => format!("r.rid IN ({premium})"),
-            TierFilter::Standard => format!("r.rid NOT IN ({premium})"),
+        // CROSS JOIN: from the few premium connectors to their rows, not through every row.
+        let premium = "SELECT rc.rid FROM connectors c CROSS JOIN resource_connectors rc ON rc.connector_id = c.id \
+                       WHERE c.tier IN ('premium', 'custom')"
+            .to_string();
+        terms.push(match tier {
+            TierFilter::Premium => member("r.rid", 8, premium),
+            TierFilter::Standard => not_member("r.rid", premium),
         });
     }
     if let Some(c) = query.criticality {
         let c = arg(args, text(c.as_str()));
-        filters.push(format!("r.id IN (SELECT s.resource_id FROM resource_status s WHERE s.criticality = {c})"));
+        terms.push(member("r.id", 7, format!("SELECT s.resource_id FROM resource_status s WHERE s.criticality = {c}")));
     }
     match query.compliance {
         None => {}
-        Some(ComplianceState::NotEvaluated) => {
-            filters.push("r.id NOT IN (SELECT s.resource_id FROM resource_status s)".to_string())
-        }
+        Some(ComplianceState::NotEvaluated) => terms
+            .push(Term::Plain("NOT EXISTS (SELECT 1 FROM resource_status s WHERE s.resource_id = r.id)".to_string())),
         Some(state) => {
             let state = arg(args, text(state.as_str()));
-            filters.push(format!("r.id IN (SELECT s.resource_id FROM resource_status s WHERE s.compliance = {state})"));
+            terms.push(member(
+                "r.id",
+                6,
+                format!("SELECT s.resource_id FROM resource_status s WHERE s.compliance = {state}"),
+            ));
         }
     }
     if let Some(stage) = query.stage {
         let stage = arg(args, text(stage.as_str()));
-        filters.push(format!("r.id IN (SELECT c.resource_id FROM catalog_items c WHERE c.stage = {stage})"));
+        terms.push(member("r.id", 2, format!("SELECT c.resource_id FROM catalog_items c WHERE c.stage = {stage}")));
     }
     if let Some(day) = query.unused_since {
         let day = arg(args, Value::Integer(date_to_number(day)));
-        filters.push(format!("r.id NOT IN (SELECT u.resource_id FROM usage_spans u WHERE u.last_day >= {day})"));
+        terms.push(Term::Plain(format!(
+            "NOT EXISTS (SELECT 1 FROM usage_spans u WHERE u.resource_id = r.id AND u.last_day >= {day})"
+        )));
     }
     if let Some(day) = query.used_since {
         let day = arg(args, Value::Integer(date_to_number(day)));
-        filters.push(format!("r.id IN (SELECT u.resource_id FROM usage_spans u WHERE u.last_day >= {day})"));
+        terms.push(member("r.id", 3, format!("SELECT u.resource_id FROM usage_spans u WHERE u.last_day >= {day}")));
     }
     if let Some(p) = &query.owned_by {
         let p = arg(args, text(p));
-        filters.push(format!(
-            "r.rid IN (SELECT o.rid FROM resource_owners o WHERE o.principal_id = {p} \
-             UNION SELECT d.rid FROM resource_details d WHERE d.created_by = {p})"
+        terms.push(member(
+            "r.rid",
+            0,
+            format!(
+                "SELECT o.rid FROM resource_owners o WHERE o.principal_id = {p} \
+                 UNION SELECT d.rid FROM resource_details d WHERE d.created_by = {p}"
+            ),
         ));
     }
-    filters
+    terms
 }
 
-pub fn list_resources(conn: &Connection, query: &ResourceQuery) -> Result<Page<Resource>, StoreError> {
-    let limit = clamp_limit(query.limit);
-    let mut args = Vec::new();
-    let mut filters = resource_filters(query, &mut args);
-    let total = scalar(
-        conn,
-        &format!("SELECT count(*) FROM resources r WHERE {}", where_clause(&filters)),
-        &args,
-        "counting resources",
-    )?;
-    let columns = sort_columns(query.sort);
-    let order = columns.join(", ");
-    if let Some(c) = &query.cursor {
-        let (key, id) = resource_cursor(c, query.sort)?;
-        let first = args.len() + 1;
-        args.extend(key);
-        args.push(Value::Text(id));
-        let placeholders: Vec<String> = (first..=args.len()).map(|n| format!("?{n}")).collect();
-        filters.push(format!("({order}, r.id) > ({})", placeholders.join(", ")));
-    }
+/// One page of resources chosen on `resources` alone (and `usage_spans` for the last-used
+/// order), then joined with its details: a filter without an index in sort order sorts the
+/// narrow rows of every match, and only the rows returned pay a lookup of their wide columns.
+/// CROSS JOIN keeps that order.
+/// `order` sorts the inner query; `outer` the same rows in the outer one, where only `r` (the
+/// chosen rows) and the selected columns are in scope.
+struct Order<'a> {
+    inner: &'a str,
+    outer: &'a str,
+}
+
+fn resource_page(
+    conn: &Connection,
+    from: &str,
+    filters: &[String],
+    order: Order<'_>,
+    limit: u32,
+    args: &[Value],
+) -> Result<Vec<(Resource, String, Option<i64>)>, StoreError> {
     let sql = format!(
-        // The page is chosen on `resources` alone, then joined with its details: a filter without
-        // an index in sort order (such as `q`) sorts the narrow rows of every match, and only
-        // the rows returned pay a lookup of their wide columns. CROSS JOIN keeps that order.
-        "SELECT {RESOURCE_COLUMNS}, (SELECT u.last_day FROM usage_spans u WHERE u.resource_id = r.id) \
-         FROM (SELECT * FROM resources r WHERE {} ORDER BY {order}, r.id LIMIT {}) r \
-         CROSS JOIN resource_details d ON d.rid = r.rid ORDER BY {order}, r.id",
-        where_clause(&filters),
-        limit + 1
+        "SELECT {RESOURCE_COLUMNS}, (SELECT u.last_day FROM usage_spans u WHERE u.resource_id = r.id) AS last_day \
+         FROM (SELECT r.* FROM {from} WHERE {} ORDER BY {} LIMIT {limit}) r \
+         CROSS JOIN resource_details d ON d.rid = r.rid ORDER BY {}",
+        where_clause(filters),
+        order.inner,
+        order.outer,
     );
-    let mut rows = collect(conn, &sql, &args, "listing resources", |r| {
+    collect(conn, &sql, args, "listing resources", |r| {
         Ok((
             resource_row(r)?,
             col::<String>(r, 22, "resources.name_key")?,
             col::<Option<i64>>(r, 23, "usage_spans.last_day")?,
         ))
-    })?;
+    })
+}
+
+pub fn list_resources(conn: &Connection, query: &ResourceQuery) -> Result<Page<Resource>, StoreError> {
+    let limit = clamp_limit(query.limit);
+    let mut args = Vec::new();
+    let terms = resource_filters(query, &mut args);
+    let total = scalar(
+        conn,
+        &format!("SELECT count(*) FROM resources r WHERE {}", where_clause(&render(&terms, Drive::One))),
+        &args,
+        "counting resources",
+    )?;
+    let drive = if total > DRIVE_LIMIT { Drive::SortIndex { keep: sort_keeps(query.sort) } } else { Drive::One };
+    let mut filters = render(&terms, drive);
+    let cursor = query.cursor.as_deref().map(|c| resource_cursor(c, query.sort)).transpose()?;
+    let mut rows = if query.sort == ResourceSort::LastUsedDesc {
+        last_used_page(conn, filters, args, cursor, limit)?
+    } else {
+        let columns = sort_columns(query.sort);
+        let order = format!("{}, r.id", columns.join(", "));
+        if let Some((key, id)) = cursor {
+            let first = args.len() + 1;
+            args.extend(key);
+            args.push(Value::Text(id));
+            let placeholders: Vec<String> = (first..=args.len()).map(|n| format!("?{n}")).collect();
+            filters.push(format!("({order}) > ({})", placeholders.join(", ")));
+        }
+        resource_page(conn, "resources r", &filters, Order { inner: &order, outer: &order }, limit + 1, &args)?
+    };
     let next = page_end(&mut rows, limit).map(|(r, name_key, last_day)| {
         Cursor { key: resource_cursor_key(r, name_key, *last_day, query.sort), id: r.id.clone() }.encode()
     });
     Ok(Page { items: rows.into_iter().map(|(r, _, _)| r).collect(), total: count(total), next })
+}
+
+/// The last-used order in two walks, each along an index: the used resources by their last day
+/// (newest first; `usage_spans_by_last_day`), then the never used ones by id. A cursor in the
+/// second part (no key) skips the first.
+fn last_used_page(
+    conn: &Connection,
+    filters: Vec<String>,
+    args: Vec<Value>,
+    cursor: Option<(Vec<Value>, String)>,
+    limit: u32,
+) -> Result<Vec<(Resource, String, Option<i64>)>, StoreError> {
+    let want = limit + 1;
+    // The cursor's key is the negated last day, or i64::MAX for a never-used resource.
+    let after = cursor.map(|(key, id)| (key.into_iter().next(), id));
+    let in_never_part = matches!(&after, Some((Some(Value::Integer(i64::MAX)), _)));
+    let mut rows = Vec::new();
+    if !in_never_part {
+        let mut used_filters = filters.clone();
+        let mut used_args = args.clone();
+        if let Some((Some(key), id)) = &after {
+            used_args.push(key.clone());
+            used_args.push(Value::Text(id.clone()));
+            let (k, i) = (used_args.len() - 1, used_args.len());
+            // The first term lets the index start at the cursor's day; the second is exact.
+            used_filters.push(format!("u.last_day <= -?{k} AND (-u.last_day, r.id) > (?{k}, ?{i})"));
+        }
+        rows = resource_page(
+            conn,
+            "usage_spans u CROSS JOIN resources r ON r.id = u.resource_id",
+            &used_filters,
+            Order { inner: "u.last_day DESC, r.id", outer: "last_day DESC, r.id" },
+            want,
+            &used_args,
+        )?;
+    }
+    if rows.len() < want as usize {
+        let mut never_filters = filters;
+        let mut never_args = args;
+        never_filters.push("r.id NOT IN (SELECT u.resource_id FROM usage_spans u)".to_string());
+        if let (true, Some((_, id))) = (in_never_part, &after) {
+            never_args.push(Value::Text(id.clone()));
+            never_filters.push(format!("r.id > ?{}", never_args.len()));
+        }
+        let rest = want - rows.len() as u32;
+        let order = Order { inner: "r.id", outer: "r.id" };
+        rows.extend(resource_page(conn, "resources r", &never_filters, order, rest, &never_args)?);
+    }
+    Ok(rows)
 }
 
 // ---- governance and usage ----------------------------------------------------------------------
@@ -601,4 +778,29 @@ pub fn set_governance(conn: &Connection, resource_id: &str, g: &Governance, now:
     })
     .map_err(db("writing governance"))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(column: &'static str, rank: u8) -> Term {
+        Term::Member { column, negated: false, subquery: format!("S{rank}"), rank }
+    }
+
+    #[test]
+    fn at_most_one_membership_drives_and_none_on_a_busy_page() {
+        let terms = vec![
+            Term::Indexed { column: "r.kind", value: "?1".into() },
+            member("r.id", 7),
+            member("r.rid", 2),
+            Term::Member { column: "r.rid", negated: true, subquery: "N".into(), rank: u8::MAX },
+        ];
+        assert_eq!(render(&terms, Drive::One), ["r.kind = ?1", "+r.id IN (S7)", "r.rid IN (S2)", "r.rid NOT IN (N)"]);
+        assert_eq!(
+            render(&terms, Drive::SortIndex { keep: &[] }),
+            ["+r.kind = ?1", "+r.id IN (S7)", "+r.rid IN (S2)", "r.rid NOT IN (N)"]
+        );
+        assert_eq!(render(&terms, Drive::SortIndex { keep: sort_keeps(ResourceSort::Kind) })[0], "r.kind = ?1");
+    }
 }

@@ -3,11 +3,14 @@
 pub mod accounts;
 pub mod campaigns;
 pub mod catalog;
+pub mod connectors;
 pub mod environments;
 pub mod errors;
 pub mod exemption_requests;
 pub mod governance;
 pub mod health;
+pub mod history;
+pub mod makers;
 pub mod openapi;
 pub mod overview;
 pub mod paging;
@@ -41,6 +44,10 @@ pub fn routes() -> Routes {
         .get("/api/v1/resources", Access::Read, resources::list)
         .get("/api/v1/resources/{id}", Access::Read, resources::show)
         .get("/api/v1/resources/{id}/usage", Access::Read, usage::resource)
+        .get("/api/v1/resources/{id}/history", Access::Read, history::show)
+        // The inventory (issue #6): makers and connectors, CSV with `format=csv`.
+        .get("/api/v1/makers", Access::Read, makers::list)
+        .get("/api/v1/connectors", Access::Read, connectors::list)
         .get("/api/v1/resources/{id}/governance", Access::Read, resources::governance)
         .put("/api/v1/resources/{id}/governance", Access::Maker, resources::declare)
         .get("/api/v1/principals", Access::Read, principals::list)

@@ -56,9 +56,9 @@ pub fn resource(id: &str) -> String {
     format!("/resources/{}", encode(id))
 }
 
-/// The resource table filtered to one environment.
+/// The inventory filtered to one environment.
 pub fn resources_in_environment(id: &str) -> String {
-    Href::new("/").param("environment", Some(id)).fragment("resources").build()
+    Href::new("/inventory").param("environment", Some(id)).fragment("resources").build()
 }
 
 #[cfg(test)]

@@ -7,10 +7,13 @@ pub mod assets;
 mod catalog;
 mod charts;
 mod compliance;
+mod connectors;
 mod environments;
 pub mod errors;
 mod format;
+mod inventory;
 mod links;
+mod makers;
 mod overview;
 mod queues;
 mod report;
@@ -29,6 +32,14 @@ pub fn routes() -> Routes {
     Routes::new()
         .get("/", Access::Read, overview::show)
         .get("/environments", Access::Read, environments::list)
+        // The inventory (issue #6): every filter in the URL, each list with its CSV export.
+        .get("/inventory", Access::Read, inventory::show)
+        .get("/inventory.csv", Access::Read, inventory::csv)
+        .get("/environments.csv", Access::Read, environments::csv)
+        .get("/makers", Access::Read, makers::list)
+        .get("/makers.csv", Access::Read, makers::csv)
+        .get("/connectors", Access::Read, connectors::list)
+        .get("/connectors.csv", Access::Read, connectors::csv)
         .get("/compliance", Access::Read, compliance::show)
         .get("/resources/{id}", Access::Read, resources::show)
         // The board report's JSON sits beside its page: one module, one way to read the parameters.
@@ -60,7 +71,10 @@ pub fn routes() -> Routes {
 pub enum Section {
     Catalog,
     Overview,
+    Inventory,
     Environments,
+    Makers,
+    Connectors,
     Compliance,
     Reports,
     Queues,
@@ -109,7 +123,10 @@ impl Layout {
         layout.nav = vec![
             item("/", "Overview", Section::Overview),
             item("/catalog", "Catalog", Section::Catalog),
+            item("/inventory", "Inventory", Section::Inventory),
             item("/environments", "Environments", Section::Environments),
+            item("/makers", "Makers", Section::Makers),
+            item("/connectors", "Connectors", Section::Connectors),
             item("/compliance", "Compliance", Section::Compliance),
             item("/reports/board", "Board report", Section::Reports),
             NavItem { badge: crate::queues::badge::badge(state, caller), ..item("/queues", "Queues", Section::Queues) },

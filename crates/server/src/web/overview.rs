@@ -1,31 +1,49 @@
-//! `GET /`: headline figures, two charts and the resource table.
+//! `GET /`: headline figures, resources by kind and environment, active users week by week,
+//! success candidates waiting for review and where compliance stands. Every chart is SVG drawn
+//! on the server and every figure links to the inventory view behind it, so the page reads
+//! without JavaScript.
 
 use crate::AppState;
-use crate::api::resources::ResourceListParams;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::params;
-use crate::web::charts::{BarChart, BarInput};
+use crate::web::charts::{BarChart, BarInput, ColumnChart, ColumnValue};
 use crate::web::links::{self, Href};
-use crate::web::resource_table::{self, ResourceTable};
 use crate::web::{Layout, Section, format, respond};
 use askama::Template;
 use axum::extract::State;
 use axum::http::Uri;
 use axum::response::Response;
-use steward_store::Overview;
+use chrono::{Days, NaiveDate};
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+use steward_model::{UsageMetric, UsagePeriod, UsageScope};
+use steward_store::governance::ComplianceSummary;
+use steward_store::success::{DetectionQuery, DetectionState};
+use steward_store::usage::{BriefQuery, PeriodQuery};
+use steward_store::{Overview, UsageReads};
+
+/// Weeks the active-users chart covers.
+const TREND_WEEKS: u64 = 12;
+/// Success candidates listed on the page (the review queue has all).
+const CANDIDATES: usize = 8;
 
 #[derive(Template)]
 #[template(path = "overview.html")]
 pub struct OverviewPage {
     layout: Layout,
-    figures: Vec<Figure>,
+    figures: Vec<Headline>,
     by_kind: BarChart,
     top_environments: BarChart,
-    table: ResourceTable,
+    active_users: ColumnChart,
+    active_users_caption: String,
+    candidates: Vec<CandidateRow>,
+    candidates_total: String,
+    compliance: ComplianceView,
+    inventory_href: String,
 }
 
-/// One headline number.
+/// One headline number (the compliance page shows its own with it).
 #[derive(Debug, Clone)]
 pub struct Figure {
     pub label: &'static str,
@@ -35,40 +53,109 @@ pub struct Figure {
     pub alert: bool,
 }
 
+/// A headline number and the list behind it.
+#[derive(Debug, Clone)]
+pub struct Headline {
+    pub figure: Figure,
+    pub href: Option<String>,
+}
+
+/// A success detection nobody has reviewed yet.
+#[derive(Debug, Clone)]
+pub struct CandidateRow {
+    pub name: String,
+    pub href: String,
+    pub rule: String,
+    pub detected: String,
+}
+
+/// Live violations now, with links to the resources behind them.
+#[derive(Debug, Clone)]
+pub struct ComplianceView {
+    pub evaluated: bool,
+    pub open: String,
+    pub exempted: String,
+    pub must: String,
+    pub should: String,
+    pub could: String,
+    pub subjects_with_open_must: String,
+    pub must_href: String,
+    pub should_href: String,
+    pub could_href: String,
+    /// The policies with most open violations, at most five.
+    pub top_policies: Vec<(String, String, String)>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct OverviewParams {
+    tenant: Option<String>,
+}
+
 pub async fn show(State(state): State<AppState>, caller: Caller, uri: Uri) -> Response {
     let page = build(&state, &caller, &uri).await;
     respond(&state, page)
 }
 
 async fn build(state: &AppState, caller: &Caller, uri: &Uri) -> Result<OverviewPage, ApiError> {
-    let table_params: ResourceListParams = params::decode(uri)?;
-    let tenant = params::text(&table_params.tenant);
-    let overview =
-        state.store.overview(tenant.as_deref()).await.map_err(|e| ApiError::store("computing the overview", e))?;
-    let table = resource_table::load(state, caller, &table_params).await?;
+    let p: OverviewParams = params::decode(uri)?;
+    let tenant = params::text(&p.tenant);
+    let tenant = tenant.as_deref();
+    let overview = state.store.overview(tenant).await.map_err(|e| ApiError::store("computing the overview", e))?;
+    let summary =
+        state.store.compliance_summary(tenant).await.map_err(|e| ApiError::store("summarising compliance", e))?;
+    let runs = state.store.compliance_runs(1).await.map_err(|e| ApiError::store("reading compliance runs", e))?;
+    let (active_users, active_users_caption) = active_users(state, tenant).await?;
+    let (candidates, candidates_total) = candidates(state, tenant).await?;
     Ok(OverviewPage {
         layout: Layout::new(state, caller, "Overview", Some(Section::Overview)),
-        figures: figures(&overview),
-        by_kind: BarChart::horizontal("chart-kinds", "Resources by kind", by_kind(&overview, tenant.as_deref())),
+        figures: figures(&overview, tenant),
+        by_kind: BarChart::horizontal("chart-kinds", "Resources by kind", by_kind(&overview, tenant)),
         top_environments: BarChart::horizontal(
             "chart-environments",
             "Environments with most resources",
-            top_environments(&overview, tenant.as_deref()),
+            top_environments(&overview, tenant),
         ),
-        table,
+        active_users,
+        active_users_caption,
+        candidates,
+        candidates_total: format::count(candidates_total as u64),
+        compliance: compliance_view(&summary, !runs.is_empty(), tenant),
+        inventory_href: inventory(tenant).fragment("resources").build(),
     })
 }
 
-fn figures(o: &Overview) -> Vec<Figure> {
-    let figure = |label, value: u64, hint, alert| Figure { label, value: format::count(value), hint, alert };
+/// The inventory, of the tenant when one is chosen.
+fn inventory(tenant: Option<&str>) -> Href {
+    Href::new("/inventory").param("tenant", tenant)
+}
+
+fn figures(o: &Overview, tenant: Option<&str>) -> Vec<Headline> {
+    let figure = |label, value: u64, hint, alert, href: Option<String>| Headline {
+        figure: Figure { label, value: format::count(value), hint, alert },
+        href,
+    };
+    let makers = Href::new("/makers").param("tenant", tenant).build();
+    let environments = Href::new("/environments").param("tenant", tenant).build();
     vec![
-        figure("Environments", o.environments, "containers with their own data and security", false),
-        figure("Resources", o.resources, "apps, flows, agents and more", false),
-        figure("Makers", o.makers, "people owning at least one resource", false),
-        figure("Principals", o.principals, "users, groups and service principals", false),
-        figure("Orphaned", o.orphaned_resources, "resources whose every owner has left", o.orphaned_resources > 0),
-        figure("Usage events", o.usage_events, "launches, runs, sessions and edits recorded", false),
-        figure("Active users (30 days)", o.active_users_30d, "distinct people using a resource", false),
+        figure(
+            "Environments",
+            o.environments,
+            "containers with their own data and security",
+            false,
+            Some(environments),
+        ),
+        figure("Resources", o.resources, "apps, flows, agents and more", false, Some(inventory(tenant).build())),
+        figure("Makers", o.makers, "people owning at least one resource", false, Some(makers.clone())),
+        figure("Principals", o.principals, "users, groups and service principals", false, None),
+        figure(
+            "Orphaned",
+            o.orphaned_resources,
+            "resources whose every owner has left",
+            o.orphaned_resources > 0,
+            Some(Href::new("/makers").param("tenant", tenant).param("leavers_only", Some("true")).build()),
+        ),
+        figure("Usage events", o.usage_events, "launches, runs, sessions and edits recorded", false, None),
+        figure("Active users (30 days)", o.active_users_30d, "distinct people using a resource", false, None),
     ]
 }
 
@@ -78,13 +165,7 @@ fn by_kind(o: &Overview, tenant: Option<&str>) -> Vec<BarInput> {
         .map(|k| BarInput {
             label: k.kind.label().into(),
             value: k.count,
-            href: Some(
-                Href::new("/")
-                    .param("tenant", tenant)
-                    .param("kind", Some(k.kind.as_str()))
-                    .fragment("resources")
-                    .build(),
-            ),
+            href: Some(inventory(tenant).param("kind", Some(k.kind.as_str())).fragment("resources").build()),
         })
         .collect()
 }
@@ -97,21 +178,121 @@ fn top_environments(o: &Overview, tenant: Option<&str>) -> Vec<BarInput> {
             label: e.display_name.clone(),
             value: e.count,
             href: Some(match tenant {
-                Some(t) => Href::new("/")
-                    .param("tenant", Some(t))
-                    .param("environment", Some(&e.id))
-                    .fragment("resources")
-                    .build(),
+                Some(t) => inventory(Some(t)).param("environment", Some(&e.id)).fragment("resources").build(),
                 None => links::resources_in_environment(&e.id),
             }),
         })
         .collect()
 }
 
+/// Weekly active users over the last weeks of usage data (distinct users of each ISO week).
+async fn active_users(state: &AppState, tenant: Option<&str>) -> Result<(ColumnChart, String), ApiError> {
+    let status = state.store.usage_status(tenant).await.map_err(|e| ApiError::store("reading the usage status", e))?;
+    let Some(last) = status.last_day else {
+        let chart = ColumnChart::series("chart-active-users", "Weekly active users", String::new(), &[]);
+        return Ok((chart, "no usage recorded yet".into()));
+    };
+    let from = UsagePeriod::Week.start_of(last.checked_sub_days(Days::new(7 * (TREND_WEEKS - 1))).unwrap_or(last));
+    let rows = state
+        .store
+        .period_usage(&PeriodQuery {
+            tenant_id: tenant.map(str::to_string),
+            scope: UsageScope::Tenant,
+            scope_id: None,
+            period: UsagePeriod::Week,
+            metric: UsageMetric::Use,
+            from,
+            to: last,
+        })
+        .await
+        .map_err(|e| ApiError::store("reading weekly active users", e))?;
+    // Tenants have their own users, so their weekly counts add up.
+    let mut weeks: BTreeMap<NaiveDate, u64> = from.iter_weeks().take_while(|w| *w <= last).map(|w| (w, 0)).collect();
+    for r in rows {
+        *weeks.entry(r.start).or_default() += r.users;
+    }
+    let values: Vec<ColumnValue> = weeks
+        .iter()
+        .map(|(week, users)| ColumnValue {
+            label: week.format("%d %b").to_string(),
+            value: *users,
+            tooltip: format!("week of {week}: {} active users", format::count(*users)),
+        })
+        .collect();
+    let peak = values.iter().map(|v| v.value).max().unwrap_or(0);
+    let description =
+        format!("{} weeks up to {last}, at most {} active users in one week", values.len(), format::count(peak));
+    let chart = ColumnChart::series("chart-active-users", "Weekly active users", description, &values);
+    Ok((chart, format!("distinct users per week, up to {last}")))
+}
+
+/// Success candidates still `new` and firing, newest first, with their resource names.
+async fn candidates(state: &AppState, tenant: Option<&str>) -> Result<(Vec<CandidateRow>, usize), ApiError> {
+    let query = DetectionQuery {
+        tenant_id: tenant.map(str::to_string),
+        state: Some(DetectionState::New),
+        active: Some(true),
+        ..Default::default()
+    };
+    let mut found =
+        state.store.list_detections(&query).await.map_err(|e| ApiError::store("listing success candidates", e))?;
+    let total = found.len();
+    found.sort_by(|a, b| b.last_detected_at.cmp(&a.last_detected_at).then(a.id.cmp(&b.id)));
+    found.truncate(CANDIDATES);
+    let ids: Vec<String> = found.iter().map(|d| d.resource_id.clone()).collect();
+    let names: HashMap<String, String> = if ids.is_empty() {
+        HashMap::new()
+    } else {
+        state
+            .store
+            .resource_briefs(&BriefQuery { ids: Some(ids), include_deleted: true, ..Default::default() })
+            .await
+            .map_err(|e| ApiError::store("reading candidate names", e))?
+            .into_iter()
+            .map(|b| (b.id, b.display_name))
+            .collect()
+    };
+    let rows = found
+        .iter()
+        .map(|d| CandidateRow {
+            name: names.get(&d.resource_id).cloned().unwrap_or_else(|| d.resource_id.clone()),
+            href: links::resource(&d.resource_id),
+            rule: d.rule_id.clone(),
+            detected: format::date(Some(d.first_detected_at)),
+        })
+        .collect();
+    Ok((rows, total))
+}
+
+fn compliance_view(s: &ComplianceSummary, evaluated: bool, tenant: Option<&str>) -> ComplianceView {
+    let state = |state: &str| inventory(tenant).param("compliance", Some(state)).fragment("resources").build();
+    ComplianceView {
+        evaluated,
+        open: format::count(s.open),
+        exempted: format::count(s.exempted),
+        must: format::count(s.open_by_level.must),
+        should: format::count(s.open_by_level.should),
+        could: format::count(s.open_by_level.could),
+        subjects_with_open_must: format::count(s.subjects_with_open_must),
+        must_href: state("violating_must"),
+        should_href: state("violating_should"),
+        could_href: state("violating_could"),
+        top_policies: s
+            .by_policy
+            .iter()
+            .filter(|p| p.open > 0)
+            .take(5)
+            .map(|p| {
+                let href = Href::new("/compliance").param("policy", Some(&p.policy_id)).fragment("violations").build();
+                (p.policy_id.clone(), format::count(p.open), href)
+            })
+            .collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::web::resource_table::{FilterForm, ResourceRow, SortHeader};
     use steward_store::{EnvironmentCount, KindCount};
 
     const HOSTILE: &str = "<script>alert(1)</script>";
@@ -136,46 +317,23 @@ mod tests {
             top_environments: vec![EnvironmentCount { id: "e\"1".into(), display_name: HOSTILE.into(), count: 1234 }],
             ..Default::default()
         };
-        let header = |href: &str| SortHeader { href: href.into(), aria_sort: "none", active: false };
-        let table = ResourceTable {
-            filters: FilterForm {
-                action: "/",
-                tenant: None,
-                kinds: vec![],
-                environments: vec![],
-                sorts: vec![],
-                owner: String::new(),
-                q: "\"><script>".into(),
-                include_deleted: false,
-            },
-            rows: vec![ResourceRow {
-                href: "/resources/r1".into(),
-                name: HOSTILE.into(),
-                kind: "Canvas app",
-                environment: HOSTILE.into(),
-                environment_href: "/?environment=e#resources".into(),
-                owner: "Alice".into(),
-                state: "Active".into(),
-                state_class: "badge",
-                created: "2025-01-01".into(),
-                modified: "2025-01-02".into(),
-                deleted: false,
-            }],
-            total: "1".into(),
-            total_is_zero: false,
-            next_href: Some("/?kind=a&cursor=b#resources".into()),
-            first_href: None,
-            clear_href: None,
-            sort_name: header("/?sort=name"),
-            sort_created: header("/?sort=-created"),
-            sort_modified: header("/?sort=-modified"),
-        };
+        let values = [ColumnValue { label: "01 Nov".into(), value: 7, tooltip: HOSTILE.into() }];
         OverviewPage {
             layout: layout(),
-            figures: figures(&overview),
+            figures: figures(&overview, None),
             by_kind: BarChart::horizontal("k", "Resources by kind", by_kind(&overview, None)),
             top_environments: BarChart::horizontal("e", "Top", top_environments(&overview, None)),
-            table,
+            active_users: ColumnChart::series("u", "Weekly active users", HOSTILE.into(), &values),
+            active_users_caption: "up to today".into(),
+            candidates: vec![CandidateRow {
+                name: HOSTILE.into(),
+                href: "/resources/r1".into(),
+                rule: HOSTILE.into(),
+                detected: "2026-11-01".into(),
+            }],
+            candidates_total: "1".into(),
+            compliance: compliance_view(&ComplianceSummary::default(), true, None),
+            inventory_href: "/inventory#resources".into(),
         }
     }
 
@@ -185,7 +343,7 @@ mod tests {
         assert!(!html.contains("<script"), "raw script tag in:\n{html}");
         assert!(html.contains("1,234"), "figures are formatted");
         assert!(html.contains("Demo data: synthetic tenant"));
-        assert!(html.contains("href=\"/?kind=a&#38;cursor=b#resources\"") || html.contains("&amp;cursor=b"));
-        assert!(html.contains("/?environment=e%221#resources"), "ids in chart links are URL-encoded");
+        assert!(html.contains("/inventory?environment=e%221#resources"), "ids in chart links are URL-encoded");
+        assert!(html.contains("/inventory?compliance=violating_must#resources"), "compliance links to the inventory");
     }
 }

@@ -1,6 +1,7 @@
 //! `GET /resources/{id}`: everything Steward knows about one resource.
 
 use crate::AppState;
+use crate::api::history::{self, HistoryEntry, Source};
 use crate::api::resources::{self as api, ResourceDetail};
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -47,6 +48,18 @@ pub struct ResourcePage {
     attributes: Vec<Attribute>,
     /// Criticality, service level, support profile, RACI, violations, exemptions, history.
     gov: ResourceGovernance,
+    /// Everything that happened to it, newest first (inventory dates, audit trail, violations,
+    /// campaign tasks, catalog stage moves).
+    history: Vec<HistoryRow>,
+}
+
+#[derive(Debug, Clone)]
+pub struct HistoryRow {
+    pub at: String,
+    pub source: String,
+    pub source_class: &'static str,
+    pub summary: String,
+    pub actor: String,
 }
 
 #[derive(Debug, Clone)]
@@ -196,6 +209,8 @@ async fn build(state: &AppState, caller: &Caller, id: &str) -> Result<ResourcePa
         })
         .collect();
 
+    facts.push(compliance_fact(state, &r.id).await?);
+    let history = history::load(state, &r).await?.into_iter().map(history_row).collect();
     let (usage, usage_window) = usage_chart(state, &r.id).await?;
     let gov = resource_governance::load(state, &r, &governance).await?;
 
@@ -220,8 +235,49 @@ async fn build(state: &AppState, caller: &Caller, id: &str) -> Result<ResourcePa
         usage_window,
         attributes,
         gov,
+        history,
         name: r.display_name,
     })
+}
+
+/// Where the resource stood at the last compliance run that evaluated it.
+async fn compliance_fact(state: &AppState, id: &str) -> Result<Fact, ApiError> {
+    let status = state
+        .store
+        .resource_statuses(&[id.to_string()])
+        .await
+        .map_err(|e| ApiError::store("reading the resource's status", e))?
+        .pop();
+    let value = match status {
+        None => "Not evaluated yet".to_string(),
+        Some(s) => format!(
+            "{} ({} must, {} should, {} could open; {} exempted) at the run of {}",
+            s.compliance.label(),
+            s.open.must,
+            s.open.should,
+            s.open.could,
+            s.exempted,
+            format::date_time(Some(s.computed_at))
+        ),
+    };
+    Ok(Fact { label: "Compliance", value, href: Some("#violations".into()) })
+}
+
+fn history_row(e: HistoryEntry) -> HistoryRow {
+    let source_class = match e.source {
+        Source::Inventory => "badge badge-muted",
+        Source::Audit => "badge badge-kind",
+        Source::Violation => "badge badge-bad",
+        Source::Campaign => "badge badge-warn",
+        Source::Catalog => "badge badge-ok",
+    };
+    HistoryRow {
+        at: format::date_time(Some(e.at)),
+        source: format::humanize(e.source.as_str()),
+        source_class,
+        summary: e.summary,
+        actor: e.actor.unwrap_or_default(),
+    }
 }
 
 fn fact(label: &'static str, value: String) -> Fact {

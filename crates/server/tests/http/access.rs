@@ -150,8 +150,9 @@ async fn makers_see_only_their_own_resources() {
     let status = maker.get(app.url(&format!("/resources/{RICH}"))).send().await.expect("send").status();
     assert_eq!(status, StatusCode::OK);
 
-    // The overview's table lists only their own too.
-    let html = maker.get(app.url("/?tenant=t-contoso")).send().await.expect("send").text().await.expect("page");
+    // The inventory lists only their own too.
+    let html =
+        maker.get(app.url("/inventory?tenant=t-contoso")).send().await.expect("send").text().await.expect("page");
     let others = app.estate.resources.iter().find(|r| r.id == BOBS_IN_FIN).expect("fixture");
     assert!(!html.contains(&others.display_name), "another's resource is not listed");
 }

@@ -10,6 +10,7 @@ mod contract;
 mod fixtures;
 mod governance;
 mod health;
+mod inventory;
 mod oidc;
 mod queues;
 mod report;

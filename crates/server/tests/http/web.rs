@@ -10,7 +10,7 @@ fn count(html: &str, needle: &str) -> usize {
 }
 
 #[tokio::test]
-async fn overview_page_shows_figures_charts_and_the_table() {
+async fn overview_page_shows_figures_and_charts_and_the_inventory_its_table() {
     let app = spawn_app().await;
     let (status, html) = app.html(&format!("/?tenant={TENANT}")).await;
     assert_eq!(status, StatusCode::OK);
@@ -20,13 +20,15 @@ async fn overview_page_shows_figures_charts_and_the_table() {
     {
         assert!(html.contains(label), "figure {label} missing");
     }
-    assert!(html.contains(&format!("<span class=\"figure-value\">{live}</span>")), "resource count {live} shown");
+    assert!(html.contains(&format!("\">{live}</a>")), "resource count {live} shown, linked");
     assert!(html.contains(&format!("<span class=\"figure-value\">{}</span>", app.estate.events.len())));
-    // Two server-side bar charts, no script anywhere.
-    assert_eq!(count(&html, "<svg class=\"chart-svg\""), 2);
+    // Server-side charts (kinds, environments, weekly users), no script anywhere.
+    assert_eq!(count(&html, "<svg class=\"chart-svg\""), 3);
     assert!(html.contains("Resources by kind") && html.contains("Finance Production"));
     assert!(!html.contains("<script"), "the page carries no script");
-    // The table: header cells and one row per resource of the first page (50 by default).
+    // The inventory: header cells and one row per resource of the first page (50 by default).
+    let (status, html) = app.html(&format!("/inventory?tenant={TENANT}")).await;
+    assert_eq!(status, StatusCode::OK);
     assert!(html.contains("<th scope=\"col\" aria-sort=\"ascending\">"));
     assert_eq!(count(&html, "<th scope=\"row\"><a href=\"/resources/"), live.min(50));
     assert!(html.contains("href=\"/resources/r-01\""));
@@ -40,11 +42,11 @@ async fn overview_page_shows_figures_charts_and_the_table() {
 #[tokio::test]
 async fn filters_survive_in_the_next_page_link_and_pages_do_not_overlap() {
     let app = spawn_app().await;
-    let (status, html) = app.html("/?kind=cloud_flow&q=&sort=-modified&limit=3").await;
+    let (status, html) = app.html("/inventory?kind=cloud_flow&q=&sort=-modified&limit=3").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("<option value=\"cloud_flow\" selected>"), "the selected kind is kept in the form");
     let next = hrefs(&html).into_iter().find(|h| h.contains("cursor=")).expect("a next-page link");
-    assert!(next.starts_with("/?"), "{next}");
+    assert!(next.starts_with("/inventory?"), "{next}");
     assert!(next.contains("kind=cloud_flow"), "{next}");
     assert!(next.contains("sort=-modified"), "{next}");
     assert!(next.contains("limit=3"), "{next}");
@@ -75,17 +77,18 @@ async fn filters_survive_in_the_next_page_link_and_pages_do_not_overlap() {
 #[tokio::test]
 async fn sort_headers_and_chart_bars_link_to_filtered_views() {
     let app = spawn_app().await;
-    let (_, html) = app.html("/?environment=env-sales&owner=p-bob").await;
+    let (_, html) = app.html("/inventory?environment=env-sales&owner=p-bob").await;
     let links = hrefs(&html);
-    let by_created = links.iter().find(|h| h.contains("sort=-created")).expect("a created sort header");
-    assert!(by_created.contains("environment=env-sales") && by_created.contains("owner=p-bob"), "{by_created}");
-    assert!(links.iter().any(|h| h == "/?kind=cloud_flow#resources"), "bars link to the filtered table");
+    let by_modified = links.iter().find(|h| h.contains("sort=-modified")).expect("a modified sort header");
+    assert!(by_modified.contains("environment=env-sales") && by_modified.contains("owner=p-bob"), "{by_modified}");
+    let (_, html) = app.html("/").await;
+    assert!(hrefs(&html).iter().any(|h| h == "/inventory?kind=cloud_flow#resources"), "bars link to the inventory");
 }
 
 #[tokio::test]
 async fn names_from_outside_are_escaped() {
     let app = spawn_app().await;
-    let (_, html) = app.html(&format!("/?q={}", "%3Cscript")).await;
+    let (_, html) = app.html(&format!("/inventory?q={}", "%3Cscript")).await;
     assert!(!html.contains(SCRIPT_NAME), "raw markup leaked into the page");
     assert!(
         html.contains("&#60;script&#62;alert(1)&#60;/script&#62;")
@@ -130,7 +133,7 @@ async fn unknown_pages_and_ids_are_html_404s() {
     assert!(html.contains("r-bogus") && html.contains("Not found"));
     let (status, _) = app.html("/no/such/page").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, html) = app.html("/?kind=spreadsheet").await;
+    let (status, html) = app.html("/inventory?kind=spreadsheet").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(html.contains("canvas_app"), "the error page lists the kinds");
 }
@@ -143,7 +146,7 @@ async fn environments_page_lists_environments_with_links() {
     for env in &app.estate.environments {
         assert!(html.contains(&env.display_name), "{} missing", env.display_name);
     }
-    assert!(hrefs(&html).contains(&"/?environment=env-fin#resources".to_string()));
+    assert!(hrefs(&html).contains(&"/inventory?environment=env-fin#resources".to_string()));
     assert!(html.contains("aria-current=\"page\">Environments"));
     let (_, html) = app.html("/environments?q=sales").await;
     assert!(html.contains("Sales Sandbox") && !html.contains("Finance Production"));
