@@ -366,6 +366,7 @@ pub(crate) async fn record_compliance(store: &PostgresStore, run: &ComplianceRun
     )
     .await
     .map_err(db(context))?;
+    crate::inventory::write_statuses(&tx, &run.statuses, run.at).await?;
     tx.commit().await.map_err(db("committing a compliance run"))?;
     Ok(counts)
 }

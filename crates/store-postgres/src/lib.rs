@@ -17,6 +17,7 @@ mod error;
 mod exemption_requests;
 mod governance;
 mod ingest;
+mod inventory;
 mod licenses;
 mod migrate;
 mod read;

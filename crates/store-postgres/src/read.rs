@@ -5,6 +5,7 @@ use crate::error::{client, corrupt, db};
 use crate::rows;
 use chrono::{DateTime, SecondsFormat, Utc};
 use steward_model::{Connector, DataPolicy, Environment, Governance, Page, Principal, Resource, Tenant, Timestamp};
+use steward_store::inventory::{ComplianceState, TierFilter};
 use steward_store::{
     Cursor, EnvironmentCount, EnvironmentQuery, EnvironmentSummary, KindCount, Overview, PrincipalQuery, ResourceQuery,
     ResourceSort, Result, StoreError, clamp_limit,
@@ -13,23 +14,23 @@ use tokio_postgres::types::ToSql;
 
 /// A WHERE clause under construction with its numbered parameters.
 #[derive(Default)]
-struct Filter {
+pub(crate) struct Filter {
     clauses: Vec<String>,
     params: Vec<Box<dyn ToSql + Sync + Send>>,
 }
 
 impl Filter {
     /// Register a parameter and return its placeholder (`$n`).
-    fn param(&mut self, value: impl ToSql + Sync + Send + 'static) -> String {
+    pub(crate) fn param(&mut self, value: impl ToSql + Sync + Send + 'static) -> String {
         self.params.push(Box::new(value));
         format!("${}", self.params.len())
     }
 
-    fn and(&mut self, clause: String) {
+    pub(crate) fn and(&mut self, clause: String) {
         self.clauses.push(clause);
     }
 
-    fn sql(&self) -> String {
+    pub(crate) fn sql(&self) -> String {
         if self.clauses.is_empty() { "TRUE".to_string() } else { self.clauses.join(" AND ") }
     }
 
@@ -40,7 +41,7 @@ impl Filter {
 
 /// The key names sort and search by: lowercased in Rust, exactly as ingestion stored `name_key`
 /// (and as the SQLite store does), compared byte-wise.
-fn name_key(name: &str) -> String {
+pub(crate) fn name_key(name: &str) -> String {
     name.to_lowercase()
 }
 
@@ -54,12 +55,12 @@ fn parse_time_key(cursor_text: &str, key: &str) -> Result<Timestamp> {
         .map_err(|_| StoreError::InvalidCursor(cursor_text.to_string()))
 }
 
-fn decode_cursor(text: Option<&String>) -> Result<Option<Cursor>> {
+pub(crate) fn decode_cursor(text: Option<&String>) -> Result<Option<Cursor>> {
     text.map(|t| Cursor::decode(t)).transpose()
 }
 
 /// Keyset condition for "display name A to Z, ties by id" on the table alias `t`.
-fn after_name(filter: &mut Filter, alias: &str, cursor: &Cursor, cursor_text: &str) -> Result<()> {
+pub(crate) fn after_name(filter: &mut Filter, alias: &str, cursor: &Cursor, cursor_text: &str) -> Result<()> {
     let key = cursor.key.clone().ok_or_else(|| StoreError::InvalidCursor(cursor_text.to_string()))?;
     let k = filter.param(key);
     let id = filter.param(cursor.id.clone());
@@ -82,17 +83,17 @@ fn after_time_desc(filter: &mut Filter, column: &str, cursor: &Cursor, cursor_te
 
 /// The two queries behind one page of a list: the total, and the page itself (which asks for
 /// one row more than `limit` to learn whether a next page exists).
-struct ListSql {
-    what: &'static str,
-    count_sql: String,
-    count_filter: Filter,
-    page_sql: String,
-    page_filter: Filter,
-    limit: u32,
+pub(crate) struct ListSql {
+    pub(crate) what: &'static str,
+    pub(crate) count_sql: String,
+    pub(crate) count_filter: Filter,
+    pub(crate) page_sql: String,
+    pub(crate) page_filter: Filter,
+    pub(crate) limit: u32,
 }
 
 /// Run the count and the page query on one connection and build the page.
-async fn page<T>(
+pub(crate) async fn page<T>(
     store: &PostgresStore,
     list: ListSql,
     read: impl Fn(&tokio_postgres::Row) -> Result<T>,
@@ -211,7 +212,88 @@ fn resource_filter(query: &ResourceQuery) -> Filter {
     if !query.include_deleted {
         filter.and("r.deleted_at IS NULL".to_string());
     }
+    if let Some(department) = &query.department {
+        let p = filter.param(department.to_lowercase());
+        filter.and(format!(
+            "r.id IN (SELECT o.resource_id FROM principals p JOIN resource_owners o ON o.principal_id = p.id \
+             WHERE p.department_key = {p})"
+        ));
+    }
+    if let Some(connector) = &query.connector {
+        let p = filter.param(connector.clone());
+        filter.and(format!("r.id IN (SELECT rc.resource_id FROM resource_connectors rc WHERE rc.connector_id = {p})"));
+    }
+    if let Some(tier) = query.tier {
+        // The connectors' listed tier, as on SQLite (whose child table keeps no tier).
+        let premium = "SELECT rc.resource_id FROM connectors c JOIN resource_connectors rc ON rc.connector_id = c.id \
+                       WHERE c.tier IN ('premium', 'custom')";
+        filter.and(match tier {
+            TierFilter::Premium => format!("r.id IN ({premium})"),
+            TierFilter::Standard => format!("NOT EXISTS ({premium} AND rc.resource_id = r.id)"),
+        });
+    }
+    if let Some(criticality) = query.criticality {
+        let p = filter.param(criticality.as_str().to_string());
+        filter.and(format!("r.id IN (SELECT s.resource_id FROM resource_status s WHERE s.criticality = {p})"));
+    }
+    match query.compliance {
+        None => {}
+        Some(ComplianceState::NotEvaluated) => {
+            filter.and("NOT EXISTS (SELECT 1 FROM resource_status s WHERE s.resource_id = r.id)".to_string())
+        }
+        Some(state) => {
+            let p = filter.param(state.as_str().to_string());
+            filter.and(format!("r.id IN (SELECT s.resource_id FROM resource_status s WHERE s.compliance = {p})"));
+        }
+    }
+    if let Some(stage) = query.stage {
+        let p = filter.param(stage.as_str().to_string());
+        filter.and(format!("r.id IN (SELECT c.resource_id FROM catalog_items c WHERE c.stage = {p})"));
+    }
+    if let Some(day) = query.unused_since {
+        let p = filter.param(day_number(day));
+        filter
+            .and(format!("NOT EXISTS (SELECT 1 FROM usage_spans u WHERE u.resource_id = r.id AND u.last_day >= {p})"));
+    }
+    if let Some(day) = query.used_since {
+        let p = filter.param(day_number(day));
+        filter.and(format!("r.id IN (SELECT u.resource_id FROM usage_spans u WHERE u.last_day >= {p})"));
+    }
+    if let Some(principal) = &query.owned_by {
+        let p = filter.param(principal.clone());
+        filter.and(format!(
+            "(r.created_by = {p} OR r.id IN (SELECT o.resource_id FROM resource_owners o WHERE o.principal_id = {p}))"
+        ));
+    }
     filter
+}
+
+/// Keyset condition for "largest first, nulls last, ties by id" on a day-number column.
+fn after_day_desc(filter: &mut Filter, column: &str, cursor: &Cursor, cursor_text: &str) -> Result<()> {
+    let id = filter.param(cursor.id.clone());
+    match &cursor.key {
+        Some(key) => {
+            let day = chrono::NaiveDate::parse_from_str(key, "%Y-%m-%d")
+                .map_err(|_| StoreError::InvalidCursor(cursor_text.to_string()))?;
+            let d = filter.param(day_number(day));
+            filter.and(format!("({column} < {d} OR ({column} = {d} AND r.id > {id}) OR {column} IS NULL)"));
+        }
+        None => filter.and(format!("({column} IS NULL AND r.id > {id})")),
+    }
+    Ok(())
+}
+
+/// Keyset condition for a two-column order (kind or environment, then name), ties by id.
+fn after_pair(filter: &mut Filter, column: &str, cursor: &Cursor, cursor_text: &str) -> Result<()> {
+    let (first, second) = cursor.pair(cursor_text)?;
+    let (a, b, id) = (filter.param(first), filter.param(second), filter.param(cursor.id.clone()));
+    filter.and(format!("({column}, r.name_key, r.id) > ({a}, {b}, {id})"));
+    Ok(())
+}
+
+/// Days since 1970-01-01, as `usage_spans` stores them.
+fn day_number(day: chrono::NaiveDate) -> i64 {
+    steward_store::usage::day_number(day)
 }
 
 pub(crate) async fn list_resources(store: &PostgresStore, query: &ResourceQuery) -> Result<Page<Resource>> {
@@ -224,35 +306,51 @@ pub(crate) async fn list_resources(store: &PostgresStore, query: &ResourceQuery)
             ResourceSort::Name => after_name(&mut filter, "r", cursor, text)?,
             ResourceSort::CreatedDesc => after_time_desc(&mut filter, "r.created_at", cursor, text)?,
             ResourceSort::ModifiedDesc => after_time_desc(&mut filter, "r.modified_at", cursor, text)?,
+            ResourceSort::LastUsedDesc => after_day_desc(&mut filter, "u.last_day", cursor, text)?,
+            ResourceSort::Kind => after_pair(&mut filter, "r.kind", cursor, text)?,
+            ResourceSort::Environment => after_pair(&mut filter, "r.environment_id", cursor, text)?,
         }
     }
     let order = match query.sort {
         ResourceSort::Name => "r.name_key, r.id",
         ResourceSort::CreatedDesc => "r.created_at DESC NULLS LAST, r.id",
         ResourceSort::ModifiedDesc => "r.modified_at DESC NULLS LAST, r.id",
+        ResourceSort::LastUsedDesc => "u.last_day DESC NULLS LAST, r.id",
+        ResourceSort::Kind => "r.kind, r.name_key, r.id",
+        ResourceSort::Environment => "r.environment_id, r.name_key, r.id",
     };
     let page_sql = format!(
-        "SELECT {cols} FROM resources r WHERE {filter} ORDER BY {order} LIMIT {n}",
+        "SELECT {cols}, u.last_day AS last_day FROM resources r LEFT JOIN usage_spans u ON u.resource_id = r.id \
+         WHERE {filter} ORDER BY {order} LIMIT {n}",
         cols = rows::RESOURCE_COLUMNS,
         filter = filter.sql(),
         n = limit + 1,
     );
     let count_sql = format!("SELECT count(*) AS total FROM resources r WHERE {}", count_filter.sql());
     let sort = query.sort;
-    page(
+    let found = page(
         store,
         ListSql { what: "resources", count_sql, count_filter, page_sql, page_filter: filter, limit },
-        rows::resource,
-        |r: &Resource| {
+        |row| {
+            let last_day: Option<i64> = row.try_get("last_day").map_err(|e| corrupt("usage_spans.last_day", e))?;
+            Ok((rows::resource(row)?, last_day))
+        },
+        |(r, last_day): &(Resource, Option<i64>)| {
             let key = match sort {
                 ResourceSort::Name => Some(name_key(&r.display_name)),
                 ResourceSort::CreatedDesc => time_key(r.created_at),
                 ResourceSort::ModifiedDesc => time_key(r.modified_at),
+                ResourceSort::LastUsedDesc => {
+                    last_day.and_then(steward_store::usage::day_from_number).map(|d| d.format("%Y-%m-%d").to_string())
+                }
+                ResourceSort::Kind => Some(Cursor::pair_key(r.kind.as_str(), &name_key(&r.display_name))),
+                ResourceSort::Environment => Some(Cursor::pair_key(&r.environment_id, &name_key(&r.display_name))),
             };
             Cursor { key, id: r.id.clone() }
         },
     )
-    .await
+    .await?;
+    Ok(Page { items: found.items.into_iter().map(|(r, _)| r).collect(), total: found.total, next: found.next })
 }
 
 pub(crate) async fn get_resource(store: &PostgresStore, id: &str) -> Result<Option<Resource>> {
