@@ -22,6 +22,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 8, name: "auth", sql: include_str!("../migrations/0008_auth.sql") },
     Migration { version: 9, name: "catalog", sql: include_str!("../migrations/0009_catalog.sql") },
     Migration { version: 10, name: "inventory_status", sql: include_str!("../migrations/0010_inventory_status.sql") },
+    Migration { version: 11, name: "queues", sql: include_str!("../migrations/0011_queues.sql") },
 ];
 
 /// The schema version this binary brings the database to.
