@@ -10,6 +10,7 @@ use crate::AppState;
 use crate::api::paging;
 use crate::audit;
 use crate::auth::Caller;
+use crate::auth::scope::{Visible, sees_resource};
 use crate::error::{ApiError, ErrorBody, ErrorDetail};
 use crate::params::{self, Params};
 use axum::Json;
@@ -146,9 +147,11 @@ pub struct TaskParams {
 /// Tasks in the one list shape.
 pub type TaskList = steward_model::Page<TaskView>;
 
-/// `GET /api/v1/campaign-tasks?campaign=&assignee=&state=`
+/// `GET /api/v1/campaign-tasks?campaign=&assignee=&state=`; makers get the tasks about their
+/// own resources and those assigned to them.
 pub async fn tasks(
     State(state): State<AppState>,
+    caller: Caller,
     Params(p): Params<TaskParams>,
 ) -> Result<Json<TaskList>, CampaignApiError> {
     let campaign = params::text(&p.campaign)
@@ -165,7 +168,11 @@ pub async fn tasks(
             CampaignError::Feed(message) => ApiError::invalid("state", message).into(),
             other => campaign_error("listing campaign tasks", other),
         })?;
-    let rows = store.list_campaign_tasks(&query).await.map_err(|e| ApiError::store("listing campaign tasks", e))?;
+    let mut rows = store.list_campaign_tasks(&query).await.map_err(|e| ApiError::store("listing campaign tasks", e))?;
+    let visible = Visible::of(&state, &caller).await?;
+    if !visible.is_all() {
+        rows.retain(|t| visible.allows(&t.resource_id) || assigned_to(&caller, t));
+    }
     let items = rows
         .into_iter()
         .map(TaskView::new)
@@ -176,15 +183,26 @@ pub async fn tasks(
 }
 
 /// `GET /api/v1/campaign-tasks/{id}`: the task, what it takes now, its campaign and history.
+/// A maker's answer is "not found" unless the task is about their resource or asks them.
 pub async fn task(
     State(state): State<AppState>,
+    caller: Caller,
     Path(raw): Path<String>,
 ) -> Result<Json<TaskDetail>, CampaignApiError> {
     let id = id("campaign task", &raw)?;
-    manage::task_detail(state.store.as_ref(), id)
+    let detail = manage::task_detail(state.store.as_ref(), id)
         .await
-        .map(Json)
-        .map_err(|e| campaign_error("reading a campaign task", e))
+        .map_err(|e| campaign_error("reading a campaign task", e))?;
+    let task = &detail.view.task;
+    if !assigned_to(&caller, task) && !sees_resource(&state, &caller, &task.resource_id).await? {
+        return Err(ApiError::NotFound { what: "campaign task", plural: plural("campaign task"), id: raw }.into());
+    }
+    Ok(Json(detail))
+}
+
+/// Whether the task asks the caller (its assignee is the caller's principal).
+fn assigned_to(caller: &Caller, task: &steward_store::campaigns::CampaignTask) -> bool {
+    caller.principal_id.as_deref() == Some(task.assignee.as_str())
 }
 
 /// What `POST /api/v1/campaign-tasks/{id}/answer` did.

@@ -7,6 +7,7 @@ use crate::AppState;
 use crate::api::paging;
 use crate::audit;
 use crate::auth::Caller;
+use crate::auth::scope::Visible;
 use crate::error::ApiError;
 use crate::params::{self, Params};
 use axum::Json;
@@ -15,7 +16,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{Days, NaiveDate, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::str::FromStr;
 use steward_model::{Timestamp, UnknownValue};
 use steward_policy::builtin::{BUILTIN_VERSION, builtin_set};
@@ -24,8 +25,8 @@ use steward_policy::load::{SetDiff, diff};
 use steward_policy::model::{Policy, PolicySet};
 use steward_store::StoreError;
 use steward_store::governance::{
-    ComplianceRunInfo, Exemption, Level, LevelCounts, NewExemption, PolicyAdoption, PolicySetInfo, TrendPoint,
-    Violation, ViolationEvent, ViolationQuery, ViolationState,
+    ComplianceRunInfo, Exemption, Level, LevelCounts, NewExemption, PolicyAdoption, PolicySetInfo, SubjectKind,
+    TrendPoint, Violation, ViolationEvent, ViolationQuery, ViolationState,
 };
 
 /// Violations per page unless `limit` says otherwise.
@@ -294,34 +295,74 @@ pub struct ViolationPage {
     pub next: Option<String>,
 }
 
-/// One page of violations matching `p`, by id (opening order).
+/// One page of violations matching `p` that `visible` lets the caller see, by id (opening order).
 pub async fn violation_page(
     state: &AppState,
     p: &ViolationParams,
     default_states: &[ViolationState],
     texts: &PolicyTexts,
+    visible: &Visible,
 ) -> Result<ViolationPage, ApiError> {
-    let (query, limit) = p.to_query(default_states)?;
-    let mut rows = state.store.list_violations(&query).await.map_err(|e| ApiError::store("listing violations", e))?;
+    let (mut query, limit) = p.to_query(default_states)?;
+    let offset = query.offset;
+    let mut rows = if visible.is_all() {
+        state.store.list_violations(&query).await.map_err(|e| ApiError::store("listing violations", e))?
+    } else {
+        // A maker's page is cut after narrowing, so that pages are full and offsets count
+        // only the rows they see.
+        query.limit = None;
+        query.offset = 0;
+        let mut all =
+            state.store.list_violations(&query).await.map_err(|e| ApiError::store("listing violations", e))?;
+        visible.retain(&mut all, violation_resource);
+        all.into_iter().skip(usize::try_from(offset).unwrap_or(usize::MAX)).take(limit as usize + 1).collect()
+    };
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
-    let next_offset = more.then(|| query.offset + u64::from(limit));
+    let next_offset = more.then(|| offset + u64::from(limit));
     Ok(ViolationPage {
         next: next_offset.map(|o| paging::cursor_at(usize::try_from(o).unwrap_or(usize::MAX))),
         next_offset,
-        offset: query.offset,
+        offset,
         limit,
         items: rows.into_iter().map(|v| texts.view(v)).collect(),
     })
 }
 
-/// `GET /api/v1/violations?state=&policy=&resource=&environment=&tenant=&level=&limit=&offset=`
+/// `GET /api/v1/violations?state=&policy=&resource=&environment=&tenant=&level=&limit=&offset=`;
+/// makers get the violations of their own resources (and of environments).
 pub async fn violations(
     State(state): State<AppState>,
+    caller: Caller,
     Params(p): Params<ViolationParams>,
 ) -> Result<Json<ViolationPage>, ApiError> {
     let (set, _) = load_set(&state, None).await?;
-    violation_page(&state, &p, &[], &PolicyTexts::of(&set)).await.map(Json)
+    let visible = Visible::of(&state, &caller).await?;
+    violation_page(&state, &p, &[], &PolicyTexts::of(&set), &visible).await.map(Json)
+}
+
+/// The resource a violation names; `None` for a violation of an environment.
+pub fn violation_resource(v: &Violation) -> Option<&str> {
+    (v.subject_kind == SubjectKind::Resource).then_some(v.subject_id.as_str())
+}
+
+/// The resource an exemption names: its subject, unless its policy judges environments
+/// (`environment_policies`: ids of the built-in pack's and the active set's environment
+/// policies). A policy neither knows is taken to judge resources, so a maker sees less rather
+/// than more.
+pub fn exemption_resource<'a>(e: &'a Exemption, environment_policies: &HashSet<String>) -> Option<&'a str> {
+    e.subject_id.as_deref().filter(|_| !environment_policies.contains(&e.policy_id))
+}
+
+/// Ids of the policies that judge environments, of the built-in pack and of `active`.
+pub fn environment_policies(active: &PolicySet) -> HashSet<String> {
+    builtin_set()
+        .policies
+        .iter()
+        .chain(&active.policies)
+        .filter(|p| p.subject == Subject::Environment)
+        .map(|p| p.id.clone())
+        .collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -561,15 +602,17 @@ pub struct ExemptionParams {
 pub type ExemptionList = steward_model::Page<ExemptionView>;
 
 /// `GET /api/v1/exemptions?all=&policy=&resource=`: not revoked (expired ones included) unless `all=true`.
+/// Makers get the exemptions of their own resources and those naming no resource.
 pub async fn exemptions(
     State(state): State<AppState>,
+    caller: Caller,
     Params(p): Params<ExemptionParams>,
 ) -> Result<Json<ExemptionList>, ApiError> {
     let all = params::flag("all", &p.all)?;
     let policy = params::text(&p.policy);
     let resource = params::text(&p.resource);
     let now = Utc::now();
-    let items: Vec<ExemptionView> = state
+    let mut found: Vec<Exemption> = state
         .store
         .list_exemptions(all)
         .await
@@ -577,8 +620,13 @@ pub async fn exemptions(
         .into_iter()
         .filter(|e| policy.as_ref().is_none_or(|p| *p == e.policy_id))
         .filter(|e| resource.as_ref().is_none_or(|r| e.subject_id.as_ref() == Some(r)))
-        .map(|e| ExemptionView::of(e, now))
         .collect();
+    let visible = Visible::of(&state, &caller).await?;
+    if !visible.is_all() {
+        let environment_policies = environment_policies(&load_set(&state, None).await?.0);
+        visible.retain(&mut found, |e| exemption_resource(e, &environment_policies));
+    }
+    let items: Vec<ExemptionView> = found.into_iter().map(|e| ExemptionView::of(e, now)).collect();
     Ok(Json(paging::slice(items, params::limit(&p.limit)?, params::cursor(&p.cursor)?.as_deref())?))
 }
 

@@ -4,6 +4,7 @@ use crate::AppState;
 use crate::api::paging;
 use crate::audit;
 use crate::auth::Caller;
+use crate::auth::scope::{Visible, sees_resource};
 use crate::error::ApiError;
 use crate::params::{self, Params};
 use axum::Json;
@@ -31,9 +32,10 @@ pub struct DetectionParams {
 /// Detections in the one list shape.
 pub type DetectionList = steward_model::Page<Detection>;
 
-/// `GET /api/v1/success/detections`
+/// `GET /api/v1/success/detections`; a maker's lists detections of their own resources.
 pub async fn list(
     State(state): State<AppState>,
+    caller: Caller,
     Params(p): Params<DetectionParams>,
 ) -> Result<Json<DetectionList>, ApiError> {
     let active_only = match params::text(&p.active_only) {
@@ -48,7 +50,8 @@ pub async fn list(
         resource_id: None,
         active: active_only.then_some(true),
     };
-    let items = state.store.list_detections(&query).await.map_err(|e| ApiError::store("listing detections", e))?;
+    let mut items = state.store.list_detections(&query).await.map_err(|e| ApiError::store("listing detections", e))?;
+    Visible::of(&state, &caller).await?.retain(&mut items, |d| Some(&d.resource_id));
     Ok(Json(paging::slice(items, params::limit(&p.limit)?, params::cursor(&p.cursor)?.as_deref())?))
 }
 
@@ -58,8 +61,12 @@ pub struct DetectionDetail {
     pub history: Vec<DetectionTransition>,
 }
 
-/// `GET /api/v1/success/detections/{id}`
-pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<DetectionDetail>, ApiError> {
+/// `GET /api/v1/success/detections/{id}`: "not found" for a maker unless it is about their resource.
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<DetectionDetail>, ApiError> {
     let id = detection_id(&id)?;
     let detection = state
         .store
@@ -67,6 +74,9 @@ pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Resu
         .await
         .map_err(|e| ApiError::store("reading a detection", e))?
         .ok_or_else(|| not_found(id))?;
+    if !sees_resource(&state, &caller, &detection.resource_id).await? {
+        return Err(not_found(id));
+    }
     let history = state.store.detection_history(id).await.map_err(|e| ApiError::store("reading a history", e))?;
     Ok(Json(DetectionDetail { detection, history }))
 }

@@ -4,6 +4,7 @@
 
 use crate::AppState;
 use crate::auth::Caller;
+use crate::auth::scope::{Visible, sees_resource};
 use crate::error::ApiError;
 use crate::params::{self, Params};
 use axum::Json;
@@ -43,8 +44,12 @@ pub struct TopParams {
     pub limit: Option<String>,
 }
 
-/// `GET /api/v1/usage/top`
-pub async fn top(State(state): State<AppState>, Params(p): Params<TopParams>) -> Result<Json<TopReport>, ApiError> {
+/// `GET /api/v1/usage/top`; a maker's is the most used of their own resources.
+pub async fn top(
+    State(state): State<AppState>,
+    caller: Caller,
+    Params(p): Params<TopParams>,
+) -> Result<Json<TopReport>, ApiError> {
     let tenant = params::text(&p.tenant);
     let order = match params::text(&p.by).as_deref() {
         None | Some("uses") => UsageOrder::Uses,
@@ -65,7 +70,14 @@ pub async fn top(State(state): State<AppState>, Params(p): Params<TopParams>) ->
         order,
         limit: Some(limit),
     };
-    trends::top(state.store.as_ref(), &query).await.map(Json).map_err(|e| usage_error("reading top resources", e))
+    let visible = Visible::of(&state, &caller).await?;
+    // A maker's top is cut after narrowing: every used resource is ranked, then theirs kept.
+    let query = if visible.is_all() { query } else { ResourceUsageQuery { limit: None, ..query } };
+    let mut report =
+        trends::top(state.store.as_ref(), &query).await.map_err(|e| usage_error("reading top resources", e))?;
+    visible.retain(&mut report.items, |u| Some(&u.resource_id));
+    report.items.truncate(limit);
+    Ok(Json(report))
 }
 
 /// Query parameters of `GET /api/v1/usage/trend`, as sent.
@@ -81,8 +93,12 @@ pub struct TrendParams {
     pub as_of: Option<String>,
 }
 
-/// `GET /api/v1/usage/trend`
-pub async fn trend(State(state): State<AppState>, Params(p): Params<TrendParams>) -> Result<Json<Trend>, ApiError> {
+/// `GET /api/v1/usage/trend`; a resource's trend is "not found" for a maker who may not see it.
+pub async fn trend(
+    State(state): State<AppState>,
+    caller: Caller,
+    Params(p): Params<TrendParams>,
+) -> Result<Json<Trend>, ApiError> {
     let scope = params::one_of::<UsageScope>("scope", &p.scope)?.unwrap_or(UsageScope::Tenant);
     let period = params::one_of::<UsagePeriod>("period", &p.period)?.unwrap_or(UsagePeriod::Day);
     let metric = params::one_of::<UsageMetric>("metric", &p.metric)?.unwrap_or(UsageMetric::Use);
@@ -92,6 +108,12 @@ pub async fn trend(State(state): State<AppState>, Params(p): Params<TrendParams>
             "id",
             format!("parameter `id` is required for scope {scope}: name the {scope} whose trend you want"),
         ));
+    }
+    if scope == UsageScope::Resource
+        && let Some(id) = &id
+        && !sees_resource(&state, &caller, id).await?
+    {
+        return Err(ApiError::NotFound { what: "resource", plural: "/api/v1/resources", id: id.clone() });
     }
     let tenant = if scope == UsageScope::Tenant { id.as_deref() } else { None };
     let w = window(&state, tenant, &p.days, &p.from, &p.to, &p.as_of, TREND_DAYS).await?;
@@ -114,13 +136,14 @@ pub struct InactiveParams {
     pub limit: Option<String>,
 }
 
-/// `GET /api/v1/usage/inactive`
+/// `GET /api/v1/usage/inactive`; a maker's lists their own resources.
 pub async fn inactive(
     State(state): State<AppState>,
+    caller: Caller,
     Params(p): Params<InactiveParams>,
 ) -> Result<Json<InactiveReport>, ApiError> {
     let tenant = params::text(&p.tenant);
-    let query = InactiveQuery {
+    let mut query = InactiveQuery {
         kinds: kinds(&p.kind)?,
         environment_id: params::text(&p.environment),
         days: count("days", &p.days, 1, MAX_DAYS)?.unwrap_or(InactiveQuery::DEFAULT_DAYS),
@@ -130,10 +153,21 @@ pub async fn inactive(
         as_of: as_of(&state, tenant.as_deref(), &p.as_of).await?,
         tenant_id: tenant,
     };
-    trends::inactive(state.store.as_ref(), &query)
+    let visible = Visible::of(&state, &caller).await?;
+    let limit = query.limit;
+    if !visible.is_all() {
+        // Narrowed before the limit, so that `total` and the rows are the maker's.
+        query.limit = None;
+    }
+    let mut report = trends::inactive(state.store.as_ref(), &query)
         .await
-        .map(Json)
-        .map_err(|e| usage_error("listing inactive resources", e))
+        .map_err(|e| usage_error("listing inactive resources", e))?;
+    if !visible.is_all() {
+        visible.retain(&mut report.items, |r| Some(&r.resource_id));
+        report.total = report.items.len();
+        report.items.truncate(limit.unwrap_or(usize::MAX));
+    }
+    Ok(Json(report))
 }
 
 /// Query parameters of `GET /api/v1/usage/anomalies`, as sent.
@@ -149,9 +183,11 @@ pub struct AnomalyParams {
     pub tenant: Option<String>,
 }
 
-/// `GET /api/v1/usage/anomalies`
+/// `GET /api/v1/usage/anomalies`; a maker's lists drops of their own resources (`busy` still
+/// counts every resource judged).
 pub async fn anomalies(
     State(state): State<AppState>,
+    caller: Caller,
     Params(p): Params<AnomalyParams>,
 ) -> Result<Json<AnomalyReport>, ApiError> {
     let defaults = DropParams::default();
@@ -170,10 +206,10 @@ pub async fn anomalies(
         tenant_id: tenant,
         params,
     };
-    trends::anomalies(state.store.as_ref(), &query)
-        .await
-        .map(Json)
-        .map_err(|e| usage_error("looking for usage drops", e))
+    let mut report =
+        trends::anomalies(state.store.as_ref(), &query).await.map_err(|e| usage_error("looking for usage drops", e))?;
+    Visible::of(&state, &caller).await?.retain(&mut report.items, |a| Some(&a.resource_id));
+    Ok(Json(report))
 }
 
 /// Query parameters of `GET /api/v1/usage/status`, as sent.

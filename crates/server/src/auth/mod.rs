@@ -12,6 +12,7 @@ pub mod middleware;
 pub mod oidc;
 pub mod ratelimit;
 pub mod redirect;
+pub mod scope;
 pub mod session;
 pub mod signin;
 pub mod tokens;

@@ -7,6 +7,7 @@ use crate::api::governance::{
     self as api, ExemptionView, PolicyTexts, SummaryView, TREND_DEFAULT, ViolationParams, ViolationView,
 };
 use crate::auth::Caller;
+use crate::auth::scope::Visible;
 use crate::error::ApiError;
 use crate::params;
 use crate::web::charts::{ColumnChart, ColumnValue};
@@ -157,21 +158,20 @@ async fn build(state: &AppState, caller: &Caller, uri: &Uri) -> Result<Complianc
     let texts = PolicyTexts::of(&set);
     let summary = api::summary_of(state, tenant.as_deref()).await?;
 
+    // Makers see the violations and exemptions of their own resources; the figures, the
+    // policies table and the runs are counts, the same for everyone.
+    let visible = Visible::of(state, caller).await?;
     // The list shows open violations unless the URL asks for other states.
-    let page = api::violation_page(state, &p, &[ViolationState::Open], &texts).await?;
+    let page = api::violation_page(state, &p, &[ViolationState::Open], &texts, &visible).await?;
     let policy = params::text(&p.policy);
     let trend = api::trend_of(state, policy.as_deref().filter(|p| !p.contains(',')), TREND_DEFAULT).await?;
     let runs =
         state.store.compliance_runs(RECENT_RUNS).await.map_err(|e| ApiError::store("listing compliance runs", e))?;
     let now = Utc::now();
-    let exemptions: Vec<ExemptionView> = state
-        .store
-        .active_exemptions(now)
-        .await
-        .map_err(|e| ApiError::store("listing exemptions", e))?
-        .into_iter()
-        .map(|e| ExemptionView::of(e, now))
-        .collect();
+    let mut active = state.store.active_exemptions(now).await.map_err(|e| ApiError::store("listing exemptions", e))?;
+    let environment_policies = api::environment_policies(&set);
+    visible.retain(&mut active, |e| api::exemption_resource(e, &environment_policies));
+    let exemptions: Vec<ExemptionView> = active.into_iter().map(|e| ExemptionView::of(e, now)).collect();
 
     let names = Names::load(state, &page.items, &exemptions).await?;
     let link = |offset: u64| {

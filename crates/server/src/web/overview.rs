@@ -5,6 +5,7 @@
 
 use crate::AppState;
 use crate::auth::Caller;
+use crate::auth::scope::Visible;
 use crate::error::ApiError;
 use crate::params;
 use crate::web::charts::{BarChart, BarInput, ColumnChart, ColumnValue};
@@ -105,7 +106,7 @@ async fn build(state: &AppState, caller: &Caller, uri: &Uri) -> Result<OverviewP
         state.store.compliance_summary(tenant).await.map_err(|e| ApiError::store("summarising compliance", e))?;
     let runs = state.store.compliance_runs(1).await.map_err(|e| ApiError::store("reading compliance runs", e))?;
     let (active_users, active_users_caption) = active_users(state, tenant).await?;
-    let (candidates, candidates_total) = candidates(state, tenant).await?;
+    let (candidates, candidates_total) = candidates(state, caller, tenant).await?;
     Ok(OverviewPage {
         layout: Layout::new(state, caller, "Overview", Some(Section::Overview)),
         figures: figures(&overview, tenant),
@@ -226,8 +227,13 @@ async fn active_users(state: &AppState, tenant: Option<&str>) -> Result<(ColumnC
     Ok((chart, format!("distinct users per week, up to {last}")))
 }
 
-/// Success candidates still `new` and firing, newest first, with their resource names.
-async fn candidates(state: &AppState, tenant: Option<&str>) -> Result<(Vec<CandidateRow>, usize), ApiError> {
+/// Success candidates still `new` and firing, newest first, with their resource names; a
+/// maker's are those of their own resources.
+async fn candidates(
+    state: &AppState,
+    caller: &Caller,
+    tenant: Option<&str>,
+) -> Result<(Vec<CandidateRow>, usize), ApiError> {
     let query = DetectionQuery {
         tenant_id: tenant.map(str::to_string),
         state: Some(DetectionState::New),
@@ -236,6 +242,7 @@ async fn candidates(state: &AppState, tenant: Option<&str>) -> Result<(Vec<Candi
     };
     let mut found =
         state.store.list_detections(&query).await.map_err(|e| ApiError::store("listing success candidates", e))?;
+    Visible::of(state, caller).await?.retain(&mut found, |d| Some(&d.resource_id));
     let total = found.len();
     found.sort_by(|a, b| b.last_detected_at.cmp(&a.last_detected_at).then(a.id.cmp(&b.id)));
     found.truncate(CANDIDATES);

@@ -4,9 +4,14 @@
 //!
 //! The page embeds the report crate's own HTML, so the page, the file `steward report board`
 //! writes and the JSON can never disagree.
+//!
+//! Makers get the same report with only their own resources named: the lists of resources
+//! (most used, success candidates, leavers' resources) keep the maker's rows, while totals,
+//! trends, counts, new makers and compliance per policy stay as the board sees them.
 
 use crate::AppState;
 use crate::auth::Caller;
+use crate::auth::scope::Visible;
 use crate::error::ApiError;
 use crate::params::{self, Params};
 use crate::web::{Layout, Section, respond};
@@ -54,7 +59,7 @@ pub async fn page(State(state): State<AppState>, caller: Caller, Params(p): Para
 }
 
 async fn build_page(state: &AppState, caller: &Caller, p: &BoardParams) -> Result<BoardPage, ApiError> {
-    let report = load(state, p).await?;
+    let report = load(state, caller, p).await?;
     let period = report.period.month.to_string();
     let tenant = report.tenant.as_ref().map(|t| t.id.clone()).unwrap_or_default();
     let json_href = crate::web::links::Href::new("/api/v1/reports/board")
@@ -75,12 +80,27 @@ async fn build_page(state: &AppState, caller: &Caller, p: &BoardParams) -> Resul
 /// `GET /api/v1/reports/board`
 pub async fn json(
     State(state): State<AppState>,
+    caller: Caller,
     Params(p): Params<BoardParams>,
 ) -> Result<Json<BoardReport>, ApiError> {
-    load(&state, &p).await.map(Json)
+    load(&state, &caller, &p).await.map(Json)
 }
 
-async fn load(state: &AppState, p: &BoardParams) -> Result<BoardReport, ApiError> {
+async fn load(state: &AppState, caller: &Caller, p: &BoardParams) -> Result<BoardReport, ApiError> {
+    let report = gather(state, p).await?;
+    Ok(narrow(report, &Visible::of(state, caller).await?))
+}
+
+/// The report's named resources narrowed to what the caller may see; counts stay whole.
+fn narrow(mut report: BoardReport, visible: &Visible) -> BoardReport {
+    visible.retain(&mut report.top_by_uses, |t| Some(&t.resource_id));
+    visible.retain(&mut report.top_by_users, |t| Some(&t.resource_id));
+    visible.retain(&mut report.success_candidates, |c| Some(&c.resource_id));
+    visible.retain(&mut report.leavers_resources.items, |l| Some(&l.resource_id));
+    report
+}
+
+async fn gather(state: &AppState, p: &BoardParams) -> Result<BoardReport, ApiError> {
     let period = match params::text(&p.period) {
         Some(text) => {
             text.parse::<Month>().map_err(|e| ApiError::invalid("period", format!("parameter `period`: {e}")))?

@@ -14,6 +14,7 @@ mod inventory;
 mod oidc;
 mod queues;
 mod report;
+mod scoping;
 mod success;
 mod support;
 mod usage;
