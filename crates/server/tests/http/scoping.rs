@@ -338,8 +338,15 @@ async fn another_makers_resource_is_not_found_behind_every_single_item() {
             .expect("detections of both makers")
     };
 
+    let (_, requests) = get(&app.client, &app, "/api/v1/exemption-requests").await;
+    let request = |resource: &str| {
+        let items = requests["items"].as_array().cloned().unwrap_or_default();
+        items.iter().find(|r| r["subject_id"] == resource).and_then(|r| r["id"].as_i64()).expect("a request")
+    };
+
     let hidden = [
         format!("/api/v1/campaign-tasks/{others_task}"),
+        format!("/api/v1/exemption-requests/{}", request(BOBS_IN_SALES)),
         format!("/api/v1/success/detections/{}", detection(false)),
         format!("/api/v1/usage/trend?scope=resource&id={BOBS_BUSY}"),
         format!("/api/v1/resources/{BOBS_BUSY}/usage"),
@@ -349,6 +356,7 @@ async fn another_makers_resource_is_not_found_behind_every_single_item() {
     ];
     let shown = [
         format!("/api/v1/campaign-tasks/{own_task}"),
+        format!("/api/v1/exemption-requests/{}", request(ALICES_IN_SALES)),
         format!("/api/v1/campaign-tasks/{asked_task}"),
         format!("/api/v1/success/detections/{}", detection(true)),
         format!("/api/v1/usage/trend?scope=resource&id={RICH}"),
