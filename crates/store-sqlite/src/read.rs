@@ -5,6 +5,7 @@ use crate::convert::{
 };
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+use steward_model::ImpactLevel;
 use steward_model::{
     Connector, DataPolicy, Environment, Governance, Page, Principal, Resource, ResourceGovernance, Tenant, Timestamp,
 };
@@ -434,13 +435,21 @@ enum Drive {
 /// sorting every match (about sqrt(51 x 100k); measured with tests/bench_inventory.rs).
 const DRIVE_LIMIT: i64 = 5_000;
 
+/// Memberships from this rank on usually match a large share of the estate (non-critical
+/// resources, compliant ones, either licence tier): even a count is cheaper scanning the narrow
+/// `resources_by_environment` index and probing their rows (SQLite keeps a Bloom filter of
+/// them) than looking up each of their rows (two B-tree seeks each). The crossing is near a
+/// sixth of the estate; measured back to back at 100k resources: 25k rows 40-70 ms scanning
+/// against 60-165 ms driving, 6.5k rows 27-52 ms scanning against 13-24 ms driving.
+const BROAD: u8 = 10;
+
 fn render(terms: &[Term], drive: Drive) -> Vec<String> {
     let driver = match drive {
         Drive::One => terms
             .iter()
             .enumerate()
             .filter_map(|(i, t)| match t {
-                Term::Member { negated: false, rank, .. } => Some((*rank, i)),
+                Term::Member { negated: false, rank, .. } if *rank < BROAD => Some((*rank, i)),
                 _ => None,
             })
             .min()
@@ -537,23 +546,34 @@ fn resource_filters(query: &ResourceQuery, args: &mut Vec<Value>) -> Vec<Term> {
                        WHERE c.tier IN ('premium', 'custom')"
             .to_string();
         terms.push(match tier {
-            TierFilter::Premium => member("r.rid", 8, premium),
+            TierFilter::Premium => member("r.rid", BROAD + 1, premium),
             TierFilter::Standard => not_member("r.rid", premium),
         });
     }
-    if let Some(c) = query.criticality {
-        let c = arg(args, text(c.as_str()));
-        terms.push(member("r.id", 7, format!("SELECT s.resource_id FROM resource_status s WHERE s.criticality = {c}")));
+    if let Some(level) = query.criticality {
+        // Most resources are non-critical; the critical and high ones are few.
+        let rank = if level == ImpactLevel::NonCritical { BROAD } else { 7 };
+        let c = arg(args, text(level.as_str()));
+        terms.push(member(
+            "r.id",
+            rank,
+            format!("SELECT s.resource_id FROM resource_status s WHERE s.criticality = {c}"),
+        ));
     }
     match query.compliance {
         None => {}
-        Some(ComplianceState::NotEvaluated) => terms
-            .push(Term::Plain("NOT EXISTS (SELECT 1 FROM resource_status s WHERE s.resource_id = r.id)".to_string())),
+        // NOT IN, not NOT EXISTS: the list is probed through a Bloom filter, where a correlated
+        // lookup per row costs a B-tree seek (measured 150 against 240 ms at 100k resources).
+        Some(ComplianceState::NotEvaluated) => {
+            terms.push(not_member("r.id", "SELECT s.resource_id FROM resource_status s".to_string()))
+        }
         Some(state) => {
+            // Most evaluated resources are compliant; the violating and exempt ones are fewer.
+            let rank = if state == ComplianceState::Compliant { BROAD } else { 6 };
             let state = arg(args, text(state.as_str()));
             terms.push(member(
                 "r.id",
-                6,
+                rank,
                 format!("SELECT s.resource_id FROM resource_status s WHERE s.compliance = {state}"),
             ));
         }
@@ -564,9 +584,7 @@ fn resource_filters(query: &ResourceQuery, args: &mut Vec<Value>) -> Vec<Term> {
     }
     if let Some(day) = query.unused_since {
         let day = arg(args, Value::Integer(date_to_number(day)));
-        terms.push(Term::Plain(format!(
-            "NOT EXISTS (SELECT 1 FROM usage_spans u WHERE u.resource_id = r.id AND u.last_day >= {day})"
-        )));
+        terms.push(not_member("r.id", format!("SELECT u.resource_id FROM usage_spans u WHERE u.last_day >= {day}")));
     }
     if let Some(day) = query.used_since {
         let day = arg(args, Value::Integer(date_to_number(day)));

@@ -167,11 +167,13 @@ pub async fn load(
     let mut names = Names::environments(state, query.tenant.as_deref()).await?;
     let lines = inventory::lines(state, page.items, &mut names).await?;
     let rows = lines.iter().map(row).collect();
-    let connectors = state
+    // Names only: the counts of the connectors page would cost a pass over every resource.
+    let mut connectors = state
         .store
-        .connector_summaries(query.tenant.as_deref())
+        .list_connectors(query.tenant.as_deref())
         .await
         .map_err(|e| ApiError::store("listing connectors for the filter", e))?;
+    connectors.sort_by_key(|c| (c.display_name.to_lowercase(), c.id.clone()));
 
     let link = Link { p, query: &query };
     let option = |value: &str, label: &str, selected: bool| SelectOption {
@@ -191,8 +193,8 @@ pub async fn load(
         connectors: connectors
             .iter()
             .map(|c| {
-                let label = format!("{} ({})", c.connector.display_name, c.connector.tier);
-                option(&c.connector.id, &label, query.connector.as_deref() == Some(c.connector.id.as_str()))
+                let label = format!("{} ({})", c.display_name, c.tier);
+                option(&c.id, &label, query.connector.as_deref() == Some(c.id.as_str()))
             })
             .collect(),
         tiers: [(TierFilter::Premium, "Uses a premium or custom connector"), (TierFilter::Standard, "Standard only")]
