@@ -2,6 +2,7 @@
 //! Timings live here and never in tests.
 
 mod catalog;
+mod http;
 mod ingest;
 mod policy;
 mod sync;
@@ -23,6 +24,10 @@ pub enum BenchCommand {
     /// Catalog search index: build time and size, and search latency p50/p99 (text, text with
     /// two facets, facets only) over synthetic listed items.
     Catalog(catalog::Args),
+    /// Requests per second and p50/p99 latency of the overview page, a filtered inventory
+    /// page, the resource API and catalog search (1,000,000 items), server and load generator
+    /// on loopback.
+    Http(http::Args),
 }
 
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
@@ -32,6 +37,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Usage(args) => usage::run(args).await,
         BenchCommand::Policy(args) => policy::run(args).await,
         BenchCommand::Catalog(args) => catalog::run(args).await,
+        BenchCommand::Http(args) => http::run(args).await,
     }
 }
 
