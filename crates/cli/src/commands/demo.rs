@@ -70,7 +70,7 @@ pub async fn run(args: Args, db_url: Option<String>) -> anyhow::Result<()> {
 
 /// The demo shows success candidates and compliance from the first page: the success rules
 /// and every policy of the built-in pack (not only the tracked ones) run once after the import.
-async fn first_evaluations(store: &std::sync::Arc<dyn steward_store::Store>) -> anyhow::Result<()> {
+pub(crate) async fn first_evaluations(store: &std::sync::Arc<dyn steward_store::Store>) -> anyhow::Result<()> {
     let store = store.as_ref();
     if let Some(as_of) = store.usage_status(None).await?.last_day {
         let success = steward_success::evaluate_and_record(store, as_of).await?;

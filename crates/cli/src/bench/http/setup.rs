@@ -24,6 +24,7 @@ pub async fn store(dir: &Path, preset: Preset, seed: u64, usage_days: Option<u32
     let existing = store.list_resources(&ResourceQuery { limit: Some(1), ..Default::default() }).await?;
     if existing.total > 0 {
         println!("store: reusing {} ({} resources)", path.display(), existing.total);
+        evaluations(&store).await?;
         return Ok(store);
     }
     let files = dir.join(format!("tenant-{preset}"));
@@ -48,7 +49,21 @@ pub async fn store(dir: &Path, preset: Preset, seed: u64, usage_days: Option<u32
         t.elapsed()
     );
     std::fs::remove_dir_all(&files).with_context(|| format!("cannot remove {}", files.display()))?;
+    evaluations(&store).await?;
     Ok(store)
+}
+
+/// Success rules and every built-in policy once, as `steward demo` does, so that the pages show
+/// compliance figures and the inventory's criticality and compliance columns (skipped when a
+/// run is recorded already).
+async fn evaluations(store: &Arc<dyn Store>) -> anyhow::Result<()> {
+    if !store.compliance_runs(1).await?.is_empty() {
+        return Ok(());
+    }
+    let t = Instant::now();
+    crate::commands::demo::first_evaluations(store).await?;
+    println!("store: success rules and built-in policies evaluated in {:.1?}", t.elapsed());
+    Ok(())
 }
 
 /// An admin user and a fresh API token for it (only its hash is stored, as always).
