@@ -18,14 +18,12 @@ use schema::Fields;
 use std::sync::{Arc, Mutex, RwLock};
 use steward_store::Store;
 use steward_store::catalog::{CatalogItem, PublicationState};
-use tantivy::collector::{Collector, TopDocs};
+use tantivy::collector::Collector;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, Occur, Query, QueryParser, TermQuery,
 };
 use tantivy::schema::IndexRecordOption;
-use tantivy::{
-    DocAddress, Executor, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument, Term,
-};
+use tantivy::{DocAddress, Executor, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 /// Items read from the store per round trip while refreshing.
 const REFRESH_BATCH: u32 = 1000;
@@ -222,22 +220,16 @@ impl Catalog {
             let dictionaries = inner.dictionaries.read().map_err(|_| poisoned())?;
             Facet::ALL.iter().map(|f| (*f, dictionaries.slots(*f))).collect()
         };
-        let counter = facets::FacetCollector::new(slots);
-        let top = TopDocs::with_limit(per_page).and_offset((page - 1) * per_page);
-        let (top, counts): (Vec<(f32, DocAddress)>, facets::Counts) = if q.text.trim().is_empty() {
-            // Every match scores alike: rank by the rank column alone, without scoring.
-            let by_rank = top.order_by_u64_field("rank", Order::Desc);
-            let (top, counts) = self.run(searcher, query.as_ref(), &(by_rank, counter))?;
-            (top.into_iter().map(|(_, address)| (0.0, address)).collect(), counts)
-        } else {
-            // Relevance first; among equals, the rank column (featured, then newest).
-            let by_score = top.tweak_score(move |segment: &tantivy::SegmentReader| {
-                let rank = segment.fast_fields().u64("rank").ok().map(|c| c.first_or_default_col(0));
-                move |doc: tantivy::DocId, score: tantivy::Score| (score, rank.as_ref().map_or(0, |c| c.get_val(doc)))
-            });
-            let (top, counts) = self.run(searcher, query.as_ref(), &(by_score, counter))?;
-            (top.into_iter().map(|((score, _), address)| (score, address)).collect(), counts)
-        };
+        let offset = (page - 1) * per_page;
+        // Without words every match scores alike: rank alone, and no scoring at all.
+        let order = if q.text.trim().is_empty() { facets::Order::Rank } else { facets::Order::Score };
+        let collector = facets::FacetCollector::new(slots, offset + per_page, order);
+        let mut counts = self.run(searcher, query.as_ref(), &collector)?;
+        let top: Vec<(f32, DocAddress)> = std::mem::take(&mut counts.top)
+            .into_iter()
+            .skip(offset)
+            .map(|(score, _, address)| (score, address))
+            .collect();
         let mut hits: Vec<Hit> = Vec::with_capacity(top.len());
         for (score, address) in top {
             hits.push(self.hit(searcher, address, score)?);

@@ -1,18 +1,22 @@
-//! Facet counts over every document a query matches, in the same pass as the top documents.
+//! One pass over every document a query matches: the count, the facet counts and the best
+//! documents (by relevance, then the rank column).
 //!
 //! Counting has to visit every match (a common word matches hundreds of thousands of items at
 //! 1,000,000), so it must cost a few nanoseconds per document. Each facet value gets a small
 //! number from a dictionary shared by all segments ([`Dictionaries`]), and a document carries
-//! its numbers packed into five dense fast columns ([`Packed`]): counting is five column reads
-//! and an array increment per value; the same pass counts the matches. Numbers become strings once per query, only for values
-//! that occurred.
+//! its numbers packed into five dense fast columns ([`Packed`]), read directly by document:
+//! counting is five column reads and an array increment per value. Numbers become strings once
+//! per query, only for values that occurred. Keeping the best documents in the same pass (a
+//! small heap per segment) spares a second collector reading the rank column again.
 
 use crate::search::Facet;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::collections::HashMap;
 use std::sync::Arc;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, ColumnValues};
-use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
+use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
 /// The facet values seen so far, numbered from 1 per facet (0 is "no value"). Numbers are never
 /// reused or removed: a document indexed with a number finds its value as long as the index lives.
@@ -53,18 +57,20 @@ impl Dictionaries {
     }
 }
 
-/// Where each single-valued facet's number sits: (column, shift, width in bits). Kind,
-/// criticality and stage are closed sets and platforms are few, so 16 bits each; departments,
-/// business areas and categories get 32.
-const SINGLE: [(Facet, usize, u32, u32); 7] = [
-    (Facet::Platform, 0, 0, 16),
-    (Facet::Kind, 0, 16, 16),
-    (Facet::Criticality, 0, 32, 16),
-    (Facet::Stage, 0, 48, 16),
-    (Facet::Department, 1, 0, 32),
-    (Facet::BusinessArea, 1, 32, 32),
-    (Facet::Category, 2, 0, 32),
+/// Where each single-valued facet's number sits: (facet, its position in [`Facet::ALL`],
+/// column, shift, width in bits). Kind, criticality and stage are closed sets and platforms are
+/// few, so 16 bits each; departments, business areas and categories get 32.
+const SINGLE: [(Facet, usize, usize, u32, u32); 7] = [
+    (Facet::Platform, 0, 0, 0, 16),
+    (Facet::Kind, 1, 0, 16, 16),
+    (Facet::Criticality, 5, 0, 32, 16),
+    (Facet::Stage, 6, 0, 48, 16),
+    (Facet::Department, 2, 1, 0, 32),
+    (Facet::BusinessArea, 3, 1, 32, 32),
+    (Facet::Category, 4, 2, 0, 32),
 ];
+/// The tags' position in [`Facet::ALL`].
+const TAG_POSITION: usize = 7;
 /// Column 2's bit saying the tags did not fit columns 3 and 4 and are all in [`TAGS_REST`].
 const TAGS_OVERFLOW: u64 = 1 << 32;
 /// Tags packed four to a column, 16 bits each, in columns 3 and 4.
@@ -84,7 +90,7 @@ pub struct Packed {
 /// Pack the numbers of one document's facet values.
 pub fn pack(numbers: &[(Facet, u64)]) -> Packed {
     let mut out = Packed::default();
-    for (facet, column, shift, width) in SINGLE {
+    for (facet, _, column, shift, width) in SINGLE {
         if let Some((_, n)) = numbers.iter().find(|(f, _)| *f == facet) {
             // A number wider than its slot would need 65,536 platforms: such a value is counted
             // in the last number of the slot rather than spilling into its neighbour.
@@ -104,35 +110,69 @@ pub fn pack(numbers: &[(Facet, u64)]) -> Packed {
     out
 }
 
-/// How many documents matched, and the counts per facet in [`Facet::ALL`] order, by value number.
+/// How many documents matched, the counts per facet in [`Facet::ALL`] order (by value number),
+/// and the best documents, best first, with their scores.
 #[derive(Debug, Default)]
 pub struct Counts {
     pub total: u64,
     pub facets: Vec<(Facet, Vec<u64>)>,
+    /// (score, rank, document).
+    pub top: Vec<(f32, u64, DocAddress)>,
 }
+
+/// The order of the best documents: by relevance, then the rank column; or, when every match
+/// scores alike (no words), by the rank column alone, without scoring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    Score,
+    Rank,
+}
+
+/// A document's place among the best: score (as ordered bits; scores are never negative),
+/// rank, then the document itself so that the order is total.
+type Key = (u32, u64, DocId);
 
 pub struct FacetCollector {
     /// Each facet with the size of its counting array when the search started.
     facets: Vec<(Facet, usize)>,
+    /// Keep this many best documents, in the same pass.
+    top: usize,
+    order: Order,
 }
 
 impl FacetCollector {
-    /// Count every facet; `slots` (in [`Facet::ALL`] order) must be read after the searcher was
-    /// taken, so that every number in its documents fits.
-    pub fn new(facets: Vec<(Facet, usize)>) -> FacetCollector {
-        FacetCollector { facets }
+    /// Count every facet and keep the `top` best documents; `slots` (in [`Facet::ALL`] order)
+    /// must be read after the searcher was taken, so that every number in its documents fits.
+    pub fn new(facets: Vec<(Facet, usize)>, top: usize, order: Order) -> FacetCollector {
+        FacetCollector { facets, top, order }
+    }
+}
+
+/// The column ordering documents among equals (see the schema's `rank`).
+pub const RANK: &str = "rank";
+
+/// A column's values by document. Every document has exactly one value in the columns this
+/// index writes, so the values are read directly, without the column's index (which costs as
+/// much again per read); a column that is not full falls back to that path, 0 where absent.
+pub fn dense(column: Column<u64>) -> Arc<dyn ColumnValues<u64>> {
+    if column.get_cardinality() == tantivy::columnar::Cardinality::Full {
+        column.values
+    } else {
+        column.first_or_default_col(0)
     }
 }
 
 pub struct SegmentCounter {
+    segment: SegmentOrdinal,
     /// The packed columns; `None` in a segment without documents.
     columns: Option<[Arc<dyn ColumnValues<u64>>; 5]>,
+    rank: Option<Arc<dyn ColumnValues<u64>>>,
+    /// The best `top` documents so far, worst on top of the heap.
+    best: BinaryHeap<Reverse<Key>>,
+    top: usize,
     rest: Option<Column<u64>>,
-    /// Counting arrays in [`Facet::ALL`] order.
+    /// Counting arrays in [`Facet::ALL`] order; slot 0 counts documents without a value.
     counts: Vec<Vec<u64>>,
-    /// Index into `counts` of each entry of [`SINGLE`], and of the tags.
-    single: [usize; 7],
-    tags: usize,
     buffer: [Vec<u64>; 5],
     total: u64,
 }
@@ -141,39 +181,47 @@ impl Collector for FacetCollector {
     type Fruit = Counts;
     type Child = SegmentCounter;
 
-    fn for_segment(&self, _segment: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<SegmentCounter> {
+    fn for_segment(&self, segment: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<SegmentCounter> {
         let fast = reader.fast_fields();
-        let columns = match COLUMNS.map(|name| fast.u64(name).map(|c| c.first_or_default_col(0))) {
+        let columns = match COLUMNS.map(|name| fast.u64(name).map(dense)) {
             [Ok(a), Ok(b), Ok(c), Ok(d), Ok(e)] => Some([a, b, c, d, e]),
             _ => None,
         };
-        let position = |facet: Facet| Facet::ALL.iter().position(|f| *f == facet).unwrap_or(0);
+        let rank = fast.u64(RANK).ok().map(dense);
         Ok(SegmentCounter {
+            segment,
             columns,
+            rank,
+            best: BinaryHeap::with_capacity(self.top + 1),
+            top: self.top,
             rest: fast.u64(TAGS_REST).ok(),
             counts: self.facets.iter().map(|(_, slots)| vec![0u64; *slots]).collect(),
-            single: SINGLE.map(|(facet, ..)| position(facet)),
-            tags: position(Facet::Tag),
             buffer: Default::default(),
             total: 0,
         })
     }
 
     fn requires_scoring(&self) -> bool {
-        false
+        self.order == Order::Score
     }
 
     fn merge_fruits(&self, segments: Vec<Counts>) -> tantivy::Result<Counts> {
-        let mut out =
-            Counts { total: 0, facets: self.facets.iter().map(|(f, slots)| (*f, vec![0u64; *slots])).collect() };
+        let mut out = Counts {
+            total: 0,
+            facets: self.facets.iter().map(|(f, slots)| (*f, vec![0u64; *slots])).collect(),
+            top: Vec::new(),
+        };
         for segment in segments {
             out.total += segment.total;
+            out.top.extend(segment.top);
             for ((_, total), (_, counts)) in out.facets.iter_mut().zip(segment.facets) {
                 for (t, n) in total.iter_mut().zip(counts) {
                     *t += n;
                 }
             }
         }
+        out.top.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));
+        out.top.truncate(self.top);
         Ok(out)
     }
 }
@@ -187,14 +235,25 @@ fn bump(counts: &mut [u64], n: u64) {
 }
 
 impl SegmentCounter {
-    fn count(&mut self, doc: DocId, values: [u64; 5]) {
-        for (i, (_, column, shift, width)) in SINGLE.iter().enumerate() {
-            let n = (values[*column] >> shift) & ((1u64 << width) - 1);
-            if n > 0 {
-                bump(&mut self.counts[self.single[i]], n);
-            }
+    fn keep(&mut self, doc: DocId, score: Score) {
+        if self.top == 0 {
+            return;
         }
-        let tags = &mut self.counts[self.tags];
+        let rank = self.rank.as_ref().map_or(0, |r| r.get_val(doc));
+        let key = (score.max(0.0).to_bits(), rank, doc);
+        if self.best.len() < self.top {
+            self.best.push(Reverse(key));
+        } else if self.best.peek().is_some_and(|Reverse(worst)| key > *worst) {
+            self.best.pop();
+            self.best.push(Reverse(key));
+        }
+    }
+
+    fn count(&mut self, doc: DocId, values: [u64; 5]) {
+        for (_, position, column, shift, width) in SINGLE {
+            bump(&mut self.counts[position], (values[column] >> shift) & ((1u64 << width) - 1));
+        }
+        let tags = &mut self.counts[TAG_POSITION];
         if values[2] & TAGS_OVERFLOW != 0 {
             if let Some(rest) = &self.rest {
                 rest.values_for_doc(doc).for_each(|n| bump(tags, n));
@@ -214,11 +273,12 @@ impl SegmentCounter {
 impl SegmentCollector for SegmentCounter {
     type Fruit = Counts;
 
-    fn collect(&mut self, doc: DocId, _score: Score) {
+    fn collect(&mut self, doc: DocId, score: Score) {
         self.total += 1;
         let Some(columns) = &self.columns else { return };
         let values = [0, 1, 2, 3, 4].map(|i| columns[i].get_val(doc));
         self.count(doc, values);
+        self.keep(doc, score);
     }
 
     fn collect_block(&mut self, docs: &[DocId]) {
@@ -231,17 +291,36 @@ impl SegmentCollector for SegmentCounter {
         for (i, doc) in docs.iter().enumerate() {
             let values = [0, 1, 2, 3, 4].map(|c| self.buffer[c][i]);
             self.count(*doc, values);
+            self.keep(*doc, 0.0);
         }
     }
 
     fn harvest(self) -> Counts {
-        Counts { total: self.total, facets: Facet::ALL.iter().copied().zip(self.counts).collect() }
+        let segment = self.segment;
+        Counts {
+            total: self.total,
+            facets: Facet::ALL.iter().copied().zip(self.counts).collect(),
+            top: self
+                .best
+                .into_iter()
+                .map(|Reverse((score, rank, doc))| (f32::from_bits(score), rank, DocAddress::new(segment, doc)))
+                .collect(),
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn positions_follow_the_facet_order() {
+        for (facet, position, ..) in SINGLE {
+            assert_eq!(Facet::ALL[position], facet);
+        }
+        assert_eq!(Facet::ALL[TAG_POSITION], Facet::Tag);
+        assert_eq!(Facet::ALL.len(), SINGLE.len() + 1);
+    }
 
     #[test]
     fn packing_keeps_every_number_and_spills_many_tags() {

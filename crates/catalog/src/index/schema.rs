@@ -5,7 +5,7 @@
 //! counting (see `facets`). What a result list shows is stored, so a search answers without
 //! reading the store.
 
-use super::facets::{COLUMNS, Dictionaries, TAGS_REST, pack};
+use super::facets::{COLUMNS, Dictionaries, RANK, TAGS_REST, pack};
 use crate::search::{Facet, Hit};
 use steward_store::catalog::CatalogItem;
 use tantivy::schema::{
@@ -73,7 +73,7 @@ pub fn build() -> (Schema, Fields) {
     let facets = Facet::ALL.iter().map(|f| (*f, b.add_text_field(f.as_str(), STRING | STORED))).collect();
     let packed = COLUMNS.map(|name| b.add_u64_field(name, FAST));
     let tags_rest = b.add_u64_field(TAGS_REST, FAST);
-    let rank = b.add_u64_field("rank", FAST);
+    let rank = b.add_u64_field(RANK, FAST);
     let featured = b.add_u64_field("featured", INDEXED | STORED);
     let hero = b.add_u64_field("hero", INDEXED | STORED);
     let resource_id = b.add_text_field("resource_id", STORED);

@@ -15,6 +15,7 @@ pub struct Args {
     /// Searches per query kind (after as many warm-up searches).
     #[arg(long, default_value_t = 1000)]
     queries: usize,
+    /// Seed of the synthetic items and queries.
     #[arg(long, default_value_t = 1)]
     seed: u64,
 }
