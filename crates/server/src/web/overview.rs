@@ -304,16 +304,13 @@ mod tests {
 
     const HOSTILE: &str = "<script>alert(1)</script>";
 
+    /// The demo layout, built the way pages build it (so the test does not follow its fields).
     fn layout() -> Layout {
-        Layout {
-            title: "Overview".into(),
-            demo: true,
-            stylesheet: "/static/steward.css",
-            version: "0",
-            nav: vec![],
-            user: None,
-            csrf: String::new(),
-        }
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("a temp dir: {e}"));
+        let path = dir.path().join("layout.db");
+        let store = steward_store_sqlite::SqliteStore::open(&path.to_string_lossy())
+            .unwrap_or_else(|e| panic!("open a store: {e}"));
+        Layout::public(&AppState::new(std::sync::Arc::new(store), true), "Overview")
     }
 
     fn page() -> OverviewPage {
