@@ -23,6 +23,19 @@ pub fn humanize(snake: &str) -> String {
     }
 }
 
+/// A platform id as its vendor writes it (`power_platform` → `Power Platform`); ids Steward
+/// does not know are humanised.
+pub fn platform(id: &str) -> String {
+    match id {
+        "power_platform" => "Power Platform".into(),
+        "azure_openai" => "Azure OpenAI".into(),
+        "appian" => "Appian".into(),
+        "outsystems" => "OutSystems".into(),
+        "mendix" => "Mendix".into(),
+        other => humanize(other),
+    }
+}
+
 /// Shorten a label that must fit a chart, keeping the whole in a tooltip elsewhere.
 pub fn truncate(text: &str, max_chars: usize) -> String {
     if text.chars().count() <= max_chars {
@@ -48,6 +61,8 @@ mod tests {
     #[test]
     fn labels_read_as_words() {
         assert_eq!(humanize("non_critical"), "Non critical");
+        assert_eq!(platform("power_platform"), "Power Platform");
+        assert_eq!(platform("low_code_x"), "Low code x");
         assert_eq!(truncate("Environment with a very long name", 10), "Environme…");
         assert_eq!(truncate("short", 10), "short");
     }

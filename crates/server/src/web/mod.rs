@@ -91,6 +91,9 @@ pub struct Layout {
     pub stylesheet: &'static str,
     pub version: &'static str,
     pub nav: Vec<NavItem>,
+    /// Links beside the signed-in user (my account; users and the audit trail for admins),
+    /// kept out of the main navigation so that it fits on one line.
+    pub account_links: Vec<NavItem>,
     /// Who is signed in (absent on the sign-in page and errors met before signing in).
     pub user: Option<SignedIn>,
     /// The session's CSRF token: every POST form carries it as hidden field `csrf`.
@@ -135,12 +138,12 @@ impl Layout {
         if matches!(caller.role, steward_model::Role::Maker | steward_model::Role::Viewer) {
             layout.nav.swap(0, 1);
         }
-        if caller.is_admin() {
-            layout.nav.push(item("/admin/users", "Users", Section::Users));
-            layout.nav.push(item("/admin/audit", "Audit trail", Section::Audit));
-        }
         if caller.via != Via::Demo {
-            layout.nav.push(item("/account", "Account", Section::Account));
+            layout.account_links.push(item("/account", "Account", Section::Account));
+        }
+        if caller.is_admin() {
+            layout.account_links.push(item("/admin/users", "Users", Section::Users));
+            layout.account_links.push(item("/admin/audit", "Audit trail", Section::Audit));
         }
         layout.user = Some(SignedIn {
             display_name: caller.display_name.clone(),
@@ -167,6 +170,7 @@ impl Layout {
             stylesheet: assets::STYLESHEET_PATH.as_str(),
             version: env!("CARGO_PKG_VERSION"),
             nav: Vec::new(),
+            account_links: Vec::new(),
             user: None,
             csrf: String::new(),
         }

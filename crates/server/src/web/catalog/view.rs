@@ -57,7 +57,7 @@ pub fn facet_value_label(facet: Facet, value: &str) -> String {
             .parse::<ImpactLevel>()
             .map(|l| crate::web::resource_governance::impact_label(l).to_string())
             .unwrap_or_else(|_| value.into()),
-        Facet::Platform => crate::web::format::humanize(value),
+        Facet::Platform => crate::web::format::platform(value),
         Facet::Department | Facet::BusinessArea | Facet::Category | Facet::Tag => value.to_string(),
     }
 }
