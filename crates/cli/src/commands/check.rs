@@ -345,8 +345,7 @@ pub async fn run(args: Args, config: &Config, db_url: &str) -> anyhow::Result<()
     } else {
         HashSet::new()
     };
-    let evaluation =
-        evaluate(store, set, &options, &responsibility).await.context("the policy evaluation failed")?;
+    let evaluation = evaluate(store, set, &options, &responsibility).await.context("the policy evaluation failed")?;
     for e in &evaluation.compile_errors {
         eprintln!("warning: {e}; this policy was left out, the others ran");
     }

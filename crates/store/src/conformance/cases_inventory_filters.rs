@@ -38,11 +38,7 @@ fn run_at() -> Timestamp {
 
 fn refs(ids: &[(&str, ConnectorTier)]) -> Vec<ConnectionReference> {
     ids.iter()
-        .map(|(id, tier)| ConnectionReference {
-            connector_id: (*id).into(),
-            display_name: id.to_string(),
-            tier: *tier,
-        })
+        .map(|(id, tier)| ConnectionReference { connector_id: (*id).into(), display_name: id.to_string(), tier: *tier })
         .collect()
 }
 
