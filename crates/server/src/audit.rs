@@ -54,6 +54,8 @@ pub async fn record_as(
     before: Option<Value>,
     after: Option<Value>,
 ) {
+    // Every change through the server passes here: kept estate figures are stale now.
+    state.estate.invalidate();
     let entry = AuditEntry {
         id: 0,
         at: chrono::Utc::now(),

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod auth;
 pub mod catalog;
 mod error;
+pub mod estate_cache;
 mod export;
 mod inventory;
 pub mod metrics;
@@ -44,6 +45,8 @@ pub struct AppState {
     pub catalog: Arc<catalog::CatalogIndex>,
     /// The review queues' count per user, for the navigation badge.
     pub queues: Arc<queues::badge::Badges>,
+    /// Estate-wide counts kept briefly for the overview (see `estate_cache`).
+    pub estate: Arc<estate_cache::EstateCache>,
 }
 
 impl AppState {
@@ -57,6 +60,7 @@ impl AppState {
             metrics: Arc::new(metrics::Metrics::new(None)),
             catalog: Arc::new(catalog::CatalogIndex::new()),
             queues: Arc::new(queues::badge::Badges::new()),
+            estate: Arc::new(estate_cache::EstateCache::default()),
         }
     }
 

@@ -20,7 +20,10 @@ pub async fn show(
     Params(p): Params<OverviewParams>,
 ) -> Result<Json<Overview>, ApiError> {
     let tenant = params::text(&p.tenant);
-    let overview =
-        state.store.overview(tenant.as_deref()).await.map_err(|e| ApiError::store("computing the overview", e))?;
+    let overview = state
+        .estate
+        .overview(state.store.as_ref(), tenant.as_deref())
+        .await
+        .map_err(|e| ApiError::store("computing the overview", e))?;
     Ok(Json(overview))
 }

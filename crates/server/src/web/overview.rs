@@ -101,9 +101,16 @@ async fn build(state: &AppState, caller: &Caller, uri: &Uri) -> Result<OverviewP
     let p: OverviewParams = params::decode(uri)?;
     let tenant = params::text(&p.tenant);
     let tenant = tenant.as_deref();
-    let overview = state.store.overview(tenant).await.map_err(|e| ApiError::store("computing the overview", e))?;
-    let summary =
-        state.store.compliance_summary(tenant).await.map_err(|e| ApiError::store("summarising compliance", e))?;
+    let overview = state
+        .estate
+        .overview(state.store.as_ref(), tenant)
+        .await
+        .map_err(|e| ApiError::store("computing the overview", e))?;
+    let summary = state
+        .estate
+        .compliance_summary(state.store.as_ref(), tenant)
+        .await
+        .map_err(|e| ApiError::store("summarising compliance", e))?;
     let runs = state.store.compliance_runs(1).await.map_err(|e| ApiError::store("reading compliance runs", e))?;
     let (active_users, active_users_caption) = active_users(state, tenant).await?;
     let (candidates, candidates_total) = candidates(state, caller, tenant).await?;
@@ -188,7 +195,11 @@ fn top_environments(o: &Overview, tenant: Option<&str>) -> Vec<BarInput> {
 
 /// Weekly active users over the last weeks of usage data (distinct users of each ISO week).
 async fn active_users(state: &AppState, tenant: Option<&str>) -> Result<(ColumnChart, String), ApiError> {
-    let status = state.store.usage_status(tenant).await.map_err(|e| ApiError::store("reading the usage status", e))?;
+    let status = state
+        .estate
+        .usage_status(state.store.as_ref(), tenant)
+        .await
+        .map_err(|e| ApiError::store("reading the usage status", e))?;
     let Some(last) = status.last_day else {
         let chart = ColumnChart::series("chart-active-users", "Weekly active users", String::new(), &[]);
         return Ok((chart, "no usage recorded yet".into()));
