@@ -79,8 +79,11 @@ fn start_fake(args: &Args) -> anyhow::Result<FakeProcess> {
         .spawn()
         .context("cannot start `steward fake-tenant`")?;
     let stdout = child.stdout.take().context("no stdout from the fake tenant")?;
+    let mut reader = BufReader::new(stdout);
     let mut first = String::new();
-    BufReader::new(stdout).read_line(&mut first).context("reading the fake tenant's address")?;
+    reader.read_line(&mut first).context("reading the fake tenant's address")?;
+    // Drain the rest (it prints a sample config): a closed pipe would kill it on its next line.
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
     let base = first
         .trim()
         .strip_prefix("fake tenant serving at ")

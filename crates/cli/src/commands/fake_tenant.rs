@@ -46,10 +46,15 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let base = format!("http://{addr}");
     // The first line is read by `steward bench sync` and tests: keep its shape.
     println!("fake tenant serving at {base}");
-    println!();
-    println!("# a steward.toml for it; put the secret {DEFAULT_CLIENT_SECRET} in the file secret.txt:");
-    print!("{}", steward_fake_tenant::steward_toml("fake", &tenant_id, &base, "secret.txt"));
     std::io::stdout().flush()?;
+    // The sample config is a courtesy: a reader that stopped after the first line (a closed pipe)
+    // must not stop the server, so write errors here are ignored rather than fatal.
+    let sample = format!(
+        "\n# a steward.toml for it; put the secret {DEFAULT_CLIENT_SECRET} in the file secret.txt:\n{}",
+        steward_fake_tenant::steward_toml("fake", &tenant_id, &base, "secret.txt")
+    );
+    let mut out = std::io::stdout();
+    let _ = out.write_all(sample.as_bytes()).and_then(|()| out.flush());
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -56,10 +56,10 @@ pub fn spawn_serving(cmd: &mut Command) -> Served {
     let stdout = child.stdout.take().expect("stdout is piped");
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
+        // Keep reading to the end even after the URL is found: closing the pipe early would kill
+        // the child with a broken pipe on its next line of output (it prints a config after the URL).
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
+            let _ = tx.send(line);
         }
     });
     let mut lines = Vec::new();
