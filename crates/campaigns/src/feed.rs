@@ -9,7 +9,9 @@
 //! - [`orphaned_candidates`]: resources none of whose owners is an active account (the
 //!   policy facts' `orphaned`), asked of the leaver's manager;
 //! - [`compliance_findings`] and [`quarantine_findings`]: open (not exempted) violations of the
-//!   active policy set's policies whose effect asks for it, with the date each opened.
+//!   active policy set's policies whose effect asks for it, with the date each opened;
+//! - [`promotion_candidates`]: catalog items at idea, prototype or pilot whose resource has a
+//!   success detection that still fires or that the board promoted (dismissed ones never count).
 //!
 //! Owners and managers come from the directory. Nobody who left is asked: a task goes to the
 //! first owner who is still active, else to the manager, and a manager who left counts as no
@@ -31,8 +33,8 @@ use crate::config::CampaignConfig;
 use crate::machine::{CampaignKind, TaskState};
 use crate::manage::answer_task;
 use crate::plan::{
-    ComplianceFinding, InactivityCandidate, OrphanedCandidate, ResourceRef, plan_compliance, plan_inactivity,
-    plan_orphaned, plan_quarantine,
+    ComplianceFinding, InactivityCandidate, OrphanedCandidate, PromotionCandidate, ResourceRef, plan_compliance,
+    plan_inactivity, plan_orphaned, plan_promotion, plan_quarantine,
 };
 use crate::run::{Applied, CampaignError, add_planned, open_campaign, open_tasks, run_due};
 use crate::task::{Answer, PolicyRef, STEWARD, Task};
@@ -44,7 +46,9 @@ use steward_model::{Resource, Timestamp};
 use steward_policy::facts::FactsBuilder;
 use steward_policy::model::Effect;
 use steward_store::campaigns::{Campaign, CampaignQuery, CampaignState, TaskQuery};
+use steward_store::catalog::{CatalogQuery, PublicationState};
 use steward_store::governance::{SubjectKind, ViolationQuery, ViolationState};
+use steward_store::success::{DetectionQuery, DetectionState};
 use steward_store::usage::BriefQuery;
 use steward_store::{PrincipalQuery, ResourceQuery, Store, StoreError};
 use steward_usage::trends::{InactiveQuery, inactive};
@@ -450,6 +454,73 @@ async fn findings(
     Ok((Fed::new(out, notes), quarantined))
 }
 
+/// Catalog items whose resource succeeds: a success detection that is not dismissed and either
+/// still fires or was promoted by the board, on a live resource whose catalog item (not
+/// rejected or withdrawn) is at a stage with a next one. Asked of the item's owner, else of the
+/// resource's first active owner.
+pub async fn promotion_candidates(
+    store: &dyn Store,
+    tenant: Option<&str>,
+) -> Result<Fed<PromotionCandidate>, CampaignError> {
+    let query = DetectionQuery { tenant_id: tenant.map(str::to_string), ..DetectionQuery::default() };
+    let mut succeeding: BTreeMap<String, String> = BTreeMap::new();
+    for d in store.list_detections(&query).await? {
+        let counts = d.state == DetectionState::Promoted || (d.active && d.state != DetectionState::Dismissed);
+        if !counts {
+            continue;
+        }
+        let why = match (d.state, d.state_by.as_deref()) {
+            (DetectionState::Promoted, Some(by)) => format!("success rule `{}` fired; promoted by {by}", d.rule_id),
+            _ => format!("success rule `{}` fired (window {} to {})", d.rule_id, d.window_from, d.window_to),
+        };
+        succeeding.entry(d.resource_id.clone()).or_insert(why);
+    }
+    let mut notes = Vec::new();
+    if succeeding.is_empty() {
+        notes.push("no success detection fires; run `steward success evaluate` first".to_string());
+        return Ok(Fed::new(Vec::new(), notes));
+    }
+    let ids: HashSet<String> = succeeding.keys().cloned().collect();
+    let resources = live_resources(store, tenant, &ids).await?;
+    let directory = Directory::load(store, tenant).await?;
+    let mut out = Vec::new();
+    let mut without_item = 0usize;
+    for (resource_id, because) in &succeeding {
+        let Some(r) = resources.get(resource_id) else { continue };
+        let items = store
+            .list_catalog_items(&CatalogQuery { resource_id: Some(resource_id.clone()), ..CatalogQuery::default() })
+            .await?
+            .items;
+        let Some(item) =
+            items.into_iter().find(|i| !matches!(i.state, PublicationState::Rejected | PublicationState::Withdrawn))
+        else {
+            without_item += 1;
+            continue;
+        };
+        if item.stage.next().is_none() {
+            continue;
+        }
+        let (owner, manager) = directory.ask(r);
+        let owner_id = item.fields.owner.clone().filter(|o| !o.trim().is_empty()).or(owner);
+        out.push(PromotionCandidate {
+            resource: resource_ref(r),
+            item_id: item.id,
+            item_title: item.fields.title.clone(),
+            stage: item.stage,
+            owner_id,
+            manager_id: manager,
+            because: because.clone(),
+        });
+    }
+    if without_item > 0 {
+        notes.push(format!(
+            "{} no catalog item; propose one from the resource page to have it promoted",
+            plural(without_item, "succeeding resource has", "succeeding resources have")
+        ));
+    }
+    Ok(Fed::new(out, notes))
+}
+
 // ---- starting a campaign ---------------------------------------------------------------------
 
 /// What to start.
@@ -497,6 +568,7 @@ pub fn default_title(kind: CampaignKind, now: Timestamp) -> String {
         CampaignKind::Inactivity => "Inactivity clean-up",
         CampaignKind::Orphaned => "Orphaned resources",
         CampaignKind::Quarantine => "Quarantine recommendations",
+        CampaignKind::Promotion => "Catalog promotions",
     };
     format!("{name} {}", now.format("%Y-%m-%d"))
 }
@@ -528,6 +600,10 @@ pub async fn start(
         CampaignKind::Quarantine => {
             let fed = quarantine_findings(store, tenant).await?;
             (fed.candidates.len(), plan_quarantine(&fed.candidates, &open, now, config), fed.notes)
+        }
+        CampaignKind::Promotion => {
+            let fed = promotion_candidates(store, tenant).await?;
+            (fed.candidates.len(), plan_promotion(&fed.candidates, &open, now, config), fed.notes)
         }
     };
     let left_out = options.limit.map_or(0, |limit| planned.len().saturating_sub(limit));
@@ -740,12 +816,37 @@ pub struct TickReport {
 
 /// Everything time-driven, at `now`: what a scheduler calls (`steward campaign tick`).
 pub async fn tick(store: &dyn Store, now: Timestamp) -> Result<TickReport, CampaignError> {
-    let deleted = follow_deleted(store, now).await?;
+    let mut deleted = follow_deleted(store, now).await?;
+    let moved = follow_catalog(store, now).await?;
+    deleted.steps.extend(moved.steps);
+    deleted.stale.extend(moved.stale);
     let due = run_due(store, now).await?;
     let closed = close_finished(store, now).await?;
     let mut stale = deleted.stale;
     stale.extend(due.stale);
     Ok(TickReport { deleted: deleted.steps, due: due.applied.iter().map(StepTaken::from).collect(), stale, closed })
+}
+
+/// Open promotion proposals whose catalog item moved meanwhile (by hand, or retired) or is
+/// gone are withdrawn by `steward`: the proposal no longer fits the item.
+pub async fn follow_catalog(store: &dyn Store, at: Timestamp) -> Result<FollowUp, CampaignError> {
+    let mut report = FollowUp::default();
+    let query = TaskQuery {
+        kind: Some(CampaignKind::Promotion.as_str().to_string()),
+        open: Some(true),
+        ..TaskQuery::default()
+    };
+    for row in store.list_campaign_tasks(&query).await? {
+        let task = persist::task_from_row(&row)?;
+        let Some(p) = task.data.promotion.as_ref() else { continue };
+        let reason = match store.get_catalog_item(p.item_id).await? {
+            None => format!("catalog item {} no longer exists", p.item_id),
+            Some(item) if item.stage != p.from => format!("the item moved to {} meanwhile", item.stage),
+            Some(_) => continue,
+        };
+        report.answer(store, row.id, Answer::Withdraw { reason }, None, at).await?;
+    }
+    Ok(report)
 }
 
 /// Close every open campaign that has tasks and none of them open; answers their ids.

@@ -1,6 +1,6 @@
 //! Governance campaigns: asking people to act on what Steward found, and keeping the record.
 //!
-//! Four kinds of campaign, each an explicit state machine (enums of states and events and a
+//! Five kinds of campaign, each an explicit state machine (enums of states and events and a
 //! `transition` function that refuses illegal moves, naming the moves that are allowed):
 //!
 //! - [`compliance`] — the owner is asked to fix a policy violation by a deadline; reminded;
@@ -11,7 +11,9 @@
 //! - [`orphaned`] — a leaver's resource: their manager is asked to take it over, reassign or
 //!   delete it; escalated to the platform team after N days; resolved;
 //! - [`quarantine`] — a violation pending for 7 days: Steward recommends quarantine; an admin
-//!   accepts or declines.
+//!   accepts or declines;
+//! - [`promotion`] — a succeeding resource whose catalog item is still an idea, prototype or
+//!   pilot: its owner is asked to move it one stage forward; accepting moves the item.
 //!
 //! Every duration comes from [`CampaignConfig`] (`[campaigns]` in steward.toml).
 //!
@@ -48,6 +50,7 @@ pub mod manage;
 pub mod orphaned;
 pub mod persist;
 pub mod plan;
+pub mod promotion;
 pub mod quarantine;
 pub mod run;
 pub mod task;
@@ -60,8 +63,8 @@ pub use actions::{
 pub use config::{ActionsConfig, CampaignConfig, ConfigError};
 pub use machine::{CampaignKind, TaskEvent, TaskState, TransitionError};
 pub use plan::{
-    ComplianceFinding, InactivityCandidate, OpenTasks, OrphanedCandidate, ResourceRef, plan_compliance,
-    plan_inactivity, plan_orphaned, plan_quarantine,
+    ComplianceFinding, InactivityCandidate, OpenTasks, OrphanedCandidate, PromotionCandidate, ResourceRef,
+    plan_compliance, plan_inactivity, plan_orphaned, plan_promotion, plan_quarantine,
 };
 pub use run::{Applied, CampaignError, DueReport};
-pub use task::{Answer, AuditEntry, PolicyRef, STEWARD, Step, Task, TaskData, advance, respond};
+pub use task::{Answer, AuditEntry, PolicyRef, PromotionRef, STEWARD, Step, Task, TaskData, advance, respond};

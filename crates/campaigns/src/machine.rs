@@ -1,4 +1,4 @@
-//! What the four campaign kinds share: the kind itself, a task's state and event as one type
+//! What the campaign kinds share: the kind itself, a task's state and event as one type
 //! over all kinds, and the refusal of an illegal move.
 //!
 //! Each kind keeps its own `State` and `Event` enums and its own `transition` function (see
@@ -6,7 +6,7 @@
 //! [`TaskState`] and [`TaskEvent`] wrap them so that a task, the store and the audit trail can
 //! hold any kind, and a state of one kind can never meet an event of another.
 
-use crate::{compliance, inactivity, orphaned, quarantine};
+use crate::{compliance, inactivity, orphaned, promotion, quarantine};
 use serde::{Deserialize, Serialize};
 
 steward_model::string_enum!(
@@ -20,6 +20,8 @@ steward_model::string_enum!(
         Orphaned => "orphaned",
         /// A violation left pending: an admin is asked to quarantine the resource.
         Quarantine => "quarantine",
+        /// A succeeding resource's catalog item: the owner is asked to move it to its next stage.
+        Promotion => "promotion",
     }
 );
 
@@ -31,6 +33,7 @@ impl CampaignKind {
             CampaignKind::Inactivity => "an inactivity clean-up task",
             CampaignKind::Orphaned => "an orphaned-resource task",
             CampaignKind::Quarantine => "a quarantine recommendation",
+            CampaignKind::Promotion => "a catalog promotion proposal",
         }
     }
 
@@ -41,6 +44,7 @@ impl CampaignKind {
             CampaignKind::Inactivity => inactivity::State::ALL.iter().map(|s| TaskState::Inactivity(*s)).collect(),
             CampaignKind::Orphaned => orphaned::State::ALL.iter().map(|s| TaskState::Orphaned(*s)).collect(),
             CampaignKind::Quarantine => quarantine::State::ALL.iter().map(|s| TaskState::Quarantine(*s)).collect(),
+            CampaignKind::Promotion => promotion::State::ALL.iter().map(|s| TaskState::Promotion(*s)).collect(),
         }
     }
 }
@@ -53,6 +57,7 @@ pub enum TaskState {
     Inactivity(inactivity::State),
     Orphaned(orphaned::State),
     Quarantine(quarantine::State),
+    Promotion(promotion::State),
 }
 
 impl TaskState {
@@ -62,6 +67,7 @@ impl TaskState {
             TaskState::Inactivity(_) => CampaignKind::Inactivity,
             TaskState::Orphaned(_) => CampaignKind::Orphaned,
             TaskState::Quarantine(_) => CampaignKind::Quarantine,
+            TaskState::Promotion(_) => CampaignKind::Promotion,
         }
     }
 
@@ -72,6 +78,7 @@ impl TaskState {
             TaskState::Inactivity(s) => s.as_str(),
             TaskState::Orphaned(s) => s.as_str(),
             TaskState::Quarantine(s) => s.as_str(),
+            TaskState::Promotion(s) => s.as_str(),
         }
     }
 
@@ -82,6 +89,7 @@ impl TaskState {
             TaskState::Inactivity(s) => s.is_open(),
             TaskState::Orphaned(s) => s.is_open(),
             TaskState::Quarantine(s) => s.is_open(),
+            TaskState::Promotion(s) => s.is_open(),
         }
     }
 
@@ -92,6 +100,7 @@ impl TaskState {
             CampaignKind::Inactivity => TaskState::Inactivity(state.parse()?),
             CampaignKind::Orphaned => TaskState::Orphaned(state.parse()?),
             CampaignKind::Quarantine => TaskState::Quarantine(state.parse()?),
+            CampaignKind::Promotion => TaskState::Promotion(state.parse()?),
         })
     }
 
@@ -109,6 +118,7 @@ impl TaskState {
             (TaskState::Quarantine(s), TaskEvent::Quarantine(e)) => {
                 quarantine::transition(s, e).map(TaskState::Quarantine)
             }
+            (TaskState::Promotion(s), TaskEvent::Promotion(e)) => promotion::transition(s, e).map(TaskState::Promotion),
             (state, event) => {
                 Err(TransitionError::WrongKind { task: state.kind(), event_kind: event.kind(), event: event.as_str() })
             }
@@ -130,6 +140,7 @@ pub enum TaskEvent {
     Inactivity(inactivity::Event),
     Orphaned(orphaned::Event),
     Quarantine(quarantine::Event),
+    Promotion(promotion::Event),
 }
 
 impl TaskEvent {
@@ -139,6 +150,7 @@ impl TaskEvent {
             TaskEvent::Inactivity(_) => CampaignKind::Inactivity,
             TaskEvent::Orphaned(_) => CampaignKind::Orphaned,
             TaskEvent::Quarantine(_) => CampaignKind::Quarantine,
+            TaskEvent::Promotion(_) => CampaignKind::Promotion,
         }
     }
 
@@ -149,6 +161,7 @@ impl TaskEvent {
             TaskEvent::Inactivity(e) => e.as_str(),
             TaskEvent::Orphaned(e) => e.as_str(),
             TaskEvent::Quarantine(e) => e.as_str(),
+            TaskEvent::Promotion(e) => e.as_str(),
         }
     }
 }

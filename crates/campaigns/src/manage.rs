@@ -6,11 +6,12 @@ use crate::actions::{ActionError, ActionKind, ActionOutcome, ActionPlan, TenantA
 use crate::machine::{CampaignKind, TaskState};
 use crate::run::{Applied, CampaignError};
 use crate::task::{Answer, Task, respond};
-use crate::{inactivity, orphaned, persist, quarantine};
+use crate::{inactivity, orphaned, persist, promotion, quarantine};
 use serde::Serialize;
 use std::collections::HashMap;
 use steward_model::Timestamp;
 use steward_store::campaigns::{Campaign, CampaignTask, CampaignTaskEvent, TaskQuery, TransitionOutcome};
+use steward_store::catalog::{Outcome, StageMove};
 use steward_store::{PrincipalQuery, Store};
 
 /// Every answer word, in the order the docs list them.
@@ -90,11 +91,48 @@ pub async fn answer_task(
             _ => note.to_string(),
         });
     }
+    let promotes = match (step.to, step.data.promotion.as_ref()) {
+        (TaskState::Promotion(promotion::State::Promoted), Some(p)) => Some(check_promotion(store, p).await?),
+        _ => None,
+    };
     let transition = persist::transition(&task, &step, &config);
-    match store.apply_task_transition(task_id, &transition).await? {
-        TransitionOutcome::Applied(row) => Ok(Applied { task_id, step, task: row }),
-        TransitionOutcome::Stale(now) => Err(CampaignError::Stale { id: task_id, state: now.state }),
+    let applied = match store.apply_task_transition(task_id, &transition).await? {
+        TransitionOutcome::Applied(row) => Applied { task_id, step, task: row },
+        TransitionOutcome::Stale(now) => return Err(CampaignError::Stale { id: task_id, state: now.state }),
+    };
+    if let Some(p) = promotes {
+        let stage_move = StageMove {
+            expected_stage: p.from,
+            stage: p.to,
+            by: applied.step.actor.clone(),
+            at: now,
+            note: Some(format!("accepted in promotion campaign task {task_id}")),
+        };
+        if let Outcome::Stale(item) = store.apply_stage_move(p.item_id, &stage_move).await? {
+            // Checked just before: only a move made in the last instant gets here.
+            return Err(CampaignError::Feed(format!(
+                "task {task_id} is recorded as promoted, but catalog item {} moved to {} meanwhile; \
+                 move it by hand on its catalog page if {} is still right",
+                p.item_id, item.stage, p.to
+            )));
+        }
     }
+    Ok(applied)
+}
+
+/// Before a promotion is accepted: the catalog item must still be at the stage the task
+/// proposes to move it from (otherwise the task is out of date and should be withdrawn).
+async fn check_promotion(store: &dyn Store, p: &crate::PromotionRef) -> Result<crate::PromotionRef, CampaignError> {
+    let item = store.get_catalog_item(p.item_id).await?.ok_or_else(|| {
+        CampaignError::Feed(format!("catalog item {} no longer exists; withdraw the task", p.item_id))
+    })?;
+    if item.stage != p.from {
+        return Err(CampaignError::Feed(format!(
+            "catalog item {} is at stage {} now, not {}; withdraw the task (the next tick does it)",
+            p.item_id, item.stage, p.from
+        )));
+    }
+    Ok(p.clone())
 }
 
 pub use crate::run::load;

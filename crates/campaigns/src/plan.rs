@@ -7,11 +7,11 @@
 
 use crate::config::CampaignConfig;
 use crate::machine::{CampaignKind, TaskState};
-use crate::task::{PolicyRef, Task, TaskData};
-use crate::{compliance, inactivity, orphaned, quarantine};
+use crate::task::{PolicyRef, PromotionRef, Task, TaskData};
+use crate::{compliance, inactivity, orphaned, promotion, quarantine};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
-use steward_model::{ResourceKind, Timestamp};
+use steward_model::{LifecycleStage, ResourceKind, Timestamp};
 
 /// The resource a task is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -275,6 +275,53 @@ pub fn plan_quarantine(
         .collect()
 }
 
+/// A catalog item whose resource succeeds while the item is still early in its lifecycle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromotionCandidate {
+    pub resource: ResourceRef,
+    pub item_id: i64,
+    pub item_title: String,
+    pub stage: LifecycleStage,
+    /// Who is asked: the item's owner, else the resource's first active owner.
+    pub owner_id: Option<String>,
+    pub manager_id: Option<String>,
+    /// Why, in words: the success rule that fired, the board's decision.
+    pub because: String,
+}
+
+/// Catalog promotion: a task per candidate whose item has a stage to move to (idea, prototype,
+/// pilot), asked of its owner (of the platform team when it has none), proposing the next stage.
+/// Items listed twice and resources with an open promotion task are skipped.
+pub fn plan_promotion(
+    candidates: &[PromotionCandidate],
+    open: &OpenTasks,
+    now: Timestamp,
+    config: &CampaignConfig,
+) -> Vec<Task> {
+    let mut seen = HashSet::new();
+    candidates
+        .iter()
+        .filter(|c| !open.contains(CampaignKind::Promotion, &c.resource.resource_id))
+        .filter(|c| seen.insert(c.item_id))
+        .filter_map(|c| {
+            let to = c.stage.next()?;
+            let because = format!("{}; proposed: {} → {to}", c.because, c.stage);
+            let mut task = new_task(
+                &c.resource,
+                c.owner_id.clone(),
+                c.manager_id.clone(),
+                TaskState::Promotion(promotion::State::Proposed),
+                now,
+                config,
+                because,
+            );
+            task.data.promotion =
+                Some(PromotionRef { item_id: c.item_id, item_title: c.item_title.clone(), from: c.stage, to });
+            Some(task)
+        })
+        .collect()
+}
+
 fn distinct_policies(group: &[&ComplianceFinding]) -> Vec<PolicyRef> {
     let mut seen = HashSet::new();
     group.iter().filter(|f| seen.insert(f.policy.policy_id.as_str())).map(|f| f.policy.clone()).collect()
@@ -315,6 +362,7 @@ fn new_task(
             opened_because: because,
             reason: None,
             new_owner: None,
+            promotion: None,
         },
     }
 }

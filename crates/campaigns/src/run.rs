@@ -6,7 +6,7 @@
 use crate::config::CampaignConfig;
 use crate::machine::{CampaignKind, TransitionError};
 use crate::persist;
-use crate::task::{Answer, Step, Task, advance, respond};
+use crate::task::{Answer, Step, Task, advance};
 use steward_model::Timestamp;
 use steward_store::campaigns::{
     AddedTasks, Campaign, CampaignQuery, CampaignState, CampaignTask, TaskQuery, TransitionOutcome,
@@ -82,7 +82,7 @@ pub async fn add_planned(store: &dyn Store, campaign: &Campaign, tasks: &[Task])
     Ok(store.add_campaign_tasks(campaign.id, &rows).await?)
 }
 
-/// Record `answer`, given by `by` at `now`, on a stored task.
+/// Record `answer`, given by `by` at `now`, on a stored task (see [`crate::manage::answer_task`]).
 pub async fn answer(
     store: &dyn Store,
     task_id: i64,
@@ -90,14 +90,9 @@ pub async fn answer(
     by: &str,
     now: Timestamp,
 ) -> Result<Applied, CampaignError> {
-    let (row, campaign) = load(store, task_id).await?;
-    let config = persist::campaign_config(&campaign)?;
-    let task = persist::task_from_row(&row)?;
-    let step = respond(&task, answer, by, now)?;
-    match apply(store, task_id, &task, step, &config).await? {
-        Ok(applied) => Ok(applied),
-        Err(now) => Err(CampaignError::Stale { id: task_id, state: now.state }),
-    }
+    // One path for every answer, so that an answer's effects (a promotion's stage move) are
+    // the same from the CLI, the API and the scheduler.
+    crate::manage::answer_task(store, task_id, answer, by, None, now).await
 }
 
 /// Take every time-driven step due at `now` in every open campaign, each campaign with its own

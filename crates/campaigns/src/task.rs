@@ -14,9 +14,9 @@
 use crate::actions::{Action, ActionKind};
 use crate::config::CampaignConfig;
 use crate::machine::{CampaignKind, TaskEvent, TaskState, TransitionError};
-use crate::{compliance, inactivity, orphaned, quarantine};
+use crate::{compliance, inactivity, orphaned, promotion, quarantine};
 use serde::{Deserialize, Serialize};
-use steward_model::{ResourceKind, Timestamp};
+use steward_model::{LifecycleStage, ResourceKind, Timestamp};
 
 /// The actor Steward records for the steps it takes itself (reminders, escalations, planning).
 pub const STEWARD: &str = "steward";
@@ -80,6 +80,19 @@ pub struct TaskData {
     /// Orphaned resources: who took the resource over or was given it.
     #[serde(default)]
     pub new_owner: Option<String>,
+    /// Promotion proposals: the catalog item and the move proposed.
+    #[serde(default)]
+    pub promotion: Option<PromotionRef>,
+}
+
+/// The catalog item a promotion proposal is about, and the move it proposes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromotionRef {
+    pub item_id: i64,
+    pub item_title: String,
+    /// The stage the item was at when the task opened: the stage move expects it still.
+    pub from: LifecycleStage,
+    pub to: LifecycleStage,
 }
 
 /// A policy a compliance request or quarantine recommendation is about.
@@ -220,9 +233,9 @@ pub enum Answer {
     Reassign { to: String },
     /// Orphaned: approve deleting the resource.
     Delete,
-    /// Quarantine: the admin accepts the recommendation.
+    /// Quarantine: the admin accepts the recommendation. Promotion: the owner accepts the move.
     Accept,
-    /// Quarantine: the admin declines it.
+    /// Quarantine, promotion: declined, with a reason.
     Decline { reason: String },
     /// The recommended write action (archive, delete, quarantine) was carried out, by hand or
     /// by Steward with the action enabled.
@@ -256,6 +269,7 @@ impl Answer {
             CampaignKind::Inactivity => inactivity::ANSWERS,
             CampaignKind::Orphaned => orphaned::ANSWERS,
             CampaignKind::Quarantine => quarantine::ANSWERS,
+            CampaignKind::Promotion => promotion::ANSWERS,
         }
     }
 
@@ -295,6 +309,7 @@ fn due_candidates(task: &Task, config: &CampaignConfig) -> Vec<Due> {
         TaskState::Inactivity(s) => inactivity::due(task, s, config),
         TaskState::Orphaned(s) => orphaned::due(task, s, config),
         TaskState::Quarantine(s) => quarantine::due(task, s, config),
+        TaskState::Promotion(s) => promotion::due(task, s, config),
     }
 }
 
@@ -362,6 +377,7 @@ fn is_reminder(event: TaskEvent) -> bool {
             | TaskEvent::Inactivity(inactivity::Event::Remind)
             | TaskEvent::Orphaned(orphaned::Event::Remind)
             | TaskEvent::Quarantine(quarantine::Event::Remind)
+            | TaskEvent::Promotion(promotion::Event::Remind)
     )
 }
 
@@ -385,6 +401,7 @@ pub fn respond(task: &Task, answer: &Answer, by: &str, now: Timestamp) -> Result
         TaskState::Inactivity(_) => inactivity::answer(task, answer),
         TaskState::Orphaned(_) => orphaned::answer(task, answer),
         TaskState::Quarantine(_) => quarantine::answer(task, answer),
+        TaskState::Promotion(_) => promotion::answer(task, answer),
     }
     .ok_or_else(|| TransitionError::UnexpectedAnswer {
         kind,

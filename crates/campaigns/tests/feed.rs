@@ -11,13 +11,16 @@ use steward_campaigns::feed::{
 };
 use steward_campaigns::manage::{answer_task, parse_answer, task_detail};
 use steward_campaigns::{CampaignConfig, CampaignKind};
+use steward_model::LifecycleStage;
 use steward_model::{Owner, Principal, Resource, ResourceKind, ShareRole, Timestamp, UsageKind};
 use steward_policy::builtin::builtin_set;
 use steward_policy::model::Effect;
 use steward_store::Store;
 use steward_store::campaigns::{CampaignState, TaskQuery};
+use steward_store::catalog::{ItemFields, ItemKind, NewCatalogItem, StageMove};
 use steward_store::conformance;
 use steward_store::governance::{ComplianceFinding, ComplianceRun, Level, NewExemption, SubjectKind};
+use steward_store::success::{DetectionFinding, DetectionQuery, DetectionState, StateChange, SuccessEvaluation};
 use steward_store_sqlite::SqliteStore;
 
 const T: &str = "t1";
@@ -401,4 +404,134 @@ async fn tick_takes_due_steps_and_answers_need_their_reason() {
     let detail = task_detail(&store, id).await.expect("detail");
     assert!(detail.view.answers.is_empty(), "a closed task takes no answer");
     assert_eq!(feed::default_title(CampaignKind::Quarantine, now()), "Quarantine recommendations 2026-03-01");
+}
+
+/// A catalog item (a listed app at `stage`) for `resource`, owned by `owner`.
+async fn catalog_item(store: &SqliteStore, resource: &str, stage: LifecycleStage, owner: &str) -> i64 {
+    let fields = ItemFields {
+        resource_id: Some(resource.into()),
+        kind: ItemKind::App,
+        platform: "power_platform".into(),
+        title: format!("{resource} in the catalog"),
+        summary: "One line".into(),
+        description: "What it does.".into(),
+        department: None,
+        business_area: None,
+        category: None,
+        tags: Vec::new(),
+        owner: Some(owner.into()),
+        backup_owner: None,
+        support_tier: None,
+        documentation_url: None,
+        screenshots: Vec::new(),
+        criticality: None,
+        featured: false,
+        hero: false,
+    };
+    let item = NewCatalogItem { fields, stage, created_by: owner.into(), created_at: day(-30), note: None };
+    store.create_catalog_item(&item).await.expect("create item").id
+}
+
+/// Success detections for `resources` (the rule `apps-high-use` fired on each).
+async fn detect(store: &SqliteStore, resources: &[&str]) {
+    let findings = resources
+        .iter()
+        .map(|r| DetectionFinding {
+            tenant_id: T.into(),
+            resource_id: r.to_string(),
+            kind: Some(ResourceKind::CanvasApp),
+            rule_id: "apps-high-use".into(),
+            rule_version: 1,
+            window_from: day(-30).date_naive(),
+            window_to: day(-1).date_naive(),
+            figures: serde_json::json!({"launches": 140}),
+        })
+        .collect();
+    store
+        .record_success_evaluation(&SuccessEvaluation { rules: None, findings, at: day(-1) })
+        .await
+        .expect("record detections");
+}
+
+#[tokio::test]
+async fn a_succeeding_pilot_is_proposed_for_production_and_accepting_moves_the_item() {
+    let (_dir, store) = estate().await;
+    let pilot = catalog_item(&store, "app-used", LifecycleStage::Pilot, "alice").await;
+    let production = catalog_item(&store, "flow-used", LifecycleStage::Production, "alice").await;
+    let dismissed = catalog_item(&store, "app-unused", LifecycleStage::Prototype, "alice").await;
+    detect(&store, &["app-used", "flow-used", "app-unused", "agent-never"]).await;
+    let gone = store
+        .list_detections(&DetectionQuery { resource_id: Some("app-unused".into()), ..DetectionQuery::default() })
+        .await
+        .expect("detections")[0]
+        .id;
+    let change =
+        StateChange { state: DetectionState::Dismissed, by: "board".into(), note: None, at: day(-1), expected: None };
+    store.set_detection_state(gone, &change).await.expect("dismiss");
+
+    let fed = feed::promotion_candidates(&store, None).await.expect("candidates");
+    let items: Vec<i64> = fed.candidates.iter().map(|c| c.item_id).collect();
+    // The production item has no stage to go to; the dismissed detection does not count; the
+    // agent has no catalog item (a note says so).
+    assert_eq!(items, [pilot], "{fed:?}");
+    assert!(!items.contains(&production) && !items.contains(&dismissed));
+    assert!(fed.notes.iter().any(|n| n.contains("1 succeeding resource has no catalog item")), "{:?}", fed.notes);
+
+    let report =
+        start(&store, &CampaignConfig::default(), &options(CampaignKind::Promotion, now())).await.expect("start");
+    assert_eq!(report.added.len(), 1, "{report:?}");
+    let task = &report.planned[0];
+    assert_eq!(task.assignee, "alice", "the item's owner is asked");
+    let proposal = task.data.promotion.clone().expect("the proposal");
+    assert_eq!(
+        (proposal.item_id, proposal.from, proposal.to),
+        (pilot, LifecycleStage::Pilot, LifecycleStage::Production)
+    );
+    assert!(task.data.opened_because.contains("apps-high-use"), "{}", task.data.opened_because);
+    let again =
+        start(&store, &CampaignConfig::default(), &options(CampaignKind::Promotion, now())).await.expect("again");
+    assert!(again.added.is_empty(), "an open proposal is not proposed twice: {again:?}");
+
+    let id = report.added[0];
+    answer_task(&store, id, &parse_answer("accept", None, None).expect("answer"), "alice", None, day(1))
+        .await
+        .expect("accept");
+    let item = store.get_catalog_item(pilot).await.expect("read").expect("item");
+    assert_eq!(item.stage, LifecycleStage::Production, "accepting moved the item");
+    let history = store.stage_history(pilot).await.expect("history");
+    let last = history.last().expect("a move");
+    assert_eq!((last.by.as_str(), last.to_stage), ("alice", LifecycleStage::Production));
+    assert!(last.note.as_deref().is_some_and(|n| n.contains(&format!("task {id}"))), "{last:?}");
+    let detail = task_detail(&store, id).await.expect("detail");
+    assert_eq!(detail.view.task.state, "promoted");
+}
+
+#[tokio::test]
+async fn a_proposal_whose_item_moved_meanwhile_is_refused_and_withdrawn_at_the_next_tick() {
+    let (_dir, store) = estate().await;
+    let item = catalog_item(&store, "app-used", LifecycleStage::Prototype, "alice").await;
+    detect(&store, &["app-used"]).await;
+    let report =
+        start(&store, &CampaignConfig::default(), &options(CampaignKind::Promotion, now())).await.expect("start");
+    let id = report.added[0];
+    // Someone moves the item by hand to pilot before the owner answers.
+    let by_hand = StageMove {
+        expected_stage: LifecycleStage::Prototype,
+        stage: LifecycleStage::Pilot,
+        by: "ann".into(),
+        at: day(1),
+        note: None,
+    };
+    store.apply_stage_move(item, &by_hand).await.expect("move by hand");
+
+    let refused = answer_task(&store, id, &parse_answer("accept", None, None).expect("answer"), "alice", None, day(2))
+        .await
+        .expect_err("the proposal is out of date");
+    assert!(refused.to_string().contains("at stage pilot now"), "{refused}");
+    assert_eq!(store.get_catalog_item(item).await.expect("read").expect("item").stage, LifecycleStage::Pilot);
+
+    let ticked = tick(&store, day(3)).await.expect("tick");
+    assert!(ticked.deleted.iter().any(|s| s.task_id == id && s.to == "withdrawn"), "{ticked:?}");
+    let detail = task_detail(&store, id).await.expect("detail");
+    assert_eq!(detail.view.task.state, "withdrawn");
 }

@@ -3,7 +3,7 @@
 //! error naming the state, the event and what the state does take.
 
 use steward_campaigns::machine::TransitionError;
-use steward_campaigns::{CampaignKind, TaskEvent, TaskState, compliance, inactivity, orphaned, quarantine};
+use steward_campaigns::{CampaignKind, TaskEvent, TaskState, compliance, inactivity, orphaned, promotion, quarantine};
 
 /// Check `transition` against `table` for every state × event of one kind.
 fn check_kind<S, E>(
@@ -135,6 +135,7 @@ fn open_and_closed_states_agree_with_the_tables() {
                 TaskState::Inactivity(_) => inactivity::Event::ALL.iter().map(|e| TaskEvent::Inactivity(*e)).collect(),
                 TaskState::Orphaned(_) => orphaned::Event::ALL.iter().map(|e| TaskEvent::Orphaned(*e)).collect(),
                 TaskState::Quarantine(_) => quarantine::Event::ALL.iter().map(|e| TaskEvent::Quarantine(*e)).collect(),
+                TaskState::Promotion(_) => promotion::Event::ALL.iter().map(|e| TaskEvent::Promotion(*e)).collect(),
             };
             let any_legal = events.iter().any(|e| state.transition(*e).is_ok());
             assert_eq!(state.is_open(), any_legal, "{kind} {state}");

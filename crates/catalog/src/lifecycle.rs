@@ -26,12 +26,7 @@ fn rank(stage: LifecycleStage) -> usize {
 /// The stage after this one on the way to production; `None` from production and retired
 /// (retiring is not a promotion).
 pub fn next_stage(stage: LifecycleStage) -> Option<LifecycleStage> {
-    match stage {
-        LifecycleStage::Idea => Some(LifecycleStage::Prototype),
-        LifecycleStage::Prototype => Some(LifecycleStage::Pilot),
-        LifecycleStage::Pilot => Some(LifecycleStage::Production),
-        LifecycleStage::Production | LifecycleStage::Retired => None,
-    }
+    stage.next()
 }
 
 /// The stages an item at `from` may move to, for a page's choices.

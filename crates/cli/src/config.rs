@@ -18,12 +18,30 @@ pub struct Config {
     pub usage: UsageConfig,
     #[serde(default)]
     pub governance: GovernanceConfig,
+    /// `[assess]`: maturity models directory and the ALM criticality threshold (docs/maturity.md).
+    #[serde(default)]
+    pub assess: steward_assess::AssessConfig,
     /// `[auth]`: sessions, the sign-in rate limit, OpenID Connect (docs/security.md).
     #[serde(default)]
     pub auth: steward_server::auth::AuthSettings,
     /// `[campaigns]`: durations, the platform team, write actions (docs/campaigns.md).
     #[serde(default)]
     pub campaigns: steward_campaigns::CampaignConfig,
+    /// `[value]`: reporting currency and hourly costs for business value (docs/value.md).
+    #[serde(default)]
+    pub value: steward_value::ValueConfig,
+    /// `[cost]`: currency, prices, CoE team, pay-as-you-go environments, alerts (docs/costs.md).
+    #[serde(default)]
+    pub cost: steward_cost::CostConfig,
+    /// `[jobs]`: the job worker (docs/jobs.md).
+    #[serde(default)]
+    pub jobs: steward_jobs::JobsConfig,
+    /// `[[schedules]]`: cron schedules over the shipped defaults (docs/jobs.md).
+    #[serde(default)]
+    pub schedules: Vec<steward_jobs::ScheduleConfig>,
+    /// `[notify]`: e-mail, Teams, Slack and webhooks; the board's recipients (docs/notifications.md).
+    #[serde(default)]
+    pub notify: steward_notify::NotifyConfig,
     /// `[[sources]]`, read by `steward sync`; each is checked by its own connector's settings type.
     #[serde(default)]
     pub sources: Vec<toml::Value>,

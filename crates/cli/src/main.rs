@@ -9,6 +9,7 @@ mod bench;
 mod commands;
 mod config;
 mod db;
+mod jobs;
 mod progress;
 mod rss;
 
@@ -57,6 +58,12 @@ enum Command {
     /// mitigation plan, support tier and steps.
     #[command(subcommand)]
     Resource(commands::resource::ResourceCommand),
+    /// Business value: import and list value records, compute values for a period, assessments.
+    #[command(subcommand)]
+    Value(commands::value::ValueCommand),
+    /// Costs: licence catalogue, cost centres, budgets, rules, chargeback (FOCUS CSV), forecasts, unused licences.
+    #[command(subcommand)]
+    Cost(commands::cost::CostCommand),
     /// Reports for the governance board.
     #[command(subcommand)]
     Report(commands::report::ReportCommand),
@@ -70,8 +77,14 @@ enum Command {
     /// Exemptions from a policy: add, list, revoke.
     #[command(subcommand)]
     Exempt(commands::exempt::ExemptCommand),
+    /// Notifications: send a test message, list the delivery log, retry a delivery.
+    #[command(subcommand)]
+    Notify(commands::notify::NotifyCommand),
     /// Who answers for a resource: criticality and why, service level, support profile, RACI.
     Responsibility(commands::responsibility::Args),
+    /// Maturity assessments: models, new, answer, report (text, JSON, HTML), complete, ALM decision.
+    #[command(subcommand)]
+    Assess(commands::assess::AssessCommand),
     /// Campaigns: ask owners, managers and the platform team to act; answers, reminders, escalations, write actions.
     #[command(subcommand)]
     Campaign(commands::campaign::CampaignCommand),
@@ -81,6 +94,11 @@ enum Command {
     /// API tokens: create (shown once), list, revoke.
     #[command(subcommand)]
     Token(commands::token::TokenCommand),
+    /// Run queued jobs and fire schedules, without serving HTTP (`steward serve` runs them too).
+    Worker(commands::worker::Args),
+    /// The job queue: list jobs and runs, run a schedule now, requeue or cancel a job, schedules.
+    #[command(subcommand)]
+    Jobs(commands::jobs::JobsCommand),
     /// Measure Steward's speed and memory; prints figures for BENCHMARKS.md.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -111,7 +129,8 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let config = config::Config::load(cli.config.as_deref())?;
+    // Shared with the job handlers of `serve` and `worker`; `&config` still reads as `&Config`.
+    let config = std::sync::Arc::new(config::Config::load(cli.config.as_deref())?);
     let db_url = cli.db.clone().or_else(|| config.database.url.clone());
     match cli.command {
         Command::Demo(args) => commands::demo::run(args, db_url).await,
@@ -123,18 +142,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => commands::serve::run(args, &config::database_url(db_url), &config).await,
         Command::Usage(cmd) => commands::usage::run(cmd, &config::database_url(db_url)).await,
         Command::Success(cmd) => commands::success::run(cmd, &config::database_url(db_url)).await,
-        Command::Report(cmd) => commands::report::run(cmd, &config::database_url(db_url)).await,
+        Command::Report(cmd) => commands::report::run(cmd, &config, &config::database_url(db_url)).await,
+        Command::Value(cmd) => commands::value::run(cmd, &config, &config::database_url(db_url)).await,
+        Command::Cost(cmd) => commands::cost::run(cmd, &config, &config::database_url(db_url)).await,
         Command::Resource(cmd) => commands::resource::run(cmd, &config::database_url(db_url)).await,
         Command::Check(args) => commands::check::run(args, &config, &config::database_url(db_url)).await,
         Command::Policy(cmd) => commands::policy::run(cmd, &config, &config::database_url(db_url)).await,
         Command::Violations(args) => commands::violations::run(args, &config::database_url(db_url)).await,
         Command::Exempt(cmd) => commands::exempt::run(cmd, &config::database_url(db_url)).await,
+        Command::Notify(cmd) => commands::notify::run(cmd, &config, &config::database_url(db_url)).await,
+        Command::Assess(command) => commands::assess::run(command, &config, &config::database_url(db_url)).await,
         Command::Responsibility(args) => {
             commands::responsibility::run(args, &config, &config::database_url(db_url)).await
         }
         Command::Campaign(cmd) => commands::campaign::run(cmd, &config, &config::database_url(db_url)).await,
         Command::User(cmd) => commands::user::run(cmd, &config::database_url(db_url)).await,
         Command::Token(cmd) => commands::token::run(cmd, &config::database_url(db_url)).await,
+        Command::Worker(args) => commands::worker::run(args, &config::database_url(db_url), &config).await,
+        Command::Jobs(cmd) => commands::jobs::run(cmd, &config::database_url(db_url), &config).await,
         Command::Bench(cmd) => bench::run(cmd).await,
     }
 }

@@ -500,4 +500,201 @@ mod null {
             Ok(())
         }
     }
+
+    // The per-domain parts of the store boundary; each method answers `none()`.
+    #[async_trait]
+    impl jobs::JobStore for NullStore {
+        async fn enqueue_job(&self, _: &jobs::NewJob, _: Timestamp) -> Result<jobs::Enqueued> {
+            none()
+        }
+        async fn get_job(&self, _: jobs::JobId) -> Result<Option<jobs::Job>> {
+            none()
+        }
+        async fn list_jobs(&self, _: &jobs::JobQuery) -> Result<Vec<jobs::Job>> {
+            none()
+        }
+        async fn job_counts(&self) -> Result<jobs::JobCounts> {
+            none()
+        }
+        async fn claim_jobs(&self, _: &jobs::ClaimRequest) -> Result<Vec<jobs::ClaimedJob>> {
+            none()
+        }
+        async fn heartbeat_job(&self, _: &jobs::Lease, _: Timestamp) -> Result<bool> {
+            none()
+        }
+        async fn complete_job(&self, _: &jobs::Lease, _: Option<&str>, _: Timestamp) -> Result<bool> {
+            none()
+        }
+        async fn fail_job(&self, _: &jobs::Lease, _: &jobs::JobFailure, _: Timestamp) -> Result<jobs::FailOutcome> {
+            none()
+        }
+        async fn release_job(&self, _: &jobs::Lease, _: Timestamp) -> Result<bool> {
+            none()
+        }
+        async fn cancel_job(&self, _: jobs::JobId, _: Timestamp) -> Result<bool> {
+            none()
+        }
+        async fn requeue_job(&self, _: jobs::JobId, _: Timestamp) -> Result<bool> {
+            none()
+        }
+        async fn list_job_runs(&self, _: &jobs::RunQuery) -> Result<Vec<jobs::JobRun>> {
+            none()
+        }
+        async fn prune_jobs(&self, _: Timestamp) -> Result<u64> {
+            none()
+        }
+        async fn put_schedules(&self, _: &[jobs::ScheduleSpec], _: Timestamp) -> Result<()> {
+            none()
+        }
+        async fn list_schedules(&self) -> Result<Vec<jobs::Schedule>> {
+            none()
+        }
+        async fn get_schedule(&self, _: &str) -> Result<Option<jobs::Schedule>> {
+            none()
+        }
+        async fn fire_schedule(
+            &self,
+            _: &str,
+            _: Timestamp,
+            _: Option<Timestamp>,
+            _: Timestamp,
+        ) -> Result<jobs::FireOutcome> {
+            none()
+        }
+    }
+    #[async_trait]
+    impl notifications::NotificationStore for NullStore {
+        async fn set_notification_preference(&self, _: &notifications::Preference) -> Result<()> {
+            none()
+        }
+        async fn notification_preferences(&self, _: &str) -> Result<Vec<notifications::Preference>> {
+            none()
+        }
+        async fn set_notification_destination(&self, _: &notifications::Destination) -> Result<()> {
+            none()
+        }
+        async fn remove_notification_destination(&self, _: &str, _: notifications::ChannelKind) -> Result<bool> {
+            none()
+        }
+        async fn notification_destinations(&self, _: &str) -> Result<Vec<notifications::Destination>> {
+            none()
+        }
+        async fn enqueue_delivery(&self, _: &notifications::NewDelivery) -> Result<notifications::Enqueued> {
+            none()
+        }
+        async fn claim_deliveries(
+            &self,
+            _: steward_model::Timestamp,
+            _: steward_model::Timestamp,
+            _: u32,
+        ) -> Result<Vec<notifications::Delivery>> {
+            none()
+        }
+        async fn finish_delivery(&self, _: i64, _: &notifications::Attempt) -> Result<notifications::Delivery> {
+            none()
+        }
+        async fn retry_delivery(&self, _: i64, _: steward_model::Timestamp) -> Result<notifications::Delivery> {
+            none()
+        }
+        async fn get_delivery(&self, _: i64) -> Result<Option<notifications::Delivery>> {
+            none()
+        }
+        async fn list_deliveries(&self, _: &notifications::DeliveryQuery) -> Result<Vec<notifications::Delivery>> {
+            none()
+        }
+        async fn delivery_counts(&self) -> Result<Vec<(notifications::DeliveryStatus, u64)>> {
+            none()
+        }
+        async fn record_feedback(&self, _: &notifications::NewFeedback) -> Result<notifications::Feedback> {
+            none()
+        }
+        async fn list_feedback(&self, _: steward_model::Timestamp) -> Result<Vec<notifications::Feedback>> {
+            none()
+        }
+        async fn set_maker_skills(
+            &self,
+            _: &str,
+            _: &[String],
+            _: steward_model::Timestamp,
+        ) -> Result<notifications::MakerSkills> {
+            none()
+        }
+        async fn list_maker_skills(&self) -> Result<Vec<notifications::MakerSkills>> {
+            none()
+        }
+        async fn mark_makers_seen(&self, _: &[String], _: steward_model::Timestamp) -> Result<Vec<String>> {
+            none()
+        }
+        async fn seen_makers_count(&self) -> Result<u64> {
+            none()
+        }
+    }
+    #[async_trait]
+    impl value::ValueStore for NullStore {
+        async fn record_value(&self, _: &value::NewValueRecord) -> Result<value::ValueRecord> {
+            none()
+        }
+        async fn value_records(&self, _: &value::ValueQuery) -> Result<Vec<value::ValueRecord>> {
+            none()
+        }
+        async fn value_history(&self, _: &str) -> Result<Vec<value::ValueRecord>> {
+            none()
+        }
+        async fn record_value_assessment(&self, _: &value::NewValueAssessment) -> Result<value::ValueAssessment> {
+            none()
+        }
+        async fn value_assessments(&self, _: &value::AssessmentQuery) -> Result<Vec<value::ValueAssessment>> {
+            none()
+        }
+    }
+    #[async_trait]
+    impl cost::CostStore for NullStore {
+        async fn put_cost_records(&self, _: cost::CostRecordKind, _: &[cost::CostRecord]) -> Result<u64> {
+            none()
+        }
+        async fn replace_cost_records(&self, _: cost::CostRecordKind, _: &[cost::CostRecord]) -> Result<u64> {
+            none()
+        }
+        async fn delete_cost_record(&self, _: cost::CostRecordKind, _: &str) -> Result<bool> {
+            none()
+        }
+        async fn cost_records(&self, _: cost::CostRecordKind) -> Result<Vec<cost::CostRecord>> {
+            none()
+        }
+        async fn licence_holders(&self, _: Option<&str>) -> Result<Vec<cost::LicenceHolder>> {
+            none()
+        }
+        async fn usage_actor_principals(&self, _: Option<&str>) -> Result<Vec<(u32, String)>> {
+            none()
+        }
+    }
+    #[async_trait]
+    impl maturity::MaturityStore for NullStore {
+        async fn create_assessment(&self, _: &maturity::NewAssessment) -> Result<maturity::Assessment> {
+            none()
+        }
+        async fn get_assessment(&self, _: i64) -> Result<Option<maturity::Assessment>> {
+            none()
+        }
+        async fn list_assessments(&self, _: &maturity::AssessmentQuery) -> Result<Vec<maturity::Assessment>> {
+            none()
+        }
+        async fn record_answers(&self, _: i64, _: &[maturity::NewAnswer]) -> Result<maturity::RecordedAnswers> {
+            none()
+        }
+        async fn assessment_answers(&self, _: i64) -> Result<Vec<maturity::Answer>> {
+            none()
+        }
+        async fn answer_history(&self, _: i64) -> Result<Vec<maturity::AnswerEvent>> {
+            none()
+        }
+        async fn complete_assessment(
+            &self,
+            _: i64,
+            _: &str,
+            _: steward_model::Timestamp,
+        ) -> Result<maturity::Assessment> {
+            none()
+        }
+    }
 }

@@ -160,6 +160,19 @@ string_enum!(
     }
 );
 
+impl LifecycleStage {
+    /// The stage after this one on the way to production; `None` from production and retired
+    /// (retiring is not a promotion). Catalog moves and promotion campaigns share it.
+    pub fn next(self) -> Option<LifecycleStage> {
+        match self {
+            LifecycleStage::Idea => Some(LifecycleStage::Prototype),
+            LifecycleStage::Prototype => Some(LifecycleStage::Pilot),
+            LifecycleStage::Pilot => Some(LifecycleStage::Production),
+            LifecycleStage::Production | LifecycleStage::Retired => None,
+        }
+    }
+}
+
 string_enum!(
     /// Where a resource stands in the catalog publication workflow.
     CatalogState, "catalog state" {

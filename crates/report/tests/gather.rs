@@ -215,10 +215,22 @@ async fn check_success_candidates(store: &dyn Store) {
     store.record_success_evaluation(&SuccessEvaluation { rules: None, findings, at: at(2026, 11, 1) }).await.unwrap();
     let detections = store.list_detections(&DetectionQuery::default()).await.unwrap();
     let carol = detections.iter().find(|d| d.resource_id == "r-carol-app").unwrap();
-    let change = StateChange { state: DetectionState::Dismissed, by: "board".into(), note: None, at: at(2026, 11, 2) };
+    let change = StateChange {
+        state: DetectionState::Dismissed,
+        by: "board".into(),
+        note: None,
+        at: at(2026, 11, 2),
+        expected: None,
+    };
     store.set_detection_state(carol.id, &change).await.unwrap();
     let nina = detections.iter().find(|d| d.resource_id == "r-nina-app").unwrap();
-    let change = StateChange { state: DetectionState::Promoted, by: "board".into(), note: None, at: at(2026, 11, 2) };
+    let change = StateChange {
+        state: DetectionState::Promoted,
+        by: "board".into(),
+        note: None,
+        at: at(2026, 11, 2),
+        expected: None,
+    };
     store.set_detection_state(nina.id, &change).await.unwrap();
 
     let titles = HashMap::from([("broad".to_string(), "Broad adoption".to_string())]);

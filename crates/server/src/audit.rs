@@ -54,8 +54,10 @@ pub async fn record_as(
     before: Option<Value>,
     after: Option<Value>,
 ) {
-    // Every change through the server passes here: kept estate figures are stale now.
+    // Every change through the server passes here: kept estate figures and queue counts are
+    // stale now.
     state.estate.invalidate();
+    state.queues.invalidate();
     let entry = AuditEntry {
         id: 0,
         at: chrono::Utc::now(),

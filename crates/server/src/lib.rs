@@ -13,6 +13,7 @@ mod error;
 pub mod estate_cache;
 mod export;
 mod inventory;
+pub mod maturity;
 pub mod metrics;
 mod params;
 pub mod queues;
@@ -47,6 +48,10 @@ pub struct AppState {
     pub queues: Arc<queues::badge::Badges>,
     /// Estate-wide counts kept briefly for the overview (see `estate_cache`).
     pub estate: Arc<estate_cache::EstateCache>,
+    /// `[value]` hourly costs and `[cost]` for ROI (issue #7).
+    pub value: Arc<api::value::ValueSettings>,
+    /// Maturity models, `[assess]` and what the evidence reads (sync sources, responsibility file).
+    pub maturity: Arc<maturity::MaturitySettings>,
 }
 
 impl AppState {
@@ -61,7 +66,21 @@ impl AppState {
             catalog: Arc::new(catalog::CatalogIndex::new()),
             queues: Arc::new(queues::badge::Badges::new()),
             estate: Arc::new(estate_cache::EstateCache::default()),
+            value: Arc::new(api::value::ValueSettings::default()),
+            maturity: Arc::new(maturity::MaturitySettings::default()),
         }
+    }
+
+    /// Use these maturity models and settings (`steward serve` loads `[assess]`).
+    pub fn with_maturity(mut self, settings: maturity::MaturitySettings) -> AppState {
+        self.maturity = Arc::new(settings);
+        self
+    }
+
+    /// Use these hourly costs and cost settings (`steward serve` reads `[value]`).
+    pub fn with_value(mut self, settings: api::value::ValueSettings) -> AppState {
+        self.value = Arc::new(settings);
+        self
     }
 
     /// Use a catalog index built already (`steward demo` builds it after seeding).

@@ -23,6 +23,11 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 9, name: "catalog", sql: include_str!("../migrations/0009_catalog.sql") },
     Migration { version: 10, name: "inventory_status", sql: include_str!("../migrations/0010_inventory_status.sql") },
     Migration { version: 11, name: "queues", sql: include_str!("../migrations/0011_queues.sql") },
+    Migration { version: 12, name: "jobs", sql: include_str!("../migrations/0012_jobs.sql") },
+    Migration { version: 13, name: "notifications", sql: include_str!("../migrations/0013_notifications.sql") },
+    Migration { version: 14, name: "value", sql: include_str!("../migrations/0014_value.sql") },
+    Migration { version: 15, name: "cost", sql: include_str!("../migrations/0015_cost.sql") },
+    Migration { version: 16, name: "maturity", sql: include_str!("../migrations/0016_maturity.sql") },
 ];
 
 /// The schema version this binary brings the database to.

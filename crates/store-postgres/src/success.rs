@@ -194,7 +194,7 @@ pub(crate) async fn set_state(store: &PostgresStore, id: i64, change: &StateChan
     let tx = client.transaction().await.map_err(db(context))?;
     let not_found = || StoreError::NotFound { what: "detection", id: id.to_string() };
     let current = get_on(&tx, id, true).await?.ok_or_else(not_found)?;
-    current.state.check_move(change.state)?;
+    current.state.check_move_from(change.state, change.expected, id, current.state_by.as_deref())?;
     tx.execute(
         "UPDATE success_detections SET state = $2, state_by = $3, state_at = $4, note = $5 WHERE id = $1",
         &[&id, &change.state.as_str(), &change.by, &change.at, &change.note],

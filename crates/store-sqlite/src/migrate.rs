@@ -27,6 +27,11 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 10, name: "catalog", sql: include_str!("../migrations/0010_catalog.sql") },
     Migration { version: 11, name: "inventory_status", sql: include_str!("../migrations/0011_inventory_status.sql") },
     Migration { version: 12, name: "queues", sql: include_str!("../migrations/0012_queues.sql") },
+    Migration { version: 13, name: "jobs", sql: include_str!("../migrations/0013_jobs.sql") },
+    Migration { version: 14, name: "notifications", sql: include_str!("../migrations/0014_notifications.sql") },
+    Migration { version: 15, name: "value", sql: include_str!("../migrations/0015_value.sql") },
+    Migration { version: 16, name: "cost", sql: include_str!("../migrations/0016_cost.sql") },
+    Migration { version: 17, name: "maturity", sql: include_str!("../migrations/0017_maturity.sql") },
 ];
 
 /// The schema version this build writes and understands.

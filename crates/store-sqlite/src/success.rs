@@ -50,7 +50,7 @@ pub(crate) async fn set_state(store: &SqliteStore, id: i64, change: &StateChange
             let tx = conn.transaction().map_err(|e| StoreError::backend("starting a detection review", e))?;
             let current = get_detection(&tx, id)?
                 .ok_or_else(|| StoreError::NotFound { what: "detection", id: id.to_string() })?;
-            current.state.check_move(change.state)?;
+            current.state.check_move_from(change.state, change.expected, id, current.state_by.as_deref())?;
             let at = change.at.timestamp_millis();
             tx.execute(
                 "UPDATE success_detections SET state = ?2, state_by = ?3, state_at = ?4, note = ?5 WHERE id = ?1",

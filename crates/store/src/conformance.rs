@@ -31,34 +31,44 @@ mod bench_governance;
 mod cases_auth;
 mod cases_campaigns;
 mod cases_catalog;
+mod cases_cost;
 mod cases_digest;
 mod cases_exemption_requests;
 mod cases_governance;
 mod cases_inventory;
 mod cases_inventory_filters;
+mod cases_jobs;
 mod cases_licenses;
 mod cases_lists;
+mod cases_maturity;
+mod cases_notifications;
 mod cases_rollups;
 mod cases_success;
 mod cases_sync;
 mod cases_usage;
+mod cases_value;
 mod fixtures;
 
 pub use bench_governance::measure_compliance_recording;
 pub use cases_auth::*;
 pub use cases_campaigns::*;
 pub use cases_catalog::*;
+pub use cases_cost::*;
 pub use cases_digest::*;
 pub use cases_exemption_requests::*;
 pub use cases_governance::*;
 pub use cases_inventory::*;
 pub use cases_inventory_filters::*;
+pub use cases_jobs::*;
 pub use cases_licenses::*;
 pub use cases_lists::*;
+pub use cases_maturity::*;
+pub use cases_notifications::*;
 pub use cases_rollups::*;
 pub use cases_success::*;
 pub use cases_sync::*;
 pub use cases_usage::*;
+pub use cases_value::*;
 pub use fixtures::*;
 
 use crate::{IngestTx, Store, UpsertCounts};
@@ -204,6 +214,12 @@ macro_rules! conformance_tests {
             case_campaign_task_transitions_check_the_expected_state,
             case_campaign_task_transitions_race,
             case_campaign_tasks_list_filters,
+            case_jobs_dedupe_priorities_and_due_times,
+            case_jobs_only_the_current_lease_finishes_a_job,
+            case_jobs_retry_dead_letter_requeue_and_cancel,
+            case_jobs_release_kinds_and_expiry_out_of_attempts,
+            case_jobs_concurrent_claims_take_each_job_once,
+            case_jobs_schedules_fire_once_per_slot,
             case_catalog_items_round_trip_and_edit,
             case_catalog_lists_filter_and_page,
             case_catalog_steps_and_moves_check_the_expected_state,
@@ -213,6 +229,20 @@ macro_rules! conformance_tests {
             case_auth_sessions_expire_and_end,
             case_auth_api_tokens_revoke_and_touch,
             case_auth_audit_pages_newest_first_with_filters,
+            case_maturity_assessments_round_trip_and_checks,
+            case_maturity_answers_replace_with_history,
+            case_maturity_completed_assessments_take_no_answers,
+            case_value_records_revisions_and_history,
+            case_value_records_refused_write_nothing,
+            case_value_records_race,
+            case_value_assessments_append_newest_first,
+            case_notification_preferences_and_destinations,
+            case_deliveries_once_per_key,
+            case_deliveries_claims_attempts_and_retries,
+            case_deliveries_concurrent_claims_share_nothing,
+            case_feedback_skills_and_seen_makers,
+            case_cost_records_put_replace_delete,
+            case_cost_licence_holders_and_actor_principals,
         );
         $crate::conformance_tests!(@pair $make;
             case_digest_independent_of_insertion_order,

@@ -12,15 +12,20 @@
 pub mod auth;
 pub mod campaigns;
 pub mod catalog;
+pub mod cost;
 mod cursor;
 mod error;
 pub mod exemption_requests;
 pub mod governance;
 pub mod inventory;
+pub mod jobs;
+pub mod maturity;
+pub mod notifications;
 mod query;
 pub mod success;
 mod sync;
 pub mod usage;
+pub mod value;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -38,8 +43,22 @@ use steward_model::{
 };
 
 /// Everything Steward keeps. Implementations must be safe to share between tasks.
+///
+/// Newer parts of the boundary are traits of their own, one per domain, which `Store` requires:
+/// [`jobs::JobStore`], [`notifications::NotificationStore`], [`value::ValueStore`],
+/// [`cost::CostStore`], [`maturity::MaturityStore`]. Their methods are called on `dyn Store`
+/// like any other; a backend implements each in the module of the same name.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store:
+    jobs::JobStore
+    + notifications::NotificationStore
+    + value::ValueStore
+    + cost::CostStore
+    + maturity::MaturityStore
+    + Send
+    + Sync
+    + 'static
+{
     /// `sqlite` or `postgres`, for logs and `/readyz`.
     fn backend(&self) -> &'static str;
 

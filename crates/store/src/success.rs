@@ -43,6 +43,26 @@ impl DetectionState {
     /// a first detection: a reviewed detection cannot be made unseen again. Every other move is
     /// allowed, so that a board can reverse a dismissal or a promotion.
     pub fn check_move(self, to: DetectionState) -> Result<()> {
+        self.check_move_from(to, None, 0, None)
+    }
+
+    /// [`DetectionState::check_move`], first checking that the detection (`id`, moved last by
+    /// `by`) is still in the state the decider saw.
+    pub fn check_move_from(
+        self,
+        to: DetectionState,
+        expected: Option<DetectionState>,
+        id: i64,
+        by: Option<&str>,
+    ) -> Result<()> {
+        if let Some(expected) = expected
+            && expected != self
+        {
+            return Err(StoreError::Conflict(format!(
+                "detection {id} is `{self}` now (moved by {}), not `{expected}`; nothing was changed",
+                by.unwrap_or("someone else")
+            )));
+        }
         if to == DetectionState::New {
             return Err(StoreError::InvalidQuery(format!(
                 "a detection cannot be moved back to `new` (it is `{self}`); use reviewed, promoted or dismissed"
@@ -172,6 +192,11 @@ pub struct StateChange {
     pub by: String,
     pub note: Option<String>,
     pub at: Timestamp,
+    /// The state the decider saw: when given, the move is made only if the detection is still
+    /// in it (checked in the store's transaction), so two reviewers deciding at once cannot
+    /// overwrite each other; otherwise [`crate::StoreError::Conflict`] and nothing is written.
+    #[serde(default)]
+    pub expected: Option<DetectionState>,
 }
 
 /// One entry of a detection's history. The first entry of every detection is its detection

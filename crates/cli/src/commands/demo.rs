@@ -61,11 +61,26 @@ pub async fn run(args: Args, db_url: Option<String>) -> anyhow::Result<()> {
     // Also on reused data: a database from before the catalog gets its items (seeding skips
     // resources that have one, so a second run adds nothing).
     seed_catalog(store.as_ref()).await?;
+    // Something in the review queues: a promotion campaign and an exemption request, once.
+    super::demo_queues::seed(store.as_ref(), &steward_campaigns::CampaignConfig::default()).await?;
+    // One organisation maturity assessment with its evidence pre-filled (issue #8), once.
+    super::assess::demo_assessment(store.as_ref()).await?;
+    // Value records on the most used resources (issue #7), once.
+    steward_value::demo::seed(store.as_ref(), chrono::Utc::now())
+        .await
+        .context("cannot seed the demo's value records")?;
     if args.no_serve {
         return Ok(());
     }
     println!("Signed in as the demo administrator: this is synthetic data, not a real tenant.");
-    serve::serve(store, &args.addr, true, steward_responsibility::Config::defaults()).await
+    // Jobs run in the demo too, on the default schedules that reach no real tenant (no sync).
+    let config = std::sync::Arc::new(crate::config::Config::default());
+    let worker =
+        crate::jobs::start(store.clone(), &config, crate::jobs::Mode::Demo, &crate::jobs::WorkerFlags::default())
+            .await?;
+    let served = serve::serve(store, &args.addr, true, steward_responsibility::Config::defaults()).await;
+    worker.shutdown().await;
+    served
 }
 
 /// The demo shows success candidates and compliance from the first page: the success rules

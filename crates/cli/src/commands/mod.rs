@@ -1,14 +1,19 @@
 //! One module per subcommand.
 
 pub mod accounts;
+pub mod assess;
 pub mod campaign;
 pub mod check;
+pub mod cost;
 pub mod demo;
+pub mod demo_queues;
 pub mod exempt;
 pub mod fake_tenant;
 pub mod generate;
 pub mod import;
+pub mod jobs;
 pub mod migrate;
+pub mod notify;
 pub mod policy;
 pub mod report;
 pub mod resource;
@@ -19,4 +24,6 @@ pub mod sync;
 pub mod token;
 pub mod usage;
 pub mod user;
+pub mod value;
 pub mod violations;
+pub mod worker;

@@ -16,6 +16,12 @@ pub enum ReportCommand {
     ///
     /// Example: steward report board --period 2026-10 --out board-2026-10.html
     Board(BoardArgs),
+    /// The board's ROI report for a period: value (from value records and real usage), cost (from
+    /// the cost engine) and ROI per resource, maker, environment, business unit and tenant, every
+    /// value explained (docs/value.md).
+    ///
+    /// Example: steward report value --period 2026-10 --out value-2026-10.html
+    Value(crate::commands::value::ReportArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -65,9 +71,13 @@ impl Format {
     }
 }
 
-pub async fn run(cmd: ReportCommand, db_url: &str) -> anyhow::Result<()> {
+pub async fn run(cmd: ReportCommand, config: &crate::config::Config, db_url: &str) -> anyhow::Result<()> {
     match cmd {
         ReportCommand::Board(args) => board(args, db_url).await,
+        ReportCommand::Value(args) => {
+            refuse_missing_sqlite_file(db_url)?;
+            crate::commands::value::report(args, config, db_url).await
+        }
     }
 }
 

@@ -8,18 +8,42 @@ pub struct Args {
     /// Address to listen on (port 0 picks a free port; the URL is printed).
     #[arg(long, env = "STEWARD_ADDR", value_name = "HOST:PORT")]
     addr: Option<String>,
+    /// Serve only: run no jobs and fire no schedules (a `steward worker` does).
+    #[arg(long)]
+    no_worker: bool,
+    #[command(flatten)]
+    worker: crate::jobs::WorkerFlags,
 }
 
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 
-pub async fn run(args: Args, db_url: &str, config: &Config) -> anyhow::Result<()> {
+pub async fn run(args: Args, db_url: &str, config: &Arc<Config>) -> anyhow::Result<()> {
     let addr = args.addr.or_else(|| config.server.addr.clone()).unwrap_or_else(|| DEFAULT_ADDR.to_string());
     let store = db::open(db_url).await?;
     let responsibility = crate::commands::check::responsibility_config(config)?;
     let metrics_token = std::env::var("STEWARD_METRICS_TOKEN").ok().or_else(|| config.server.metrics_token.clone());
     let auth = auth_state(config)?;
+    // `[value]`: hourly costs for the value pages (issue #7).
+    steward_server::api::value::configure(
+        steward_server::api::value::ValueSettings::from_config(&config.value, config.cost.clone())
+            .map_err(|e| anyhow::anyhow!("steward.toml [value]: {e}"))?,
+    );
     require_admin(store.as_ref(), db_url).await?;
-    serve_with(store, &addr, false, responsibility, metrics_token, auth).await
+    let worker = match args.no_worker {
+        true => None,
+        false => Some(crate::jobs::start(store.clone(), config, crate::jobs::Mode::Full, &args.worker).await?),
+    };
+    let maturity = steward_server::maturity::MaturitySettings {
+        models: Arc::new(crate::commands::assess::models(config)?),
+        config: config.assess.clone(),
+        sources: crate::commands::assess::source_names(config),
+        responsibility_file: config.governance.responsibility.as_ref().map(|p| p.display().to_string()),
+    };
+    let served = serve_with(store, &addr, false, responsibility, metrics_token, auth, maturity).await;
+    if let Some(worker) = worker {
+        worker.shutdown().await;
+    }
+    served
 }
 
 /// Real data needs someone who can sign in and manage it: refuse to start without an enabled
@@ -70,7 +94,16 @@ pub async fn serve(
     demo: bool,
     responsibility: steward_responsibility::Config,
 ) -> anyhow::Result<()> {
-    serve_with(store, addr, demo, responsibility, None, steward_server::auth::AuthState::default()).await
+    serve_with(
+        store,
+        addr,
+        demo,
+        responsibility,
+        None,
+        steward_server::auth::AuthState::default(),
+        steward_server::maturity::MaturitySettings::default(),
+    )
+    .await
 }
 
 /// [`serve`], with `/metrics` behind a token when one is given.
@@ -81,6 +114,7 @@ pub async fn serve_with(
     responsibility: steward_responsibility::Config,
     metrics_token: Option<String>,
     auth: steward_server::auth::AuthState,
+    maturity: steward_server::maturity::MaturitySettings,
 ) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
         format!("cannot listen on {addr}; is another program using it? Pick another with --addr 127.0.0.1:PORT")
@@ -95,10 +129,9 @@ pub async fn serve_with(
         auth: Arc::new(auth),
         ..steward_server::AppState::new(store, demo)
     }
-    .with_metrics_token(metrics_token);
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+    .with_metrics_token(metrics_token)
+    .with_maturity(maturity);
+    let shutdown = crate::jobs::shutdown_signal();
     steward_server::serve(state, listener, shutdown).await.context("the server stopped with an error")?;
     Ok(())
 }

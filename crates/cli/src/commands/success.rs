@@ -115,7 +115,7 @@ pub async fn run(cmd: SuccessCommand, db_url: &str) -> anyhow::Result<()> {
             }
         }
         SuccessCommand::Review { id, state, by, note } => {
-            let change = StateChange { state, by, note, at: chrono::Utc::now() };
+            let change = StateChange { state, by, note, at: chrono::Utc::now(), expected: None };
             let d = store
                 .set_detection_state(id, &change)
                 .await

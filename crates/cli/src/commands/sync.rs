@@ -74,34 +74,8 @@ pub async fn run(args: Args, config: &Config, db_url: &str) -> anyhow::Result<()
         as_of: args.as_of,
         archive: config.archive_dir(),
     };
-    let mut reports = Vec::new();
-    let mut tenants = Vec::new();
-    for source in sources {
-        match source {
-            Source::PowerPlatform(settings) => {
-                let resolved = settings.resolve(&config.base_dir)?;
-                let tenant_id = resolved.tenant_id.clone();
-                tenants.push(tenant_id.clone());
-                let client_options =
-                    ClientOptions { concurrency_per_host: args.requests_per_host.max(1), ..ClientOptions::default() };
-                let client = Arc::new(
-                    PowerPlatformClient::new(resolved, client_options)
-                        .with_context(|| format!("source `{}`", settings.name))?,
-                );
-                let progress = Arc::new(TerminalProgress::new());
-                let report = steward_sync::sync_powerplatform(
-                    store.clone(),
-                    client,
-                    &settings.name,
-                    &tenant_id,
-                    options.clone(),
-                    progress,
-                )
-                .await?;
-                reports.push(report);
-            }
-        }
-    }
+    let progress: Arc<dyn steward_ingest::Progress> = Arc::new(TerminalProgress::new());
+    let (reports, tenants) = run_sources(&store, config, sources, &options, args.requests_per_host, progress).await?;
     // Retention and success detection follow new usage (not in a dry run, which wrote nothing).
     let after = if args.dry_run || options.only == Only::Inventory {
         None
@@ -135,6 +109,46 @@ pub async fn run(args: Args, config: &Config, db_url: &str) -> anyhow::Result<()
         );
     }
     Ok(())
+}
+
+/// Run `sources` in turn into `store`: their reports and the tenants they covered. Shared with the
+/// `sync.inventory` and `sync.usage` jobs (crates/cli/src/jobs/).
+pub(crate) async fn run_sources(
+    store: &Arc<dyn steward_store::Store>,
+    config: &Config,
+    sources: Vec<Source>,
+    options: &SyncOptions,
+    requests_per_host: usize,
+    progress: Arc<dyn steward_ingest::Progress>,
+) -> anyhow::Result<(Vec<SyncReport>, Vec<String>)> {
+    let mut reports = Vec::new();
+    let mut tenants = Vec::new();
+    for source in sources {
+        match source {
+            Source::PowerPlatform(settings) => {
+                let resolved = settings.resolve(&config.base_dir)?;
+                let tenant_id = resolved.tenant_id.clone();
+                tenants.push(tenant_id.clone());
+                let client_options =
+                    ClientOptions { concurrency_per_host: requests_per_host.max(1), ..ClientOptions::default() };
+                let client = Arc::new(
+                    PowerPlatformClient::new(resolved, client_options)
+                        .with_context(|| format!("source `{}`", settings.name))?,
+                );
+                let report = steward_sync::sync_powerplatform(
+                    store.clone(),
+                    client,
+                    &settings.name,
+                    &tenant_id,
+                    options.clone(),
+                    progress.clone(),
+                )
+                .await?;
+                reports.push(report);
+            }
+        }
+    }
+    Ok((reports, tenants))
 }
 
 fn print_report(r: &SyncReport) {

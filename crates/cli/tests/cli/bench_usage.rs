@@ -19,9 +19,15 @@ fn bench_usage_generates_a_file_imports_it_and_prints_the_figures() {
     let lines = std::fs::read_to_string(&file).unwrap().lines().count();
     assert_eq!(lines, 20_000, "{first}");
     assert!(first.contains("generated 20,000 records"), "{first}");
-    let steward_line = first.lines().find(|l| l.starts_with("steward ")).unwrap_or_else(|| panic!("{first}"));
-    assert!(steward_line.contains("20,000 records in"), "{first}");
-    assert!(first.contains("peak RSS"), "{first}");
+    // (a) parse + rollup in memory and (b) the import, each with wall-clock and CPU figures,
+    // and their rows equal.
+    for stage in ["steward  (a) parse + rollup in memory: ", "steward  (b) import into SQLite: "] {
+        let line = first.lines().find(|l| l.starts_with(stage)).unwrap_or_else(|| panic!("no {stage} in {first}"));
+        assert!(line.contains("20,000 records in") && line.contains("peak RSS"), "{first}");
+        assert!(line.contains("records per CPU-second") || line.contains("CPU time unknown"), "{first}");
+    }
+    assert!(first.contains("results  Steward (a) parse + rollup's match Steward (b) import:"), "{first}");
+    assert!(first.contains("20,000 records read by the field extractor, 0 by serde_json"), "{first}");
     let counted = first
         .split(" counted,")
         .next()

@@ -16,6 +16,13 @@ async fn demo_serves_the_synthetic_tenant_and_reuses_it() {
     assert_eq!(resources["items"].as_array().unwrap().len(), 5);
     let page = client.get(format!("{}/", served.base)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("Demo data"), "the demo is clearly marked");
+    // The review queues hold something to decide: catalog promotions and an exemption request.
+    let queues: serde_json::Value =
+        client.get(format!("{}/api/v1/queues", served.base)).send().await.unwrap().json().await.unwrap();
+    assert!(queues["exemption_requests"].as_u64() >= Some(1), "an exemption request to decide: {queues}");
+    let campaigns: serde_json::Value =
+        client.get(format!("{}/api/v1/campaigns", served.base)).send().await.unwrap().json().await.unwrap();
+    assert!(campaigns.to_string().contains("\"promotion\""), "a promotion campaign: {campaigns}");
     drop(served);
 
     let again = spawn_serving(steward().arg("demo").arg("--data-dir").arg(&data).args(["--addr", "127.0.0.1:0"]));

@@ -2,6 +2,7 @@
 //! One test binary (link time); modules by command.
 
 mod accounts;
+mod assess;
 mod audit_import;
 mod bench_usage;
 mod campaigns;
@@ -10,6 +11,8 @@ mod exemption_requests;
 mod file_imports;
 mod governance;
 mod import;
+mod jobs;
+mod notify;
 mod report;
 mod serve;
 mod success;

@@ -4,13 +4,17 @@ pub mod accounts;
 pub mod campaigns;
 pub mod catalog;
 pub mod connectors;
+pub mod cost;
 pub mod environments;
 pub mod errors;
 pub mod exemption_requests;
 pub mod governance;
 pub mod health;
 pub mod history;
+pub mod jobs;
 pub mod makers;
+pub mod maturity;
+pub mod notifications;
 pub mod openapi;
 pub mod overview;
 pub mod paging;
@@ -20,6 +24,7 @@ pub mod resources;
 pub mod responsibility;
 pub mod success;
 pub mod usage;
+pub mod value;
 
 use crate::routes::{Access, Routes};
 
@@ -39,6 +44,9 @@ pub fn routes() -> Routes {
         .post("/api/v1/tokens/{id}/revoke", Access::Rate, accounts::revoke_token)
         .get("/api/v1/audit", Access::Admin, accounts::audit_trail)
         .get("/api/v1/overview", Access::Read, overview::show)
+        // Business value (issue #7): ROI report, a resource's value, records and assessments.
+        .merge(value::routes())
+        .merge(cost::routes())
         .get("/api/v1/environments", Access::Read, environments::list)
         .get("/api/v1/environments/{id}", Access::Read, environments::show)
         .get("/api/v1/resources", Access::Read, resources::list)
@@ -90,4 +98,10 @@ pub fn routes() -> Routes {
         .post("/api/v1/campaign-tasks/{id}/answer", Access::Maker, campaigns::answer)
         // The app catalog (issue #6): search, items, publication, stages, ratings, access requests.
         .merge(catalog::routes())
+        // Jobs and schedules (issue #9).
+        .merge(jobs::routes())
+        // Maturity assessments (issue #8): models, assessments, answers, evidence, ALM decisions.
+        .merge(maturity::routes())
+        // Notifications and the community (issue #9): deliveries, preferences, directory, feedback.
+        .merge(notifications::routes())
 }

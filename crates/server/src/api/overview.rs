@@ -22,7 +22,7 @@ pub async fn show(
     let tenant = params::text(&p.tenant);
     let overview = state
         .estate
-        .overview(state.store.as_ref(), tenant.as_deref())
+        .overview(&state.store, tenant.as_deref())
         .await
         .map_err(|e| ApiError::store("computing the overview", e))?;
     Ok(Json(overview))

@@ -114,6 +114,7 @@ pub async fn set_state(
         by: by.to_string(),
         note: body.note.filter(|n| !n.trim().is_empty()),
         at: chrono::Utc::now(),
+        expected: None,
     };
     let before = state.store.get_detection(id).await.map_err(|e| ApiError::store("reading a detection", e))?;
     match state.store.set_detection_state(id, &change).await {

@@ -3,8 +3,11 @@
 //! Every page draws the navigation, and counting the queues takes several store reads, so the
 //! count is kept per user for a short while. The queue page and every queue action count
 //! afresh (and store the result); any other page shows the kept count and, when it is older
-//! than [`MAX_AGE`] or missing, starts a count in the background for the next page. So the
-//! badge is exact on the queue page and at most [`MAX_AGE`] behind elsewhere.
+//! than [`MAX_AGE`] or missing, starts a count in the background for the next page. Any change
+//! through the server (the audit trail) makes every kept count stale: a decision made from
+//! another page (approving a catalog item on its own page) moves everyone's queues. So the
+//! badge is exact on the queue page and after one's own decisions, and at most one page (or
+//! [`MAX_AGE`], for changes made outside the server) behind elsewhere.
 
 use crate::AppState;
 use crate::auth::Caller;
@@ -23,6 +26,8 @@ const MAX_USERS: usize = 10_000;
 pub struct Badges {
     counts: Mutex<HashMap<String, (Instant, u64)>>,
     counting: Mutex<HashSet<String>>,
+    /// Counts made before this moment are stale (see [`Badges::invalidate`]).
+    changed_at: Mutex<Option<Instant>>,
 }
 
 impl Badges {
@@ -32,8 +37,16 @@ impl Badges {
 
     /// The last count of a user, however old, and whether it is still fresh.
     fn get(&self, user_id: &str) -> Option<(u64, bool)> {
+        let changed_at = *self.changed_at.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let counts = self.counts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        counts.get(user_id).map(|(at, n)| (*n, at.elapsed() < MAX_AGE))
+        counts
+            .get(user_id)
+            .map(|(at, n)| (*n, at.elapsed() < MAX_AGE && changed_at.is_none_or(|changed| *at > changed)))
+    }
+
+    /// Something changed that may move anyone's queues: every kept count is stale from now on.
+    pub fn invalidate(&self) {
+        *self.changed_at.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Instant::now());
     }
 
     /// Keep a count just made.
@@ -101,5 +114,18 @@ mod tests {
         assert!(!badges.start("u1"), "one background count at a time");
         badges.finish("u1");
         assert!(badges.start("u1"));
+    }
+
+    #[test]
+    fn a_change_makes_every_kept_count_stale_but_not_later_ones() {
+        let badges = Badges::new();
+        badges.set("u1", 3);
+        badges.set("u2", 1);
+        badges.invalidate();
+        assert_eq!(badges.get("u1"), Some((3, false)), "kept, but to count again");
+        assert_eq!(badges.get("u2"), Some((1, false)));
+        std::thread::sleep(Duration::from_millis(2));
+        badges.set("u1", 2);
+        assert_eq!(badges.get("u1"), Some((2, true)), "a count after the change is fresh");
     }
 }

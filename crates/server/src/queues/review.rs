@@ -59,10 +59,12 @@ pub async fn review_detection(
         )));
     }
     let note = note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
-    let change = StateChange { state: to, by: caller.username.clone(), note: note.clone(), at: Utc::now() };
+    let change = StateChange { state: to, by: caller.username.clone(), note: note.clone(), at: Utc::now(), expected };
     let detection = match store.set_detection_state(id, &change).await {
         Ok(d) => d,
         Err(StoreError::NotFound { .. }) => return Err(not_found()),
+        // Another reviewer decided between the read above and this write.
+        Err(StoreError::Conflict(message)) => return Err(ApiError::Conflict(message)),
         Err(StoreError::InvalidQuery(message)) => return Err(ApiError::BadRequest(message)),
         Err(e) => return Err(ApiError::store("reviewing a detection", e)),
     };

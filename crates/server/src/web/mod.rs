@@ -8,18 +8,23 @@ mod catalog;
 mod charts;
 mod compliance;
 mod connectors;
+mod cost;
 mod environments;
 pub mod errors;
 mod format;
 mod inventory;
+mod jobs;
 mod links;
 mod makers;
+mod maturity;
+mod notifications;
 mod overview;
 mod queues;
 mod report;
 mod resource_governance;
 mod resource_table;
 mod resources;
+mod value;
 
 use crate::AppState;
 use crate::auth::{Caller, Via};
@@ -56,6 +61,8 @@ pub fn routes() -> Routes {
         .post("/admin/users", Access::Admin, admin::create_user)
         .post("/admin/users/{id}", Access::Admin, admin::update_user)
         .get("/admin/audit", Access::Admin, admin::audit)
+        // Jobs (issue #9): schedules, runs, run now, requeue.
+        .merge(jobs::routes())
         // Review queues (issue #6): what waits for the signed-in user, with the decisions inline.
         .get("/queues", Access::Read, queues::show)
         .post("/queues/detections/{id}", Access::Admin, queues::review_detection)
@@ -64,6 +71,13 @@ pub fn routes() -> Routes {
         .post("/queues/exemption-requests/{id}/approve", Access::EnvAdmin, queues::approve_exemption)
         .post("/queues/exemption-requests/{id}/decline", Access::EnvAdmin, queues::decline_exemption)
         .post("/queues/tasks/{id}/answer", Access::Maker, queues::answer_task)
+        // Business value (issue #7): value and ROI pages, the resource page's value forms.
+        .merge(value::routes())
+        .merge(cost::routes())
+        // Maturity assessments (issue #8): list, report, answer forms, comparison, ALM findings.
+        .merge(maturity::routes())
+        // Notifications and the community (issue #9): deliveries, my notifications, directory, feedback.
+        .merge(notifications::routes())
 }
 
 /// Which part of the site a page belongs to, for the navigation bar.
@@ -78,8 +92,14 @@ pub enum Section {
     Compliance,
     Reports,
     Queues,
+    Value,
+    Costs,
+    Maturity,
     Users,
     Audit,
+    Jobs,
+    Deliveries,
+    Community,
     Account,
 }
 
@@ -133,6 +153,10 @@ impl Layout {
             item("/compliance", "Compliance", Section::Compliance),
             item("/reports/board", "Board report", Section::Reports),
             NavItem { badge: crate::queues::badge::badge(state, caller), ..item("/queues", "Queues", Section::Queues) },
+            item("/value", "Value", Section::Value),
+            item("/costs", "Costs", Section::Costs),
+            item("/maturity", "Maturity", Section::Maturity),
+            item("/community", "Community", Section::Community),
         ];
         // Makers and the board come for the catalog first; admins for the overview.
         if matches!(caller.role, steward_model::Role::Maker | steward_model::Role::Viewer) {
@@ -144,6 +168,8 @@ impl Layout {
         if caller.is_admin() {
             layout.account_links.push(item("/admin/users", "Users", Section::Users));
             layout.account_links.push(item("/admin/audit", "Audit trail", Section::Audit));
+            layout.account_links.push(item("/admin/jobs", "Jobs", Section::Jobs));
+            layout.account_links.push(item("/admin/deliveries", "Deliveries", Section::Deliveries));
         }
         layout.user = Some(SignedIn {
             display_name: caller.display_name.clone(),

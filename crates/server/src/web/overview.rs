@@ -20,7 +20,6 @@ use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use steward_model::{UsageMetric, UsagePeriod, UsageScope};
 use steward_store::governance::ComplianceSummary;
-use steward_store::success::{DetectionQuery, DetectionState};
 use steward_store::usage::{BriefQuery, PeriodQuery};
 use steward_store::{Overview, UsageReads};
 
@@ -101,14 +100,11 @@ async fn build(state: &AppState, caller: &Caller, uri: &Uri) -> Result<OverviewP
     let p: OverviewParams = params::decode(uri)?;
     let tenant = params::text(&p.tenant);
     let tenant = tenant.as_deref();
-    let overview = state
-        .estate
-        .overview(state.store.as_ref(), tenant)
-        .await
-        .map_err(|e| ApiError::store("computing the overview", e))?;
+    let overview =
+        state.estate.overview(&state.store, tenant).await.map_err(|e| ApiError::store("computing the overview", e))?;
     let summary = state
         .estate
-        .compliance_summary(state.store.as_ref(), tenant)
+        .compliance_summary(&state.store, tenant)
         .await
         .map_err(|e| ApiError::store("summarising compliance", e))?;
     let runs = state.store.compliance_runs(1).await.map_err(|e| ApiError::store("reading compliance runs", e))?;
@@ -197,7 +193,7 @@ fn top_environments(o: &Overview, tenant: Option<&str>) -> Vec<BarInput> {
 async fn active_users(state: &AppState, tenant: Option<&str>) -> Result<(ColumnChart, String), ApiError> {
     let status = state
         .estate
-        .usage_status(state.store.as_ref(), tenant)
+        .usage_status(&state.store, tenant)
         .await
         .map_err(|e| ApiError::store("reading the usage status", e))?;
     let Some(last) = status.last_day else {
@@ -245,14 +241,11 @@ async fn candidates(
     caller: &Caller,
     tenant: Option<&str>,
 ) -> Result<(Vec<CandidateRow>, usize), ApiError> {
-    let query = DetectionQuery {
-        tenant_id: tenant.map(str::to_string),
-        state: Some(DetectionState::New),
-        active: Some(true),
-        ..Default::default()
-    };
-    let mut found =
-        state.store.list_detections(&query).await.map_err(|e| ApiError::store("listing success candidates", e))?;
+    let mut found = state
+        .estate
+        .candidates(&state.store, tenant)
+        .await
+        .map_err(|e| ApiError::store("listing success candidates", e))?;
     Visible::of(state, caller).await?.retain(&mut found, |d| Some(&d.resource_id));
     let total = found.len();
     found.sort_by(|a, b| b.last_detected_at.cmp(&a.last_detected_at).then(a.id.cmp(&b.id)));

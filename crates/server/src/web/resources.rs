@@ -51,6 +51,11 @@ pub struct ResourcePage {
     /// Everything that happened to it, newest first (inventory dates, audit trail, violations,
     /// campaign tasks, catalog stage moves).
     history: Vec<HistoryRow>,
+    /// Business value (issue #7): records, computed value with its explanation, ROI, forms.
+    value: crate::web::value::ValueSection,
+    value_id: String,
+    /// Whether managed ALM fits it (issue #8); absent when it could not be worked out.
+    alm: Option<steward_assess::alm::AlmDecision>,
 }
 
 #[derive(Debug, Clone)]
@@ -213,6 +218,9 @@ async fn build(state: &AppState, caller: &Caller, id: &str) -> Result<ResourcePa
     let history = history::load(state, &r).await?.into_iter().map(history_row).collect();
     let (usage, usage_window) = usage_chart(state, &r.id).await?;
     let gov = resource_governance::load(state, &r, &governance).await?;
+    let value = crate::web::value::section(state, caller, &r).await?;
+    // An extra beside the page's own facts: a failure leaves the panel out (it is logged).
+    let alm = crate::maturity::alm_decision(state, &r).await.inspect_err(|e| e.log()).ok();
 
     Ok(ResourcePage {
         layout: Layout::new(state, caller, r.display_name.clone(), None),
@@ -236,6 +244,9 @@ async fn build(state: &AppState, caller: &Caller, id: &str) -> Result<ResourcePa
         attributes,
         gov,
         history,
+        value,
+        value_id: links::encode(&r.id),
+        alm,
         name: r.display_name,
     })
 }

@@ -185,6 +185,20 @@ async fn search_answers_listed_items_with_facet_counts_in_the_api_and_the_store_
     assert!(remove_kind, "the selected kind's link removes it and keeps the words: {links:?}");
     let results = html.split("class=\"catalog-layout\"").nth(1).unwrap_or_default();
     assert!(results.contains(SPECS[0].title) && !results.contains("Payroll corrections"), "drafts are never results");
+
+    // Kinds combine with OR: with "app" chosen, the kind facet still offers "flow" with the
+    // count it would add (the API's counts follow the result set, where flows are 0).
+    let flows = expect(&|s| s.kind == "flow").len();
+    assert!(flows > 0, "the fixture lists flows");
+    let (_, html) = app.html("/catalog?kind=app").await;
+    let add_flow = hrefs(&html).into_iter().any(|h| h == "/catalog?kind=app&kind=flow");
+    assert!(add_flow, "a link adds a second kind");
+    let link = html
+        .split("<a ")
+        .find(|a| unescape(a).contains("href=\"/catalog?kind=app&kind=flow\""))
+        .and_then(|a| a.split("</a>").next())
+        .unwrap_or_default();
+    assert!(link.contains(&format!("facet-count\">{flows}<")), "the flow count is what choosing it adds: {link}");
 }
 
 #[tokio::test]

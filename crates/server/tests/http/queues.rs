@@ -79,7 +79,7 @@ async fn success_candidates(app: &TestApp) -> Vec<i64> {
     app.store.record_success_evaluation(&evaluation).await.expect("record detections");
     let all = app.store.list_detections(&DetectionQuery::default()).await.expect("list detections");
     let id = |r: &str| all.iter().find(|d| d.resource_id == r).map(|d| d.id).expect("detected");
-    let change = |s| StateChange { state: s, by: "board".into(), note: None, at: Utc::now() };
+    let change = |s| StateChange { state: s, by: "board".into(), note: None, at: Utc::now(), expected: None };
     app.store.set_detection_state(id("r-03"), &change(DetectionState::Reviewed)).await.expect("review");
     app.store.set_detection_state(id("r-04"), &change(DetectionState::Dismissed)).await.expect("dismiss");
     vec![id("r-00"), id("r-01"), id("r-03")]

@@ -26,7 +26,13 @@ fn evaluation(findings: Vec<DetectionFinding>, hour: u32) -> SuccessEvaluation {
 }
 
 fn change(state: DetectionState, by: &str, hour: u32) -> StateChange {
-    StateChange { state, by: by.into(), note: Some(format!("{by} says {state}")), at: at(2026, 11, 24, hour, 0, 0, 0) }
+    StateChange {
+        state,
+        by: by.into(),
+        note: Some(format!("{by} says {state}")),
+        at: at(2026, 11, 24, hour, 0, 0, 0),
+        expected: None,
+    }
 }
 
 async fn record(store: &Arc<dyn Store>, e: SuccessEvaluation) -> RecordCounts {
@@ -92,7 +98,9 @@ pub async fn case_success_detections_record_and_keep_review_state(store: Arc<dyn
     assert_eq!(reviewed.state_at, Some(at(2026, 11, 24, 9, 0, 0, 0)));
     assert_eq!(reviewed.note.as_deref(), Some("ann says reviewed"));
     store.set_detection_state(r1.id, &change(DetectionState::Promoted, "bob", 10)).await.expect("promote");
-    store.set_detection_state(r2.id, &change(DetectionState::Dismissed, "cat", 11)).await.expect("dismiss");
+    // Seen as `new`, still `new`: the move is made.
+    let seen = StateChange { expected: Some(DetectionState::New), ..change(DetectionState::Dismissed, "cat", 11) };
+    store.set_detection_state(r2.id, &seen).await.expect("dismiss");
     let history = store.detection_history(r1.id).await.expect("detection_history");
     let moves: Vec<(Option<DetectionState>, DetectionState, &str)> =
         history.iter().map(|h| (h.from, h.to, h.by.as_str())).collect();
@@ -116,6 +124,10 @@ pub async fn case_success_detections_record_and_keep_review_state(store: Arc<dyn
     assert!(matches!(err, StoreError::InvalidQuery(_)), "{err}");
     let err = store.set_detection_state(r1.id + 1000, &change(DetectionState::Reviewed, "eve", 12)).await;
     assert!(matches!(err, Err(StoreError::NotFound { .. })), "unknown id: {err:?}");
+    // A decision made on what the decider saw: r1 is promoted now, not reviewed any more.
+    let late = StateChange { expected: Some(DetectionState::Reviewed), ..change(DetectionState::Dismissed, "eve", 12) };
+    let err = store.set_detection_state(r1.id, &late).await.expect_err("stale decision");
+    assert!(matches!(&err, StoreError::Conflict(m) if m.contains("`promoted` now (moved by bob)")), "{err}");
     assert_eq!(store.detection_history(r1.id).await.expect("history").len(), 3, "refused moves are not history");
 
     // Re-detection: figures refresh, review states stay; what no longer fires turns inactive.

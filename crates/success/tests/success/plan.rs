@@ -102,6 +102,7 @@ async fn review_states_survive_re_evaluation() {
         by: who.into(),
         note: Some("seen in the board".into()),
         at: chrono::Utc::now(),
+        expected: None,
     };
     store.set_detection_state(a70.id, &by(DetectionState::Dismissed, "ann")).await.unwrap();
     store.set_detection_state(a90.id, &by(DetectionState::Promoted, "bob")).await.unwrap();

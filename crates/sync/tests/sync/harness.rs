@@ -593,3 +593,323 @@ impl Store for KillSwitch {
         self.inner.license_assignments(id).await
     }
 }
+
+// The per-domain parts of the store boundary; each method delegates to the wrapped store.
+#[async_trait::async_trait]
+impl steward_store::jobs::JobStore for KillSwitch {
+    async fn enqueue_job(
+        &self,
+        job: &steward_store::jobs::NewJob,
+        now: steward_model::Timestamp,
+    ) -> steward_store::Result<steward_store::jobs::Enqueued> {
+        self.inner.enqueue_job(job, now).await
+    }
+    async fn get_job(&self, id: steward_store::jobs::JobId) -> steward_store::Result<Option<steward_store::jobs::Job>> {
+        self.inner.get_job(id).await
+    }
+    async fn list_jobs(
+        &self,
+        query: &steward_store::jobs::JobQuery,
+    ) -> steward_store::Result<Vec<steward_store::jobs::Job>> {
+        self.inner.list_jobs(query).await
+    }
+    async fn job_counts(&self) -> steward_store::Result<steward_store::jobs::JobCounts> {
+        self.inner.job_counts().await
+    }
+    async fn claim_jobs(
+        &self,
+        request: &steward_store::jobs::ClaimRequest,
+    ) -> steward_store::Result<Vec<steward_store::jobs::ClaimedJob>> {
+        self.inner.claim_jobs(request).await
+    }
+    async fn heartbeat_job(
+        &self,
+        lease: &steward_store::jobs::Lease,
+        until: steward_model::Timestamp,
+    ) -> steward_store::Result<bool> {
+        self.inner.heartbeat_job(lease, until).await
+    }
+    async fn complete_job(
+        &self,
+        lease: &steward_store::jobs::Lease,
+        summary: Option<&str>,
+        now: steward_model::Timestamp,
+    ) -> steward_store::Result<bool> {
+        self.inner.complete_job(lease, summary, now).await
+    }
+    async fn fail_job(
+        &self,
+        lease: &steward_store::jobs::Lease,
+        failure: &steward_store::jobs::JobFailure,
+        now: steward_model::Timestamp,
+    ) -> steward_store::Result<steward_store::jobs::FailOutcome> {
+        self.inner.fail_job(lease, failure, now).await
+    }
+    async fn release_job(
+        &self,
+        lease: &steward_store::jobs::Lease,
+        now: steward_model::Timestamp,
+    ) -> steward_store::Result<bool> {
+        self.inner.release_job(lease, now).await
+    }
+    async fn cancel_job(
+        &self,
+        id: steward_store::jobs::JobId,
+        now: steward_model::Timestamp,
+    ) -> steward_store::Result<bool> {
+        self.inner.cancel_job(id, now).await
+    }
+    async fn requeue_job(
+        &self,
+        id: steward_store::jobs::JobId,
+        now: steward_model::Timestamp,
+    ) -> steward_store::Result<bool> {
+        self.inner.requeue_job(id, now).await
+    }
+    async fn list_job_runs(
+        &self,
+        query: &steward_store::jobs::RunQuery,
+    ) -> steward_store::Result<Vec<steward_store::jobs::JobRun>> {
+        self.inner.list_job_runs(query).await
+    }
+    async fn prune_jobs(&self, before: steward_model::Timestamp) -> steward_store::Result<u64> {
+        self.inner.prune_jobs(before).await
+    }
+    async fn put_schedules(
+        &self,
+        schedules: &[steward_store::jobs::ScheduleSpec],
+        now: steward_model::Timestamp,
+    ) -> steward_store::Result<()> {
+        self.inner.put_schedules(schedules, now).await
+    }
+    async fn list_schedules(&self) -> steward_store::Result<Vec<steward_store::jobs::Schedule>> {
+        self.inner.list_schedules().await
+    }
+    async fn get_schedule(&self, name: &str) -> steward_store::Result<Option<steward_store::jobs::Schedule>> {
+        self.inner.get_schedule(name).await
+    }
+    async fn fire_schedule(
+        &self,
+        name: &str,
+        slot: steward_model::Timestamp,
+        next_at: Option<steward_model::Timestamp>,
+        now: steward_model::Timestamp,
+    ) -> steward_store::Result<steward_store::jobs::FireOutcome> {
+        self.inner.fire_schedule(name, slot, next_at, now).await
+    }
+}
+#[async_trait::async_trait]
+impl steward_store::notifications::NotificationStore for KillSwitch {
+    async fn set_notification_preference(
+        &self,
+        p: &steward_store::notifications::Preference,
+    ) -> steward_store::Result<()> {
+        self.inner.set_notification_preference(p).await
+    }
+    async fn notification_preferences(
+        &self,
+        r: &str,
+    ) -> steward_store::Result<Vec<steward_store::notifications::Preference>> {
+        self.inner.notification_preferences(r).await
+    }
+    async fn set_notification_destination(
+        &self,
+        d: &steward_store::notifications::Destination,
+    ) -> steward_store::Result<()> {
+        self.inner.set_notification_destination(d).await
+    }
+    async fn remove_notification_destination(
+        &self,
+        r: &str,
+        c: steward_store::notifications::ChannelKind,
+    ) -> steward_store::Result<bool> {
+        self.inner.remove_notification_destination(r, c).await
+    }
+    async fn notification_destinations(
+        &self,
+        r: &str,
+    ) -> steward_store::Result<Vec<steward_store::notifications::Destination>> {
+        self.inner.notification_destinations(r).await
+    }
+    async fn enqueue_delivery(
+        &self,
+        d: &steward_store::notifications::NewDelivery,
+    ) -> steward_store::Result<steward_store::notifications::Enqueued> {
+        self.inner.enqueue_delivery(d).await
+    }
+    async fn claim_deliveries(
+        &self,
+        now: steward_model::Timestamp,
+        lease: steward_model::Timestamp,
+        limit: u32,
+    ) -> steward_store::Result<Vec<steward_store::notifications::Delivery>> {
+        self.inner.claim_deliveries(now, lease, limit).await
+    }
+    async fn finish_delivery(
+        &self,
+        id: i64,
+        a: &steward_store::notifications::Attempt,
+    ) -> steward_store::Result<steward_store::notifications::Delivery> {
+        self.inner.finish_delivery(id, a).await
+    }
+    async fn retry_delivery(
+        &self,
+        id: i64,
+        now: steward_model::Timestamp,
+    ) -> steward_store::Result<steward_store::notifications::Delivery> {
+        self.inner.retry_delivery(id, now).await
+    }
+    async fn get_delivery(&self, id: i64) -> steward_store::Result<Option<steward_store::notifications::Delivery>> {
+        self.inner.get_delivery(id).await
+    }
+    async fn list_deliveries(
+        &self,
+        q: &steward_store::notifications::DeliveryQuery,
+    ) -> steward_store::Result<Vec<steward_store::notifications::Delivery>> {
+        self.inner.list_deliveries(q).await
+    }
+    async fn delivery_counts(&self) -> steward_store::Result<Vec<(steward_store::notifications::DeliveryStatus, u64)>> {
+        self.inner.delivery_counts().await
+    }
+    async fn record_feedback(
+        &self,
+        f: &steward_store::notifications::NewFeedback,
+    ) -> steward_store::Result<steward_store::notifications::Feedback> {
+        self.inner.record_feedback(f).await
+    }
+    async fn list_feedback(
+        &self,
+        since: steward_model::Timestamp,
+    ) -> steward_store::Result<Vec<steward_store::notifications::Feedback>> {
+        self.inner.list_feedback(since).await
+    }
+    async fn set_maker_skills(
+        &self,
+        p: &str,
+        s: &[String],
+        at: steward_model::Timestamp,
+    ) -> steward_store::Result<steward_store::notifications::MakerSkills> {
+        self.inner.set_maker_skills(p, s, at).await
+    }
+    async fn list_maker_skills(&self) -> steward_store::Result<Vec<steward_store::notifications::MakerSkills>> {
+        self.inner.list_maker_skills().await
+    }
+    async fn mark_makers_seen(
+        &self,
+        ids: &[String],
+        at: steward_model::Timestamp,
+    ) -> steward_store::Result<Vec<String>> {
+        self.inner.mark_makers_seen(ids, at).await
+    }
+    async fn seen_makers_count(&self) -> steward_store::Result<u64> {
+        self.inner.seen_makers_count().await
+    }
+}
+#[async_trait::async_trait]
+impl steward_store::value::ValueStore for KillSwitch {
+    async fn record_value(
+        &self,
+        r: &steward_store::value::NewValueRecord,
+    ) -> steward_store::Result<steward_store::value::ValueRecord> {
+        self.inner.record_value(r).await
+    }
+    async fn value_records(
+        &self,
+        q: &steward_store::value::ValueQuery,
+    ) -> steward_store::Result<Vec<steward_store::value::ValueRecord>> {
+        self.inner.value_records(q).await
+    }
+    async fn value_history(&self, id: &str) -> steward_store::Result<Vec<steward_store::value::ValueRecord>> {
+        self.inner.value_history(id).await
+    }
+    async fn record_value_assessment(
+        &self,
+        a: &steward_store::value::NewValueAssessment,
+    ) -> steward_store::Result<steward_store::value::ValueAssessment> {
+        self.inner.record_value_assessment(a).await
+    }
+    async fn value_assessments(
+        &self,
+        q: &steward_store::value::AssessmentQuery,
+    ) -> steward_store::Result<Vec<steward_store::value::ValueAssessment>> {
+        self.inner.value_assessments(q).await
+    }
+}
+#[async_trait::async_trait]
+impl steward_store::cost::CostStore for KillSwitch {
+    async fn put_cost_records(
+        &self,
+        kind: steward_store::cost::CostRecordKind,
+        records: &[steward_store::cost::CostRecord],
+    ) -> steward_store::Result<u64> {
+        self.inner.put_cost_records(kind, records).await
+    }
+    async fn replace_cost_records(
+        &self,
+        kind: steward_store::cost::CostRecordKind,
+        records: &[steward_store::cost::CostRecord],
+    ) -> steward_store::Result<u64> {
+        self.inner.replace_cost_records(kind, records).await
+    }
+    async fn delete_cost_record(
+        &self,
+        kind: steward_store::cost::CostRecordKind,
+        key: &str,
+    ) -> steward_store::Result<bool> {
+        self.inner.delete_cost_record(kind, key).await
+    }
+    async fn cost_records(
+        &self,
+        kind: steward_store::cost::CostRecordKind,
+    ) -> steward_store::Result<Vec<steward_store::cost::CostRecord>> {
+        self.inner.cost_records(kind).await
+    }
+    async fn licence_holders(
+        &self,
+        tenant_id: Option<&str>,
+    ) -> steward_store::Result<Vec<steward_store::cost::LicenceHolder>> {
+        self.inner.licence_holders(tenant_id).await
+    }
+    async fn usage_actor_principals(&self, tenant_id: Option<&str>) -> steward_store::Result<Vec<(u32, String)>> {
+        self.inner.usage_actor_principals(tenant_id).await
+    }
+}
+#[async_trait::async_trait]
+impl steward_store::maturity::MaturityStore for KillSwitch {
+    async fn create_assessment(
+        &self,
+        a: &steward_store::maturity::NewAssessment,
+    ) -> steward_store::Result<steward_store::maturity::Assessment> {
+        self.inner.create_assessment(a).await
+    }
+    async fn get_assessment(&self, id: i64) -> steward_store::Result<Option<steward_store::maturity::Assessment>> {
+        self.inner.get_assessment(id).await
+    }
+    async fn list_assessments(
+        &self,
+        q: &steward_store::maturity::AssessmentQuery,
+    ) -> steward_store::Result<Vec<steward_store::maturity::Assessment>> {
+        self.inner.list_assessments(q).await
+    }
+    async fn record_answers(
+        &self,
+        id: i64,
+        answers: &[steward_store::maturity::NewAnswer],
+    ) -> steward_store::Result<steward_store::maturity::RecordedAnswers> {
+        self.inner.record_answers(id, answers).await
+    }
+    async fn assessment_answers(&self, id: i64) -> steward_store::Result<Vec<steward_store::maturity::Answer>> {
+        self.inner.assessment_answers(id).await
+    }
+    async fn answer_history(&self, id: i64) -> steward_store::Result<Vec<steward_store::maturity::AnswerEvent>> {
+        self.inner.answer_history(id).await
+    }
+    async fn complete_assessment(
+        &self,
+        id: i64,
+        by: &str,
+        at: steward_model::Timestamp,
+    ) -> steward_store::Result<steward_store::maturity::Assessment> {
+        self.inner.complete_assessment(id, by, at).await
+    }
+}

@@ -9,7 +9,7 @@
 //! Order only matters for speed: a late record for a written day opens that day again.
 
 mod archive;
-mod chunks;
+pub(crate) mod chunks;
 mod sink;
 mod worker;
 

@@ -107,7 +107,7 @@ pub fn parse_chunk(chunk: &Chunk, need_tenant: bool, archiving: bool) -> Parsed 
                 continue;
             }
         };
-        let raw = match parse::record(text) {
+        let raw = match parse::record_fast(text) {
             Ok(r) => r,
             Err(e) => {
                 out.errors.push((*line, format!("not an audit record: {e}")));

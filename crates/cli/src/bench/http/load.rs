@@ -1,7 +1,15 @@
-//! The load generator: N connections kept alive, each sending its next request as soon as the
-//! previous answer is read (a closed loop, like `wrk`), for a warm-up and then a fixed
-//! duration. Latency is measured per request from sending to the last byte of the body;
-//! figures count only requests that started and finished inside the measured window.
+//! The load generator, in two modes, each for a warm-up and then a fixed duration:
+//!
+//! - [`run`], a closed loop (like `wrk`): N connections kept alive, each sending its next
+//!   request as soon as the previous answer is read. It finds the throughput; the latency it
+//!   shows at many connections is mostly queueing (N requests always wait for the cores).
+//! - [`run_paced`], an open loop (like `wrk2`): requests start at a fixed rate whatever the
+//!   answers do, as independent users send them. Latency counts from when a request was due,
+//!   not from when it could be sent, so a server that falls behind shows it (no coordinated
+//!   omission). It answers "what latency do people see at this load".
+//!
+//! Latency is measured per request to the last byte of the body; figures count only requests
+//! that started and finished inside the measured window.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -67,6 +75,37 @@ struct Tally {
 /// How many error descriptions a scenario keeps.
 const SAMPLES: usize = 5;
 
+impl Tally {
+    /// Count one measured request: its latency, and its bytes or what went wrong.
+    fn record(&mut self, path: &str, latency: Duration, outcome: Result<u64, String>) {
+        self.latencies_us.push(u32::try_from(latency.as_micros()).unwrap_or(u32::MAX));
+        match outcome {
+            Ok(bytes) => {
+                self.ok += 1;
+                self.bytes += bytes;
+            }
+            Err(error) => {
+                self.errors += 1;
+                if self.samples.len() < SAMPLES {
+                    self.samples.push(format!("{path}: {error}"));
+                }
+            }
+        }
+    }
+
+    fn into_figures(mut self, window: Duration) -> Figures {
+        self.latencies_us.sort_unstable();
+        Figures {
+            ok: self.ok,
+            errors: self.errors,
+            samples: self.samples,
+            window,
+            latencies_us: self.latencies_us,
+            bytes: self.bytes,
+        }
+    }
+}
+
 pub async fn run(load: &Load) -> anyhow::Result<Figures> {
     anyhow::ensure!(!load.paths.is_empty(), "a scenario needs at least one path");
     let client = reqwest::Client::builder()
@@ -97,15 +136,64 @@ pub async fn run(load: &Load) -> anyhow::Result<Figures> {
             }
         }
     }
-    total.latencies_us.sort_unstable();
-    Ok(Figures {
-        ok: total.ok,
-        errors: total.errors,
-        samples: total.samples,
-        window: load.duration,
-        latencies_us: total.latencies_us,
-        bytes: total.bytes,
-    })
+    Ok(total.into_figures(load.duration))
+}
+
+/// At most this many paced requests wait at once; one more counts as an error (the server is
+/// that far behind).
+const MAX_IN_FLIGHT: usize = 1024;
+
+/// Requests started at `rate` per second (open loop), each latency counted from when it was due.
+pub async fn run_paced(load: &Load, rate: f64) -> anyhow::Result<Figures> {
+    anyhow::ensure!(!load.paths.is_empty(), "a scenario needs at least one path");
+    anyhow::ensure!(rate > 0.0 && rate.is_finite(), "a paced run needs a rate above 0 requests per second");
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(MAX_IN_FLIGHT)
+        .tcp_nodelay(true)
+        .timeout(Duration::from_secs(30))
+        .build()?;
+    let start = Instant::now();
+    let measure_from = start + load.warmup;
+    let end = measure_from + load.duration;
+    let interval = Duration::from_secs_f64(1.0 / rate);
+    let authorization = Arc::new(format!("Bearer {}", load.token));
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT));
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut overloaded = Tally::default();
+    let mut n: u32 = 0;
+    loop {
+        let due = start + interval * n;
+        if due >= end {
+            break;
+        }
+        tokio::time::sleep_until(due.into()).await;
+        let path = load.paths[n as usize % load.paths.len()].clone();
+        n = n.saturating_add(1);
+        let Ok(permit) = slots.clone().try_acquire_owned() else {
+            if due >= measure_from {
+                overloaded.errors += 1;
+                if overloaded.samples.is_empty() {
+                    overloaded.samples.push(format!("more than {MAX_IN_FLIGHT} requests waiting"));
+                }
+            }
+            continue;
+        };
+        let (client, base, authorization) = (client.clone(), load.base.clone(), authorization.clone());
+        tasks.spawn(async move {
+            let outcome = request(&client, &base, &path, &authorization).await;
+            drop(permit);
+            (due, Instant::now(), path, outcome)
+        });
+    }
+    let mut total = overloaded;
+    while let Some(joined) = tasks.join_next().await {
+        let (due, done, path, outcome) = joined?;
+        if due < measure_from || done > end + Duration::from_secs(30) {
+            continue;
+        }
+        total.record(&path, done.duration_since(due), outcome);
+    }
+    Ok(total.into_figures(load.duration))
 }
 
 async fn connection(client: &reqwest::Client, load: &Load, c: usize, measure_from: Instant, end: Instant) -> Tally {
@@ -126,19 +214,7 @@ async fn connection(client: &reqwest::Client, load: &Load, c: usize, measure_fro
         if sent < measure_from || done > end {
             continue;
         }
-        tally.latencies_us.push(u32::try_from(done.duration_since(sent).as_micros()).unwrap_or(u32::MAX));
-        match outcome {
-            Ok(bytes) => {
-                tally.ok += 1;
-                tally.bytes += bytes;
-            }
-            Err(error) => {
-                tally.errors += 1;
-                if tally.samples.len() < SAMPLES {
-                    tally.samples.push(format!("{path}: {error}"));
-                }
-            }
-        }
+        tally.record(path, done.duration_since(sent), outcome);
     }
 }
 

@@ -1,6 +1,8 @@
 //! `steward bench http`: the real server and a load generator on loopback. Prints requests per
 //! second and latency (p50, p99, max) for the overview page, a filtered inventory page, the
-//! resource API and catalog search, and the goals of issue #6 with pass or fail.
+//! resource API and catalog search, and the goals of issue #6 with pass or fail: each scenario
+//! with N connections in a closed loop (throughput, and latency when N requests always queue
+//! for the cores) and paced at fixed rates (latency at a given load; see `load`).
 //!
 //! Both run in this process, on separate runtimes (the server's worker threads are its own),
 //! and share the machine's cores: on 2 cores the load generator costs the server a share of
@@ -35,6 +37,11 @@ pub struct Args {
     /// (queueing included).
     #[arg(long, value_delimiter = ',', default_value = "1,16")]
     connections: Vec<usize>,
+    /// Request rates (per second) of the paced runs: requests start on time whatever the
+    /// answers do, as independent users send them, and latency counts from when each was due.
+    /// Each scenario runs once per value after its closed-loop runs; `--rates 0` runs none.
+    #[arg(long, value_delimiter = ',', default_value = "100")]
+    rates: Vec<f64>,
     /// Seconds measured per scenario.
     #[arg(long, default_value_t = 10)]
     duration: u64,
@@ -100,12 +107,13 @@ impl Goal {
         }
     }
 
-    /// Whether a run with this many connections can show the goal: a rate needs the most
-    /// connections asked for (one connection waits for every answer before it asks again).
-    fn applies(self, connections: usize, most: usize) -> bool {
-        match self {
-            Goal::P99Under(_) => true,
-            Goal::RateAtLeast(_) => connections == most,
+    /// Whether a run can show the goal: a rate needs the most connections asked for (one
+    /// connection waits for every answer before it asks again; a paced run sends only its rate).
+    fn applies(self, run: Run, most: usize) -> bool {
+        match (self, run) {
+            (Goal::P99Under(_), _) => true,
+            (Goal::RateAtLeast(_), Run::Connections(c)) => c == most,
+            (Goal::RateAtLeast(_), Run::Paced(_)) => false,
         }
     }
 
@@ -135,9 +143,16 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let server_threads = args.server_threads.unwrap_or(cores);
     println!(
-        "bench http: preset {}, seed {}, {} catalog items, {:?} connections, {} s warm-up + {} s per run, \
-         server on {} threads",
-        args.preset, args.seed, args.catalog_items, args.connections, args.warmup, args.duration, server_threads
+        "bench http: preset {}, seed {}, {} catalog items, {:?} connections, paced at {:?} req/s, {} s warm-up + \
+         {} s per run, server on {} threads",
+        args.preset,
+        args.seed,
+        args.catalog_items,
+        args.connections,
+        args.rates,
+        args.warmup,
+        args.duration,
+        server_threads
     );
 
     let store = setup::store(&dir, args.preset, args.seed, args.usage_days).await?;
@@ -157,11 +172,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     ready(&server.base).await?;
 
     println!(
-        "\n{:<27} {:>5} {:>9} {:>9} {:>9} {:>9} {:>7} {:>9}  goal",
-        "scenario", "conns", "req/s", "p50 ms", "p99 ms", "max ms", "errors", "KiB/resp"
+        "\n{:<27} {:>7} {:>9} {:>9} {:>9} {:>9} {:>7} {:>9}  goal",
+        "scenario", "load", "req/s", "p50 ms", "p99 ms", "max ms", "errors", "KiB/resp"
     );
     let most = args.connections.iter().copied().max().unwrap_or(1);
-    let mut verdicts: Vec<(Scenario, usize, bool)> = Vec::new();
+    let mut verdicts: Vec<(Scenario, Run, bool)> = Vec::new();
     for scenario in &args.scenarios {
         let paths = Arc::new(paths(*scenario, store.as_ref(), args.seed).await?);
         for connections in &args.connections {
@@ -175,10 +190,27 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             };
             let figures = load::run(&load).await?;
             let goal = scenario.goal();
-            let met = goal.applies(*connections, most).then(|| goal.met(&figures));
-            print_row(*scenario, *connections, &figures, met);
+            let met = goal.applies(Run::Connections(*connections), most).then(|| goal.met(&figures));
+            print_row(*scenario, &Run::Connections(*connections), &figures, met);
             if let Some(met) = met {
-                verdicts.push((*scenario, *connections, met));
+                verdicts.push((*scenario, Run::Connections(*connections), met));
+            }
+        }
+        for rate in args.rates.iter().filter(|r| **r > 0.0) {
+            let load = Load {
+                base: server.base.clone(),
+                token: token.clone(),
+                paths: paths.clone(),
+                connections: 0,
+                warmup: Duration::from_secs(args.warmup),
+                duration: Duration::from_secs(args.duration.max(1)),
+            };
+            let figures = load::run_paced(&load, *rate).await?;
+            let goal = scenario.goal();
+            let met = goal.applies(Run::Paced(*rate), most).then(|| goal.met(&figures));
+            print_row(*scenario, &Run::Paced(*rate), &figures, met);
+            if let Some(met) = met {
+                verdicts.push((*scenario, Run::Paced(*rate), met));
             }
         }
     }
@@ -190,19 +222,43 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         let runs: Vec<String> = verdicts
             .iter()
             .filter(|(s, ..)| s == scenario)
-            .map(|(_, c, met)| format!("{} with {c} conn{}", if *met { "PASS" } else { "FAIL" }, plural(*c)))
+            .map(|(_, run, met)| format!("{} {}", if *met { "PASS" } else { "FAIL" }, run.describe()))
             .collect();
         println!("  {:<27} {:<26} {}", scenario.label(), scenario.goal().describe(), runs.join(", "));
     }
     Ok(())
 }
 
-fn print_row(scenario: Scenario, connections: usize, f: &Figures, met: Option<bool>) {
+/// How a scenario was driven: a closed loop over N connections, or requests paced at a rate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Run {
+    Connections(usize),
+    Paced(f64),
+}
+
+impl Run {
+    /// The table's "load" column: `16` connections, or `@100/s`.
+    fn column(&self) -> String {
+        match self {
+            Run::Connections(c) => c.to_string(),
+            Run::Paced(rate) => format!("@{rate:.0}/s"),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Run::Connections(c) => format!("with {c} conn{}", plural(*c)),
+            Run::Paced(rate) => format!("at {rate:.0} req/s paced"),
+        }
+    }
+}
+
+fn print_row(scenario: Scenario, run: &Run, f: &Figures, met: Option<bool>) {
     let per_response = f.bytes as f64 / f.ok.max(1) as f64 / 1024.0;
     println!(
-        "{:<27} {:>5} {:>9.0} {:>9.2} {:>9.2} {:>9.2} {:>7} {:>9.1}  {}",
+        "{:<27} {:>7} {:>9.0} {:>9.2} {:>9.2} {:>9.2} {:>7} {:>9.1}  {}",
         scenario.label(),
-        connections,
+        run.column(),
         f.requests_per_second(),
         f.quantile_ms(0.5),
         f.quantile_ms(0.99),

@@ -13,6 +13,8 @@ pub struct DuckRun {
     pub query: Duration,
     /// The child process, start to end.
     pub wall: Duration,
+    /// CPU time (user + system) of the query, as the script measured it with getrusage.
+    pub cpu: Option<Duration>,
     pub peak_rss: Option<u64>,
     pub version: String,
     pub rows: Vec<DayRow>,
@@ -68,11 +70,14 @@ COPY (
   ORDER BY resource_id, day
 ) TO {literal(out)} (HEADER, DELIMITER ',')
 """
-started = time.perf_counter()
+def cpu():
+    u = resource.getrusage(resource.RUSAGE_SELF)
+    return u.ru_utime + u.ru_stime
+started, cpu_started = time.perf_counter(), cpu()
 con.execute(sql)
-elapsed = time.perf_counter() - started
+elapsed, cpu_seconds = time.perf_counter() - started, cpu() - cpu_started
 peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(f"duckdb {duckdb.__version__} query_seconds={elapsed:.6f} peak_rss_kb={peak_kb}")
+print(f"duckdb {duckdb.__version__} query_seconds={elapsed:.6f} cpu_seconds={cpu_seconds:.6f} peak_rss_kb={peak_kb}")
 "#;
 
 /// Make sure `python` can import duckdb, installing it with pip when it cannot. Returns what
@@ -132,8 +137,9 @@ pub fn run(python: &str, input: &Path, scratch: &Path, threads: usize) -> anyhow
     let query: f64 = field("query_seconds=")
         .and_then(|s| s.parse().ok())
         .with_context(|| format!("cannot read the query time in {line:?}"))?;
+    let cpu = field("cpu_seconds=").and_then(|s| s.parse::<f64>().ok()).map(Duration::from_secs_f64);
     let peak_rss = field("peak_rss_kb=").and_then(|s| s.parse::<u64>().ok()).map(|kb| kb * 1024);
     let version = line.split_whitespace().nth(1).unwrap_or("?").to_string();
     let rows = compare::read_csv(&csv)?;
-    Ok(DuckRun { query: Duration::from_secs_f64(query), wall, peak_rss, version, rows })
+    Ok(DuckRun { query: Duration::from_secs_f64(query), wall, cpu, peak_rss, version, rows })
 }

@@ -11,6 +11,8 @@ pub struct SqliteRun {
     pub records: u64,
     pub load: Duration,
     pub query: Duration,
+    /// CPU time (user + system) of the load and the query.
+    pub cpu: Option<Duration>,
     pub rows: Vec<DayRow>,
 }
 
@@ -62,6 +64,7 @@ pub fn run(input: &Path, db: &Path, limit: Option<u64>) -> anyhow::Result<Sqlite
     let file = std::fs::File::open(input).with_context(|| format!("cannot open {}", input.display()))?;
     let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
     let started = Instant::now();
+    let cpu_started = super::cpu::used();
     let mut records = 0u64;
     let tx = conn.transaction()?;
     {
@@ -102,10 +105,11 @@ pub fn run(input: &Path, db: &Path, limit: Option<u64>) -> anyhow::Result<Sqlite
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let query_time = started.elapsed();
+    let cpu = super::cpu::since(cpu_started);
     drop(query);
     drop(conn);
     let _ = std::fs::remove_file(db);
-    Ok(SqliteRun { records, load, query: query_time, rows })
+    Ok(SqliteRun { records, load, query: query_time, cpu, rows })
 }
 
 #[cfg(test)]

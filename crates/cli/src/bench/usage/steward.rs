@@ -1,4 +1,4 @@
-//! Steward's run: the streaming importer into a fresh SQLite store, then its per-resource daily
+//! Steward's full import (b): the streaming importer into a fresh SQLite store, then its per-resource daily
 //! rows read back for the comparison.
 
 use super::compare::DayRow;
@@ -13,6 +13,8 @@ use steward_usage::{ImportOptions, ImportReport};
 pub struct StewardRun {
     pub report: ImportReport,
     pub elapsed: Duration,
+    /// CPU time (user + system) of the import, all threads.
+    pub cpu: Option<Duration>,
     pub peak_rss: Option<u64>,
     pub rows: Vec<DayRow>,
 }
@@ -22,10 +24,12 @@ pub async fn run(input: &Path, scratch: &Path, threads: usize) -> anyhow::Result
     // The generator ran in this process: its buffers must not count as the import's memory.
     rss::reset_peak();
     let started = Instant::now();
+    let cpu_started = super::cpu::used();
     // Each record's own OrganizationId is its tenant, as in a real import.
     let options = ImportOptions { threads, ..ImportOptions::default() };
     let report = steward_usage::import_audit_file(store.clone(), input, &options).await?;
     let elapsed = started.elapsed();
+    let cpu = super::cpu::since(cpu_started);
     let peak_rss = rss::peak_bytes();
     let query = RollupQuery {
         tenant_id: None,
@@ -43,5 +47,5 @@ pub async fn run(input: &Path, scratch: &Path, threads: usize) -> anyhow::Result
         .map(|r| DayRow { resource: r.scope_id, day: r.start, uses: r.uses, users: r.actors.len() as u64 })
         .collect();
     rows.sort();
-    Ok(StewardRun { report, elapsed, peak_rss, rows })
+    Ok(StewardRun { report, elapsed, cpu, peak_rss, rows })
 }

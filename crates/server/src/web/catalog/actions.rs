@@ -85,6 +85,11 @@ async fn step(state: AppState, caller: Caller, id: String, form: NoteForm, step:
     let id = id_or_page!(state, id);
     let note = if step == Step::Reject { form.reason } else { form.note };
     let result = ops::publish(&state, &caller, id, step, Some(&note)).await.map(|_| ());
+    if result.is_ok() {
+        // The page this redirects to draws the Queues badge: count the decider's queues now,
+        // so it shows the item gone (a failed count only leaves the badge to catch up).
+        let _ = crate::queues::collect(&state, &caller).await;
+    }
     finish(&state, &caller, id, result, done, None).await
 }
 

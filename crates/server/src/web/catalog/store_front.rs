@@ -14,7 +14,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::Uri;
 use axum::response::Response;
-use steward_catalog::{CatalogItem, CatalogQuery, Facet, PublicationState, SearchQuery};
+use steward_catalog::{CatalogItem, CatalogQuery, Facet, PublicationState, SearchQuery, SearchResults};
 use steward_model::Role;
 
 /// Featured items on the landing view.
@@ -110,10 +110,40 @@ fn toggled(q: &SearchQuery, facet: Facet, value: &str) -> SearchQuery {
     next
 }
 
+/// Values of one facet combine with OR, so a facet the search filters on counts what each of its
+/// values would add: its counts come from the same search without that facet's own filters
+/// (the other facets' filters kept). Without this, choosing "app" would leave "flow" at 0 and
+/// out of the list, and a second kind could not be added from the page. The API answers the
+/// counts of the result set itself (docs/catalog.md); this is the store front's view.
+async fn disjunctive_counts(state: &AppState, q: &SearchQuery, results: &mut SearchResults) -> Result<(), ApiError> {
+    let mut filtered: Vec<Facet> = q.filters.iter().map(|(f, _)| *f).collect();
+    filtered.sort();
+    filtered.dedup();
+    for facet in filtered {
+        let without = SearchQuery {
+            filters: q.filters.iter().filter(|(f, _)| *f != facet).cloned().collect(),
+            page: 1,
+            per_page: 1,
+            ..q.clone()
+        };
+        let sibling = state.catalog.search(state.store.as_ref(), &without).await?;
+        let Some(mut counts) = sibling.facets.into_iter().find(|c| c.facet == facet) else { continue };
+        for v in &mut counts.values {
+            v.selected = q.filters.iter().any(|(f, value)| *f == facet && *value == v.value);
+        }
+        match results.facets.iter_mut().find(|c| c.facet == facet) {
+            Some(slot) => *slot = counts,
+            None => results.facets.push(counts),
+        }
+    }
+    Ok(())
+}
+
 async fn build(state: &AppState, caller: &Caller, raw: Option<&str>) -> Result<StoreFront, ApiError> {
     let q = query::parse(raw)?;
     let store = state.store.as_ref();
-    let results = state.catalog.search(store, &q).await?;
+    let mut results = state.catalog.search(store, &q).await?;
+    disjunctive_counts(state, &q, &mut results).await?;
     let mut people = People::new(state);
     let landing = q.text.trim().is_empty() && q.filters.is_empty() && !q.featured_only && !q.hero_only && q.page <= 1;
 
