@@ -259,17 +259,73 @@ fn damaged_files_never_panic_and_every_row_is_accounted_for() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_cost_engine_is_a_cost_source() {
+async fn the_cost_engine_is_a_cost_source_for_any_period_prorated_by_days() {
+    use steward_cost::records::{PeopleCost, PeopleKind, put_people};
     use steward_value::roi::CostSource;
     let dir = tempfile::tempdir().expect("tempdir");
     let store = store_with_usage(dir.path()).await;
-    let engine = steward_value::engine_costs::EngineCosts { store, config: steward_cost::CostConfig::default() };
+    // Ten hours of makers' time a month went into app-1 (at the engine's default hourly rate).
+    let time = PeopleCost {
+        id: "mia-app-1".into(),
+        kind: PeopleKind::MakerTime,
+        name: "Mia on Expense claims".into(),
+        month: None,
+        quantity: 10.0,
+        rate: None,
+        principal_id: Some("p-mia".into()),
+        department: None,
+        resource_id: Some("app-1".into()),
+        cost_centre: None,
+    };
+    put_people(store.as_ref(), &[time], at(2026, 10, 1, 0, 0, 0, 0)).await.expect("people cost");
+    let config = steward_cost::CostConfig::default();
+    let engine = steward_value::engine_costs::EngineCosts { store: store.clone(), config: config.clone() };
+    let october: steward_cost::Period = "2026-10".parse().expect("month");
+    let engine_month = steward_cost::resource_costs(store.as_ref(), &config, october)
+        .await
+        .expect("engine")
+        .into_iter()
+        .find(|c| c.resource_id == "app-1")
+        .expect("app-1 has a cost")
+        .amount;
+    assert!(engine_month > 0);
+
     let month = ValuePeriod::parse("2026-10").expect("period");
     let costs = engine.resource_costs(&month).await.expect("the engine answers for a month");
+    assert_eq!(costs["app-1"].amount, engine_month, "a whole month is the engine's cost");
     assert!(costs.values().all(|c| c.currency == "USD"), "{costs:?}");
-    let range = ValuePeriod::parse("2026-10-01..2026-10-10").expect("period");
-    let err = engine.resource_costs(&range).await.expect_err("ranges have no monthly cost");
-    assert!(err.contains("range of days"), "{err}");
+
+    // Fifteen days of October: 15/31 of the month's cost, rounded to the cent.
+    let range = ValuePeriod::parse("2026-10-01..2026-10-15").expect("period");
+    let costs = engine.resource_costs(&range).await.expect("ranges are prorated");
+    let expected = (engine_month * 15 * 2 + 31) / (31 * 2);
+    assert_eq!(costs["app-1"].amount, expected, "{}", costs["app-1"].explanation);
+    assert!(costs["app-1"].explanation.contains("15/31 days"), "{}", costs["app-1"].explanation);
+
+    // The report's ROI for the range is a ratio, not n/a.
+    let mut rates = config_usd();
+    rates.default = 6000;
+    store.record_value(&record_in("app-1", "USD", Some(1000))).await.expect("record");
+    let r = report::build(store.as_ref(), &rates, &range, &engine, at(2026, 11, 2, 0, 0, 0, 0), None)
+        .await
+        .expect("report");
+    let app = r.resources.iter().find(|row| row.key == "app-1").expect("app-1 row");
+    assert_eq!(app.cost, Some(expected));
+    // Four launches from the 1st to the 15th (5th and 7th) × 10 min = 40 min at 60.00/h = 40.00.
+    assert_eq!(app.value, 4000);
+    assert_eq!(app.roi, Roi::of(4000, Some((expected, "USD")), "USD"));
+    assert!(matches!(app.roi, Roi::Ratio { .. }), "{:?}", app.roi);
+    assert!(r.cost_unavailable.is_none());
+}
+
+fn config_usd() -> steward_value::Rates {
+    ValueConfig::default().rates().expect("default rates")
+}
+
+fn record_in(resource: &str, currency: &str, per_use: Option<i64>) -> NewValueRecord {
+    let mut r = record(resource, ValueKind::Actual, per_use, None);
+    r.figures.currency = currency.into();
+    r
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
