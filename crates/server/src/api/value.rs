@@ -3,7 +3,8 @@
 //! an assessment. The web pages (`web/value.rs`) call the same functions.
 //!
 //! Makers see and record value for their own resources only; the report is narrowed to them.
-//! Business units are assessed by platform admins. Every change goes to the audit trail.
+//! Business units are assessed by platform admins and their assessments are read by everyone
+//! signed in (they describe a department, not a resource). Every change goes to the audit trail.
 
 use crate::AppState;
 use crate::api::resources::find_for;
@@ -26,7 +27,7 @@ use steward_value::engine_costs::EngineCosts;
 use steward_value::gather::ResourceValue;
 use steward_value::import::{Format, parse};
 use steward_value::report::ValueReport;
-use steward_value::roi::{CostFigure, CostSource, Roi};
+use steward_value::roi::{CostFigure, CostSource, Roi, RoiRow};
 use steward_value::{Rates, ValueConfig, ValuePeriod};
 
 /// `[value]` and `[cost]` as the server uses them.
@@ -76,6 +77,8 @@ pub fn routes() -> Routes {
         .get("/api/v1/value/resources/{id}", Access::Read, resource)
         .put("/api/v1/value/resources/{id}/{kind}", Access::Maker, put_record)
         .post("/api/v1/value/assessments", Access::Maker, post_assessment)
+        .get("/api/v1/value/assessments", Access::Read, list_assessments)
+        .get("/api/v1/value/business-units", Access::Read, business_units)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -360,4 +363,110 @@ pub async fn post_assessment(
         ))
     })?;
     Ok(Json(assess(&state, &caller, input).await?))
+}
+
+/// `?subject=business_unit&subject_id=Finance`: which assessments to list.
+#[derive(Debug, Default, Deserialize)]
+pub struct AssessmentParams {
+    pub subject: Option<String>,
+    pub subject_id: Option<String>,
+}
+
+/// Stored assessments matching `subject` and `subject_id` (a business unit's name compared
+/// without case), newest first, with their scores. A maker sees solution assessments of their
+/// own resources only.
+pub async fn assessments_for(
+    state: &AppState,
+    caller: &Caller,
+    subject: Option<AssessmentSubject>,
+    subject_id: Option<&str>,
+) -> Result<Vec<ScoredAssessment>, ApiError> {
+    let questionnaire =
+        Questionnaire::builtin().map_err(|e| ApiError::internal("reading the value questionnaire", e))?;
+    let wanted = subject_id.map(|id| id.trim().to_lowercase()).filter(|id| !id.is_empty());
+    let mut found = state
+        .store
+        .value_assessments(&AssessmentQuery { subject, subject_id: None })
+        .await
+        .map_err(|e| ApiError::store("reading value assessments", e))?;
+    found.retain(|a| wanted.as_ref().is_none_or(|w| a.subject_id.to_lowercase() == *w));
+    if let Visible::Own(ids) = Visible::of(state, caller).await? {
+        found.retain(|a| a.subject == AssessmentSubject::BusinessUnit || ids.contains(&a.subject_id));
+    }
+    found.sort_by(|a, b| b.assessed_at.cmp(&a.assessed_at).then_with(|| b.id.cmp(&a.id)));
+    Ok(found.into_iter().map(|a| ScoredAssessment { scores: questionnaire.scores_of(&a), assessment: a }).collect())
+}
+
+/// `GET /api/v1/value/assessments?subject=business_unit&subject_id=Finance`.
+pub async fn list_assessments(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(params): Query<AssessmentParams>,
+) -> Result<Json<Vec<ScoredAssessment>>, ApiError> {
+    let subject = params
+        .subject
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse::<AssessmentSubject>())
+        .transpose()
+        .map_err(|e: steward_model::UnknownValue| ApiError::invalid("subject", e.to_string()))?;
+    Ok(Json(assessments_for(&state, &caller, subject, params.subject_id.as_deref()).await?))
+}
+
+/// A business unit (a department) with its value and ROI for a period and its assessments.
+#[derive(Debug, Clone, Serialize)]
+pub struct BusinessUnitView {
+    pub name: String,
+    /// The unit's row of the ROI report; absent for a unit that was assessed but owns nothing
+    /// with a value or cost in the period.
+    pub roi: Option<RoiRow>,
+    /// How many assessments it has.
+    pub assessments: usize,
+    /// The newest one, with its scores.
+    pub latest: Option<ScoredAssessment>,
+}
+
+/// Every business unit of the ROI report for `period` and every assessed one, by name.
+pub async fn business_units_for(
+    state: &AppState,
+    caller: &Caller,
+    period: &ValuePeriod,
+) -> Result<Vec<BusinessUnitView>, ApiError> {
+    let report = report_for(state, caller, period).await?;
+    let assessed = assessments_for(state, caller, Some(AssessmentSubject::BusinessUnit), None).await?;
+    let mut units: std::collections::BTreeMap<String, BusinessUnitView> = std::collections::BTreeMap::new();
+    // Resources whose owner has no department are grouped under a key of "" in the report: not a unit.
+    for row in report.business_units.into_iter().filter(|r| !r.key.is_empty()) {
+        units.insert(
+            row.key.to_lowercase(),
+            BusinessUnitView { name: row.key.clone(), roi: Some(row), assessments: 0, latest: None },
+        );
+    }
+    for a in assessed {
+        let unit = units.entry(a.assessment.subject_id.to_lowercase()).or_insert_with(|| BusinessUnitView {
+            name: a.assessment.subject_id.clone(),
+            roi: None,
+            assessments: 0,
+            latest: None,
+        });
+        unit.assessments += 1;
+        // Newest first: the first one met is the latest.
+        if unit.latest.is_none() {
+            unit.latest = Some(a);
+        }
+    }
+    let mut out: Vec<BusinessUnitView> = units.into_values().collect();
+    out.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    Ok(out)
+}
+
+/// `GET /api/v1/value/business-units?period=2026-10`.
+pub async fn business_units(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(params): Query<PeriodParams>,
+) -> Result<Json<Vec<BusinessUnitView>>, ApiError> {
+    let p = period(params.period.as_deref())?;
+    Ok(Json(business_units_for(&state, &caller, &p).await?))
 }

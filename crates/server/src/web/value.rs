@@ -2,6 +2,9 @@
 //! (the board's ROI report with every value explained), and the "Value" section of a resource's
 //! page with the forms makers use to record value and assess their solution. The forms call the
 //! API's functions ([`crate::api::value`]) and send the browser back to the resource (303).
+//! Business units have their own pages and assessment form ([`units`]).
+
+mod units;
 
 use crate::AppState;
 use crate::api::value::{self as api, AssessmentInput, PeriodParams, ResourceValueView};
@@ -24,6 +27,9 @@ pub fn routes() -> Routes {
     Routes::new()
         .get("/value", Access::Read, overview)
         .get("/value/roi", Access::Read, roi)
+        .get("/value/business-units", Access::Read, units::index)
+        .post("/value/business-units", Access::Admin, units::assess)
+        .get("/value/business-units/{name}", Access::Read, units::show)
         .post("/resources/{id}/value", Access::Maker, record)
         .post("/resources/{id}/value/assessment", Access::Maker, assess)
 }

@@ -168,3 +168,78 @@ async fn the_value_form_records_and_assessments_score_per_area() {
     let (_, view) = app.json(&format!("/api/v1/value/resources/{RICH}")).await;
     assert_eq!(view["assessments"].as_array().map(Vec::len), Some(1));
 }
+
+#[tokio::test]
+async fn business_units_are_assessed_on_their_own_pages_by_admins() {
+    let app = spawn_app().await;
+    let period = recent();
+    assert_eq!(put(&app, Role::Admin, RICH, "actual", json!({"minutes_per_use": 6})).await.0, StatusCode::OK);
+    let form = [
+        ("csrf", ""),
+        ("unit", "Finance"),
+        ("strategy.outcomes", "4"),
+        ("financial.economic_value", "3"),
+        ("technology.skills", ""),
+    ];
+
+    // A maker may not assess a business unit; an admin may, and lands on the unit's page.
+    let maker =
+        app.client_as(Role::Maker).post(app.url("/value/business-units")).form(&form).send().await.expect("send");
+    assert_eq!(maker.status(), StatusCode::FORBIDDEN);
+    let admin = app.client_as(Role::Admin);
+    let response = admin.post(app.url("/value/business-units")).form(&form).send().await.expect("send");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(crate::support::header(&response, "location"), "/value/business-units/Finance");
+    let unnamed = [("csrf", ""), ("unit", " "), ("strategy.outcomes", "4")];
+    let response = admin.post(app.url("/value/business-units")).form(&unnamed).send().await.expect("send");
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST, "a unit must be named");
+    let bad = [("csrf", ""), ("unit", "Finance"), ("strategy.outcomes", "9")];
+    let response = admin.post(app.url("/value/business-units")).form(&bad).send().await.expect("send");
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST, "scores run 0-5");
+
+    // The API lists it (names compared without case), with its scores.
+    let (status, listed) = app.json("/api/v1/value/assessments?subject=business_unit&subject_id=finance").await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    let listed = listed.as_array().cloned().unwrap_or_default();
+    assert_eq!(listed.len(), 1, "one assessment; the refused ones are not stored");
+    assert_eq!(listed[0]["subject_id"], "Finance");
+    assert_eq!(listed[0]["assessed_by"], "admin");
+    assert_eq!(listed[0]["scores"][0]["percent"], 80);
+    assert_eq!(listed[0]["scores"][2]["percent"], 60);
+    assert_eq!(app.json("/api/v1/value/assessments?subject=nobody").await.0, StatusCode::BAD_REQUEST);
+
+    // Business units: the ROI report's (with their figures) and every assessed one.
+    let (_, report) = app.json(&format!("/api/v1/value/report?period={period}")).await;
+    let (status, units) = app.json(&format!("/api/v1/value/business-units?period={period}")).await;
+    assert_eq!(status, StatusCode::OK, "{units}");
+    let units = units.as_array().cloned().unwrap_or_default();
+    let finance = units.iter().find(|u| u["name"] == "Finance").expect("Finance is listed");
+    assert_eq!(
+        (finance["assessments"].clone(), finance["latest"]["scores"][0]["percent"].clone()),
+        (json!(1), json!(80))
+    );
+    for row in report["business_units"].as_array().into_iter().flatten().filter(|r| r["key"] != "") {
+        let unit = units.iter().find(|u| u["name"] == row["key"]).unwrap_or_else(|| panic!("{row} missing"));
+        assert_eq!(unit["roi"], *row, "the unit's figures are the report's");
+    }
+
+    // The pages: the list with the latest scores, the unit with its answers, forms for admins only.
+    let (status, page) = app.html(&format!("/value/business-units?period={period}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("href=\"/value/business-units/Finance?period="), "the unit links to its page");
+    assert!(page.contains("Business strategy viability 80% (1 of 5 answered)"), "latest scores shown");
+    assert!(page.contains("action=\"/value/business-units\"") && page.contains("name=\"csrf\""), "admins get the form");
+    let (status, page) = app.html("/value/business-units/Finance").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Financial viability 60% (1 of 4 answered)"), "scores per area");
+    assert!(page.contains("4 of 5"), "answers shown");
+    assert!(page.contains("name=\"unit\" value=\"Finance\""), "the form assesses this unit");
+    let viewer = app.client_as(Role::Viewer).get(app.url("/value/business-units/Finance")).send().await.expect("send");
+    assert_eq!(viewer.status(), StatusCode::OK);
+    let viewer_page = viewer.text().await.expect("text");
+    assert!(viewer_page.contains("80%") && !viewer_page.contains("action=\"/value/business-units\""), "read only");
+    let (_, page) = app.html("/value").await;
+    assert!(page.contains("href=\"/value/business-units?period="), "linked from /value");
+    let (_, audit) = app.json("/api/v1/audit?action=value.assess").await;
+    assert!(audit.to_string().contains("business_unit:Finance"), "{audit}");
+}
