@@ -91,16 +91,16 @@ pub async fn answer_task(
             _ => note.to_string(),
         });
     }
-    let promotes = match (step.to, step.data.promotion.as_ref()) {
-        (TaskState::Promotion(promotion::State::Promoted), Some(p)) => Some(check_promotion(store, p).await?),
-        _ => None,
-    };
+    let promotes = matches!(step.to, TaskState::Promotion(promotion::State::Promoted));
+    if let (true, Some(p)) = (promotes, step.data.promotion.as_ref()) {
+        check_promotion(store, p).await?;
+    }
     let transition = persist::transition(&task, &step, &config);
     let applied = match store.apply_task_transition(task_id, &transition).await? {
         TransitionOutcome::Applied(row) => Applied { task_id, step, task: row },
         TransitionOutcome::Stale(now) => return Err(CampaignError::Stale { id: task_id, state: now.state }),
     };
-    if let Some(p) = promotes {
+    if let (true, Some(p)) = (promotes, applied.step.data.promotion.as_ref()) {
         let stage_move = StageMove {
             expected_stage: p.from,
             stage: p.to,
@@ -122,7 +122,7 @@ pub async fn answer_task(
 
 /// Before a promotion is accepted: the catalog item must still be at the stage the task
 /// proposes to move it from (otherwise the task is out of date and should be withdrawn).
-async fn check_promotion(store: &dyn Store, p: &crate::PromotionRef) -> Result<crate::PromotionRef, CampaignError> {
+async fn check_promotion(store: &dyn Store, p: &crate::PromotionRef) -> Result<(), CampaignError> {
     let item = store.get_catalog_item(p.item_id).await?.ok_or_else(|| {
         CampaignError::Feed(format!("catalog item {} no longer exists; withdraw the task", p.item_id))
     })?;
@@ -132,7 +132,7 @@ async fn check_promotion(store: &dyn Store, p: &crate::PromotionRef) -> Result<c
             p.item_id, item.stage, p.from
         )));
     }
-    Ok(p.clone())
+    Ok(())
 }
 
 pub use crate::run::load;

@@ -533,6 +533,10 @@ pub(crate) async fn list_violations(store: &PostgresStore, q: &ViolationQuery) -
             filters.push(format!("{column} = ANY(${})", params.len()));
         }
     }
+    if let Some(ids) = &q.resources_among {
+        params.push(ids);
+        filters.push(format!("(subject_kind <> 'resource' OR subject_id = ANY(${}))", params.len()));
+    }
     for (column, value) in
         [("subject_id", &q.subject_id), ("environment_id", &q.environment_id), ("tenant_id", &q.tenant_id)]
     {

@@ -654,6 +654,13 @@ pub(crate) async fn list_violations(store: &SqliteStore, query: &ViolationQuery)
             list("state", q.states.iter().map(|s| s.as_str().to_string()).collect(), &mut filters, &mut args);
             list("level", q.levels.iter().map(|l| l.as_str().to_string()).collect(), &mut filters, &mut args);
             list("policy_id", q.policy_ids.clone(), &mut filters, &mut args);
+            if let Some(ids) = &q.resources_among {
+                args.push(Value::Text(serde_json::Value::from(ids.clone()).to_string()));
+                filters.push(format!(
+                    "(subject_kind <> 'resource' OR subject_id IN (SELECT value FROM json_each(?{})))",
+                    args.len()
+                ));
+            }
             for (column, value) in
                 [("subject_id", &q.subject_id), ("environment_id", &q.environment_id), ("tenant_id", &q.tenant_id)]
             {

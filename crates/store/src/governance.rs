@@ -490,6 +490,10 @@ pub struct ViolationQuery {
     pub states: Vec<ViolationState>,
     pub policy_ids: Vec<String>,
     pub subject_id: Option<String>,
+    /// Violations of resources only among these ids (`Some(vec![])`: of no resource); those of
+    /// environments still match. A maker's own resources, so that paging happens in the
+    /// database rather than after reading every row.
+    pub resources_among: Option<Vec<String>>,
     pub environment_id: Option<String>,
     pub tenant_id: Option<String>,
     pub levels: Vec<Level>,
@@ -506,6 +510,10 @@ impl ViolationQuery {
         (self.states.is_empty() || self.states.contains(&v.state))
             && (self.policy_ids.is_empty() || self.policy_ids.contains(&v.policy_id))
             && self.subject_id.as_ref().is_none_or(|s| *s == v.subject_id)
+            && self
+                .resources_among
+                .as_ref()
+                .is_none_or(|ids| v.subject_kind != SubjectKind::Resource || ids.iter().any(|id| *id == v.subject_id))
             && self.environment_id.as_ref().is_none_or(|e| *e == v.environment_id)
             && self.tenant_id.as_ref().is_none_or(|t| *t == v.tenant_id)
             && (self.levels.is_empty() || self.levels.contains(&v.level))

@@ -127,6 +127,7 @@ async fn list(store: &dyn Store, args: &ListArgs) -> anyhow::Result<()> {
         subject_id: args.resource.clone(),
         environment_id: args.environment.clone(),
         tenant_id: args.tenant.clone(),
+        resources_among: None,
         levels: args.level.into_iter().collect(),
         // One more than asked tells whether there are more.
         limit: Some(args.limit.saturating_add(1)),

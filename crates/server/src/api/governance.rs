@@ -271,6 +271,7 @@ impl ViolationParams {
             subject_id: params::text(&self.resource),
             environment_id: params::text(&self.environment),
             tenant_id: params::text(&self.tenant),
+            resources_among: None,
             levels: list_of::<Level>("level", &self.level)?,
             limit: Some(limit + 1),
             offset: match params::cursor(&self.cursor)? {
@@ -305,18 +306,9 @@ pub async fn violation_page(
 ) -> Result<ViolationPage, ApiError> {
     let (mut query, limit) = p.to_query(default_states)?;
     let offset = query.offset;
-    let mut rows = if visible.is_all() {
-        state.store.list_violations(&query).await.map_err(|e| ApiError::store("listing violations", e))?
-    } else {
-        // A maker's page is cut after narrowing, so that pages are full and offsets count
-        // only the rows they see.
-        query.limit = None;
-        query.offset = 0;
-        let mut all =
-            state.store.list_violations(&query).await.map_err(|e| ApiError::store("listing violations", e))?;
-        visible.retain(&mut all, violation_resource);
-        all.into_iter().skip(usize::try_from(offset).unwrap_or(usize::MAX)).take(limit as usize + 1).collect()
-    };
+    // A maker's own resources go into the query, so the database pages what they may see.
+    query.resources_among = visible.own_ids();
+    let mut rows = state.store.list_violations(&query).await.map_err(|e| ApiError::store("listing violations", e))?;
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     let next_offset = more.then(|| offset + u64::from(limit));

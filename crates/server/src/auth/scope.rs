@@ -52,6 +52,19 @@ impl Visible {
         matches!(self, Visible::All)
     }
 
+    /// A maker's own resource ids, sorted (for a store query that narrows in the database);
+    /// `None` when every resource is visible.
+    pub fn own_ids(&self) -> Option<Vec<String>> {
+        match self {
+            Visible::All => None,
+            Visible::Own(own) => {
+                let mut ids: Vec<String> = own.iter().cloned().collect();
+                ids.sort_unstable();
+                Some(ids)
+            }
+        }
+    }
+
     /// Whether a list may name this resource.
     pub fn allows(&self, resource_id: &str) -> bool {
         match self {

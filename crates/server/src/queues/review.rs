@@ -49,6 +49,8 @@ pub async fn review_detection(
         || ApiError::NotFound { what: "detection", plural: "/api/v1/success/detections", id: id.to_string() };
     let before = store.get_detection(id).await.map_err(|e| ApiError::store("reading a detection", e))?;
     let before = before.ok_or_else(not_found)?;
+    // The store checks `expected` again inside its transaction (the race); this early check only
+    // gives the common case a better answer, naming who moved it, from the row read for the audit.
     if let Some(expected) = expected
         && before.state != expected
     {

@@ -17,6 +17,7 @@ use chrono::{Days, NaiveDate, Utc};
 use std::collections::HashMap;
 use steward_model::{ConnectorTier, Governance, Principal, ShareTarget};
 use steward_store::UsageReads;
+use steward_store::catalog::{CatalogItem, CatalogQuery};
 
 /// The usage chart covers this many days.
 const USAGE_DAYS: u64 = 30;
@@ -238,7 +239,10 @@ async fn build(state: &AppState, caller: &Caller, id: &str) -> Result<ResourcePa
         shares,
         connectors,
         governance_declared: !governance.is_empty(),
-        governance: with_computed_criticality(governance_facts(&governance), &gov),
+        governance: with_catalog_listing(
+            with_computed_criticality(governance_facts(&governance), &gov),
+            catalog_listing(state, &r.id).await?,
+        ),
         usage,
         usage_window,
         attributes,
@@ -301,6 +305,36 @@ fn with_computed_criticality(mut facts: Vec<Fact>, gov: &ResourceGovernance) -> 
     for f in facts.iter_mut().filter(|f| f.label == "Criticality" && f.value == "Not computed") {
         f.value = format!("{} (computed now)", gov.criticality.level);
         f.href = Some("#responsibility".into());
+    }
+    facts
+}
+
+/// The newest catalog item made from this resource, if any.
+async fn catalog_listing(state: &AppState, resource_id: &str) -> Result<Option<CatalogItem>, ApiError> {
+    let query = CatalogQuery { resource_id: Some(resource_id.to_string()), limit: Some(50), ..Default::default() };
+    let page = state.store.list_catalog_items(&query).await.map_err(|e| ApiError::store("reading catalog items", e))?;
+    Ok(page.items.into_iter().max_by_key(|i| i.id))
+}
+
+/// The catalog is where publication and the lifecycle are decided; an imported declaration
+/// (the CoE kit's fields) is only what someone once wrote down. When the resource has a
+/// catalog item, its state and stage win, linked to the item, and a differing declaration
+/// is shown beside them so the drift is visible.
+fn with_catalog_listing(mut facts: Vec<Fact>, item: Option<CatalogItem>) -> Vec<Fact> {
+    let Some(item) = item else { return facts };
+    for f in facts.iter_mut() {
+        let listed = match f.label {
+            "Catalog state" => item.state.as_str(),
+            "Lifecycle stage" => item.stage.as_str(),
+            _ => continue,
+        };
+        let declared = std::mem::take(&mut f.value);
+        f.value = if declared == "Not declared" || declared == format::humanize(listed) {
+            format!("{} (catalog)", format::humanize(listed))
+        } else {
+            format!("{} (catalog; declared: {declared})", format::humanize(listed))
+        };
+        f.href = Some(format!("/catalog/{}", item.id));
     }
     facts
 }

@@ -429,6 +429,11 @@ async fn stages_move_one_step_at_a_time_and_the_history_says_who_moved_them() {
     assert_eq!(detail["stage"], "production");
     let (_, html) = app.html(&format!("/catalog/{id}")).await;
     assert!(html.contains("Retired → Production") && html.contains("to retired"), "the page lists the moves");
+    // The resource page takes its lifecycle stage and catalog state from the catalog, linked.
+    let (_, resource) = app.html(&format!("/resources/{ALICES_IN_SALES}")).await;
+    assert!(resource.contains("Production (catalog)"), "stage from the catalog on the resource page");
+    assert!(resource.contains("Draft (catalog)"), "publication state from the catalog on the resource page");
+    assert!(resource.contains(&format!("href=\"/catalog/{id}\"")), "linked to the catalog item");
 }
 
 #[tokio::test]

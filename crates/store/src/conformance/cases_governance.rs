@@ -538,6 +538,13 @@ pub async fn case_governance_runs_trends_summary_and_lists(store: Arc<dyn Store>
         ViolationQuery { subject_id: Some("r1".into()), ..Default::default() },
         ViolationQuery { tenant_id: Some("t1".into()), ..Default::default() },
         ViolationQuery { tenant_id: Some("t9".into()), ..Default::default() },
+        ViolationQuery { resources_among: Some(vec!["r1".into(), "r4".into()]), ..Default::default() },
+        ViolationQuery {
+            resources_among: Some(vec!["r3".into()]),
+            states: vec![ViolationState::Open],
+            ..Default::default()
+        },
+        ViolationQuery { resources_among: Some(vec![]), ..Default::default() },
     ];
     for q in queries {
         let expected: Vec<i64> = all.iter().filter(|v| q.matches(v)).map(|v| v.id).collect();
@@ -550,6 +557,12 @@ pub async fn case_governance_runs_trends_summary_and_lists(store: Arc<dyn Store>
         .map(|v| v.id)
         .collect();
     assert_eq!(paged, all.iter().skip(2).take(3).map(|v| v.id).collect::<Vec<_>>(), "limit and offset");
+    let own = ViolationQuery { resources_among: Some(vec!["r1".into(), "r3".into()]), ..Default::default() };
+    let own_all: Vec<i64> = all.iter().filter(|v| own.matches(v)).map(|v| v.id).collect();
+    assert!(own_all.len() >= 3 && own_all.len() < all.len(), "the fixture narrows: {own_all:?}");
+    let own_page: Vec<i64> =
+        violations(&store, ViolationQuery { limit: Some(2), offset: 1, ..own }).await.iter().map(|v| v.id).collect();
+    assert_eq!(own_page, own_all[1..3], "a maker's page is cut after narrowing, in the database");
     let beyond = violations(&store, ViolationQuery { offset: 1000, ..Default::default() }).await;
     assert!(beyond.is_empty());
 }
