@@ -117,7 +117,8 @@ fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
 }
 
 fn read(file: &Path) -> anyhow::Result<Vec<u8>> {
-    std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))
+    std::fs::read(file)
+        .with_context(|| format!("cannot read {}; check the path (CSV formats in docs/costs.md)", file.display()))
 }
 
 /// Print what an import kept and refused; fail (after storing the good rows) when rows were refused.

@@ -65,16 +65,18 @@ pub async fn run(args: Args, db_url: Option<String>) -> anyhow::Result<()> {
     super::demo_queues::seed(store.as_ref(), &steward_campaigns::CampaignConfig::default()).await?;
     // One organisation maturity assessment with its evidence pre-filled (issue #8), once.
     super::assess::demo_assessment(store.as_ref()).await?;
-    // Value records on the most used resources (issue #7), once.
-    steward_value::demo::seed(store.as_ref(), chrono::Utc::now())
+    // Value records, cost centres, people costs, budgets and consumption history (issue #7), once.
+    super::demo_value::seed(store.as_ref(), chrono::Utc::now())
         .await
-        .context("cannot seed the demo's value records")?;
+        .context("cannot seed the demo's value and costs")?;
     if args.no_serve {
         return Ok(());
     }
     println!("Signed in as the demo administrator: this is synthetic data, not a real tenant.");
     // Jobs run in the demo too, on the default schedules that reach no real tenant (no sync).
     let config = std::sync::Arc::new(crate::config::Config::default());
+    // The value pages use the demo's hourly costs per department.
+    steward_server::api::value::configure(super::demo_value::settings()?);
     let worker =
         crate::jobs::start(store.clone(), &config, crate::jobs::Mode::Demo, &crate::jobs::WorkerFlags::default())
             .await?;

@@ -7,6 +7,7 @@ pub mod check;
 pub mod cost;
 pub mod demo;
 pub mod demo_queues;
+pub mod demo_value;
 pub mod exempt;
 pub mod fake_tenant;
 pub mod generate;
