@@ -5,7 +5,9 @@
 //!   ([`channel::webhook`], [`sign`]).
 //! - [`templates`]: the words of each message kind, built in and overridable by files.
 //! - [`messages`]: what Steward says and to whom, read from the store (board digest, success
-//!   candidates, violations, campaign steps, welcome, monthly maker summary).
+//!   candidates, violations, campaign steps, welcome); [`maker_summary`]: the monthly summary to
+//!   each maker, with the value of their resources ([`maker_value`], from `steward-value`).
+//! - [`reach`]: the distinct people a maker's resources reached (summary and champions).
 //! - [`dispatch`]: a message and its recipients' preferences become deliveries in the log, once
 //!   per idempotency key, so a job that runs twice never sends twice.
 //! - [`sender`]: due deliveries are sent, retried with backoff, and marked dead when they run
@@ -18,10 +20,13 @@ pub mod config;
 pub mod dispatch;
 mod error;
 pub mod jobs;
+pub mod maker_summary;
+pub mod maker_value;
 pub mod message;
 pub mod messages;
 pub mod notifier;
 pub mod nurture;
+pub mod reach;
 pub mod secret;
 pub mod sender;
 pub mod sign;

@@ -6,7 +6,7 @@ use crate::NotifyConfig;
 use crate::NotifyError;
 use crate::dispatch::{Outgoing, Recipient};
 use chrono::{Datelike, Duration};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::collections::{HashMap, HashSet};
 use steward_model::Timestamp;
 use steward_policy::model::PolicySet;
@@ -18,9 +18,11 @@ use steward_store::governance::{ViolationQuery, ViolationState};
 use steward_store::inventory::MakerQuery;
 use steward_store::notifications::MessageKind;
 use steward_store::success::{DetectionQuery, DetectionState};
-use steward_store::usage::{ResourceUsageQuery, UsageOrder, UsageReads};
+use steward_value::Rates;
 
-fn source(what: &'static str) -> impl Fn(steward_store::StoreError) -> NotifyError {
+pub use crate::maker_summary::maker_summaries;
+
+pub(crate) fn source(what: &'static str) -> impl Fn(steward_store::StoreError) -> NotifyError {
     move |e| NotifyError::Source { what, reason: e.to_string() }
 }
 
@@ -397,92 +399,12 @@ pub(crate) async fn all_makers(store: &dyn Store) -> Result<Vec<steward_store::i
     }
 }
 
-/// Each maker's summary of the last complete month: their resources' uses and users (from the
-/// usage rollups) and open violations.
-pub async fn maker_summaries(
-    store: &dyn Store,
-    config: &NotifyConfig,
-    now: Timestamp,
-) -> Result<Vec<Outgoing>, NotifyError> {
-    let month = Month::last_complete(now.date_naive());
-    let usage = store
-        .resource_usage(&ResourceUsageQuery {
-            tenant_id: None,
-            kinds: Vec::new(),
-            environment_id: None,
-            from: month.first_day(),
-            to: month.last_day(),
-            include_unused: true,
-            order: UsageOrder::Uses,
-            limit: None,
-        })
-        .await
-        .map_err(source("usage"))?;
-    let open = store
-        .list_violations(&ViolationQuery { states: vec![ViolationState::Open], ..Default::default() })
-        .await
-        .map_err(source("violations"))?;
-    let mut violations_by_resource: HashMap<&str, u64> = HashMap::new();
-    for v in &open {
-        *violations_by_resource.entry(v.subject_id.as_str()).or_default() += 1;
-    }
-    let mut by_owner: HashMap<String, Vec<&steward_model::ResourceUsage>> = HashMap::new();
-    for u in &usage {
-        if let Some(owner) = &u.owner {
-            by_owner.entry(owner.clone()).or_default().push(u);
-        }
-    }
-    let people = People::load(store).await?;
-    let mut owners: Vec<_> = by_owner.into_iter().collect();
-    owners.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut out = Vec::new();
-    for (owner, resources) in owners {
-        let Some(recipient) = people.recipient(store, &owner).await? else { continue };
-        let uses: u64 = resources.iter().map(|r| r.uses).sum();
-        let users: u64 = resources.iter().map(|r| r.unique_users).sum();
-        let with_violations =
-            resources.iter().filter(|r| violations_by_resource.contains_key(r.resource_id.as_str())).count();
-        let top: Vec<Value> = resources
-            .iter()
-            .take(10)
-            .map(|r| {
-                json!({
-                    "name": r.display_name.clone().unwrap_or_else(|| r.resource_id.clone()),
-                    "uses": r.uses,
-                    "users": r.unique_users,
-                    "violations": violations_by_resource.get(r.resource_id.as_str()).copied().unwrap_or(0),
-                })
-            })
-            .collect();
-        out.push(Outgoing {
-            kind: MessageKind::MakerSummary,
-            recipient,
-            subject_key: owner.clone(),
-            period: month.to_string(),
-            context: json!({
-                "month": month.long_label(),
-                "resources": resources.len(),
-                "uses": uses,
-                "users": users,
-                "open_violations": with_violations,
-                "top": top,
-                "my_url": format!("{}/inventory", config.base_url),
-                "facts": [
-                    {"name": "Resources", "value": resources.len().to_string()},
-                    {"name": "Uses", "value": uses.to_string()},
-                    {"name": "With open violations", "value": with_violations.to_string()},
-                ],
-            }),
-        });
-    }
-    Ok(out)
-}
-
 /// The builder of a kind.
 pub async fn build(
     kind: MessageKind,
     store: &dyn Store,
     config: &NotifyConfig,
+    value: &Rates,
     now: Timestamp,
 ) -> Result<Vec<Outgoing>, NotifyError> {
     match kind {
@@ -491,7 +413,7 @@ pub async fn build(
         MessageKind::Violation => violations(store, config, now).await,
         MessageKind::CampaignStep => campaign_steps(store, config, now).await,
         MessageKind::Welcome => welcome(store, config, now).await,
-        MessageKind::MakerSummary => maker_summaries(store, config, now).await,
+        MessageKind::MakerSummary => maker_summaries(store, config, value, now).await,
         MessageKind::Test => Ok(Vec::new()),
     }
 }

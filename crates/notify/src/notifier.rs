@@ -11,25 +11,29 @@ use serde_json::json;
 use steward_model::Timestamp;
 use steward_store::Store;
 use steward_store::notifications::{ChannelKind, MessageKind};
+use steward_value::Rates;
 
 #[derive(Debug)]
 pub struct Notifier {
     pub config: NotifyConfig,
     pub templates: Templates,
     pub channels: Channels,
+    /// The `[value]` rates and currency: the maker summary says what resources were worth.
+    pub value: Rates,
 }
 
 impl Notifier {
     /// Read templates and secrets now, so a broken template or a missing secret stops the start
     /// with a clear message instead of failing each delivery.
-    pub fn from_config(config: NotifyConfig) -> Result<Notifier, NotifyError> {
+    /// `value` is the checked `[value]` section (`ValueConfig::rates`), the same the value pages use.
+    pub fn from_config(config: NotifyConfig, value: Rates) -> Result<Notifier, NotifyError> {
         let templates = Templates::with_overrides(config.templates_dir.as_deref())?;
         let channels = Channels::from_config(&config)?;
-        Ok(Notifier { config, templates, channels })
+        Ok(Notifier { config, templates, channels, value })
     }
 
-    pub fn new(config: NotifyConfig, templates: Templates, channels: Channels) -> Notifier {
-        Notifier { config, templates, channels }
+    pub fn new(config: NotifyConfig, templates: Templates, channels: Channels, value: Rates) -> Notifier {
+        Notifier { config, templates, channels, value }
     }
 
     /// Build the messages of a kind and queue them.
@@ -39,7 +43,7 @@ impl Notifier {
         kind: MessageKind,
         now: Timestamp,
     ) -> Result<DispatchReport, NotifyError> {
-        let outgoing = messages::build(kind, store, &self.config, now).await?;
+        let outgoing = messages::build(kind, store, &self.config, &self.value, now).await?;
         let dispatcher =
             Dispatcher { store, templates: &self.templates, channels: &self.channels, config: &self.config };
         let mut report = DispatchReport::default();

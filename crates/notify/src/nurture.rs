@@ -7,21 +7,21 @@
 //!   counted (30 points);
 //! - *breadth*: distinct connectors across the resources they own — 2 points each, at most 20
 //!   counted (40 points);
-//! - *reach*: users served, summed over their resources (a user of two resources counts twice)
-//!   — 1 point per 10 users, at most 30 points.
+//! - *reach*: users served — distinct people across their resources (someone who uses two of
+//!   their resources counts once; see [`crate::reach`]) — 1 point per 10 users, at most 30 points.
 //!
 //! At most 100 points. Makers with no active resource are never suggested. Each suggestion comes
 //! with its reasons in words, so the CoE can judge it.
 
 use crate::NotifyError;
 use crate::messages::all_makers;
+use crate::reach::{self, ResourceReach};
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use steward_model::Timestamp;
 use steward_store::campaigns::TaskQuery;
 use steward_store::exemption_requests::{ExemptionRequestQuery, RequestState};
-use steward_store::usage::{ResourceUsageQuery, UsageOrder, UsageReads};
 use steward_store::{ResourceQuery, Store};
 
 fn source(what: &'static str) -> impl Fn(steward_store::StoreError) -> NotifyError {
@@ -74,26 +74,15 @@ pub struct Champion {
 async fn figures(store: &dyn Store, now: Timestamp) -> Result<HashMap<String, MakerFigures>, NotifyError> {
     let to = now.date_naive();
     let from = to - Duration::days(29);
-    let usage = store
-        .resource_usage(&ResourceUsageQuery {
-            tenant_id: None,
-            kinds: Vec::new(),
-            environment_id: None,
-            from,
-            to,
-            include_unused: false,
-            order: UsageOrder::Uses,
-            limit: None,
-        })
-        .await
-        .map_err(source("usage"))?;
+    let usage: HashMap<String, ResourceReach> =
+        reach::resources(store, from, to).await?.into_iter().filter(|(_, r)| r.uses > 0).collect();
+    let owner_of = reach::owners(store, usage.keys().cloned().collect()).await?;
+    let people = reach::people_by_owner(&usage, &owner_of);
     let mut out: HashMap<String, MakerFigures> = HashMap::new();
-    for u in usage.iter().filter(|u| u.uses > 0) {
-        if let Some(owner) = &u.owner {
-            let f = out.entry(owner.clone()).or_default();
-            f.active_resources += 1;
-            f.users_served += u.unique_users;
-        }
+    for owner in usage.keys().filter_map(|id| owner_of.get(id)) {
+        let f = out.entry(owner.clone()).or_default();
+        f.active_resources += 1;
+        f.users_served = people.get(owner).copied().unwrap_or(0);
     }
     // Connectors: read the resources of makers with activity (only they can be suggested).
     for (owner, f) in out.iter_mut() {

@@ -76,17 +76,62 @@ fn contexts() -> Vec<(MessageKind, Value)> {
         ),
         (
             MessageKind::MakerSummary,
-            with(json!({
-                "month": "October 2026", "resources": 3, "uses": 1520, "users": 88, "open_violations": 1,
-                "top": [
-                    {"name": "Expense App", "uses": 1200, "users": 70, "violations": 1},
-                    {"name": "Leave Flow", "uses": 320, "users": 18, "violations": 0},
+            with(maker_summary(
+                json!({
+                    "recorded": true, "actual": "1,234.50 EUR", "potential": "300.00 EUR", "actual_amount": "1234.50",
+                    "currency": "EUR", "valued_resources": 1, "summary": "1,234.50 EUR",
+                    "record_url": "https://steward.example.com/value",
+                    "report_url": "https://steward.example.com/value/roi?period=2026-10",
+                }),
+                [
+                    json!({"actual": "1,234.50 EUR", "potential": null}),
+                    json!({"actual": null, "potential": "300.00 EUR"}),
                 ],
-                "my_url": "https://steward.example.com/inventory",
-            })),
+            )),
+        ),
+        (
+            MessageKind::MakerSummary,
+            with(maker_summary(
+                json!({
+                    "recorded": false, "actual": null, "potential": null, "actual_amount": null,
+                    "currency": "EUR", "valued_resources": 0, "summary": "no value recorded",
+                    "record_url": "https://steward.example.com/value",
+                    "report_url": "https://steward.example.com/value/roi?period=2026-10",
+                }),
+                [json!({"actual": null, "potential": null}), json!({"actual": null, "potential": null})],
+            )),
         ),
         (MessageKind::Test, with(json!({"sent_at": "2026-11-24 09:00 UTC", "channel": "email"}))),
     ]
+}
+
+/// A maker summary as `maker_summaries` builds it, with `value` for the maker and per resource.
+fn maker_summary(value: Value, per_resource: [Value; 2]) -> Value {
+    let [expense, leave] = per_resource;
+    let fact = value["summary"].clone();
+    let value_action = if value["recorded"] == true {
+        json!({"label": "How the value is computed", "url": value["report_url"]})
+    } else {
+        json!({"label": "Record the value of a resource", "url": value["record_url"]})
+    };
+    json!({
+        "month": "October 2026", "resources": 3, "uses": 1520, "users": 81, "open_violations": 1,
+        "top": [
+            {"name": "Expense App", "uses": 1200, "users": 70, "violations": 1, "value": expense},
+            {"name": "Leave Flow", "uses": 320, "users": 18, "violations": 0, "value": leave},
+        ],
+        "value": value,
+        "my_url": "https://steward.example.com/inventory",
+        "facts": [
+            {"name": "Resources", "value": "3"}, {"name": "Uses", "value": "1520"},
+            {"name": "People reached", "value": "81"}, {"name": "Value", "value": fact},
+            {"name": "With open violations", "value": "1"},
+        ],
+        "actions": [
+            {"label": "Your resources in Steward", "url": "https://steward.example.com/inventory"},
+            value_action,
+        ],
+    })
 }
 
 fn check(name: &str, actual: &str, failures: &mut Vec<String>) {
@@ -106,18 +151,22 @@ fn check(name: &str, actual: &str, failures: &mut Vec<String>) {
 fn every_message_body_matches_its_snapshot() {
     let templates = Templates::builtin().unwrap();
     let mut failures = Vec::new();
+    let mut seen: Vec<MessageKind> = Vec::new();
     for (kind, context) in contexts() {
         let m = templates.render(kind, &context).unwrap_or_else(|e| panic!("{kind}: {e}"));
-        let k = kind.as_str();
+        // A second context of a kind (the maker summary without value) gets its own files.
+        let k = if seen.contains(&kind) { format!("{kind}.2") } else { kind.as_str().to_string() };
+        seen.push(kind);
         check(&format!("{k}.subject"), &format!("{}\n", m.subject), &mut failures);
         check(&format!("{k}.txt"), &m.text, &mut failures);
         check(&format!("{k}.html"), &format!("{}\n", m.html), &mut failures);
         check(&format!("{k}.chat"), &format!("{}\n", m.summary), &mut failures);
-        if kind == MessageKind::BoardDigest {
+        // The chat and webhook payloads of the kinds whose facts and actions matter.
+        if matches!(kind, MessageKind::BoardDigest | MessageKind::MakerSummary) {
             let pretty = |v: &Value| serde_json::to_string_pretty(v).unwrap() + "\n";
-            check("board_digest.teams.json", &pretty(&teams_payload(&m)), &mut failures);
-            check("board_digest.slack.json", &pretty(&slack_payload(&m)), &mut failures);
-            check("board_digest.webhook.json", &pretty(&webhook_body(&m, 42)), &mut failures);
+            check(&format!("{k}.teams.json"), &pretty(&teams_payload(&m)), &mut failures);
+            check(&format!("{k}.slack.json"), &pretty(&slack_payload(&m)), &mut failures);
+            check(&format!("{k}.webhook.json"), &pretty(&webhook_body(&m, 42)), &mut failures);
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));

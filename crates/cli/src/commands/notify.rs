@@ -64,7 +64,9 @@ fn parse_kind(s: &str) -> Result<MessageKind, String> {
 fn notifier(config: &Config) -> anyhow::Result<Notifier> {
     let mut c = config.notify.clone();
     c.resolve_paths(&config.base_dir);
-    Notifier::from_config(c).context("the [notify] section of steward.toml cannot be used")
+    // The maker summary tells makers what their resources were worth, at the [value] rates.
+    let rates = config.value.rates().map_err(|e| anyhow::anyhow!("steward.toml [value]: {e}"))?;
+    Notifier::from_config(c, rates).context("the [notify] section of steward.toml cannot be used")
 }
 
 /// Register the notification job handlers. A configuration that cannot be used (a missing
