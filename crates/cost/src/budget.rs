@@ -148,9 +148,7 @@ pub async fn status_from(
         }
         let mb = month_budget(&budgets, &c.cost_centre, month);
         let yb = year_budget(&budgets, &c.cost_centre, year);
-        let reaches = |projection: i64, budget: i64| {
-            projection as i128 * 100 >= budget as i128 * i128::from(config.alert_at_percent)
-        };
+        let reaches = |projection: i64, budget: i64| reaches(projection, budget, config.alert_at_percent);
         let state = match (mb, yb) {
             (None, None) => BudgetState::NoBudget,
             _ if mb.is_some_and(|b| actual > b) || yb.is_some_and(|b| ytd > b) => BudgetState::Over,
@@ -177,11 +175,17 @@ pub async fn status_from(
     Ok(out)
 }
 
+/// Whether a projection reaches `percent` of a budget. Nothing projected reaches nothing: a
+/// budget of zero (a centre that plans no spending) alerts only once something is projected.
+fn reaches(projection: i64, budget: i64, percent: u32) -> bool {
+    projection > 0 && projection as i128 * 100 >= budget as i128 * i128::from(percent)
+}
+
 /// The alerts in a set of statuses: one per budget (month or year) a projection reaches.
 pub fn alerts_from(statuses: &[BudgetStatus], config: &CostConfig) -> Vec<BudgetAlert> {
     let mut out = Vec::new();
     for s in statuses {
-        let reaches = |p: i64, b: i64| p as i128 * 100 >= b as i128 * i128::from(config.alert_at_percent);
+        let reaches = |p: i64, b: i64| reaches(p, b, config.alert_at_percent);
         let money = |v: i64| crate::money::display(v, &s.currency);
         if let Some(b) = s.month_budget
             && reaches(s.month_projected, b)
@@ -283,6 +287,14 @@ mod tests {
             amount,
             currency: "USD".into(),
         }
+    }
+
+    #[test]
+    fn a_projection_reaches_a_budget_at_the_alert_share_and_nothing_reaches_nothing() {
+        assert!(reaches(80, 100, 80) && !reaches(79, 100, 80));
+        assert!(reaches(1, 0, 80), "any spending against a zero budget alerts");
+        assert!(!reaches(0, 0, 80), "nothing projected against a zero budget is no alert");
+        assert!(!reaches(0, 100, 0) && !reaches(-5, 0, 80));
     }
 
     #[test]

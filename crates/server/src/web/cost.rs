@@ -11,6 +11,7 @@ use crate::web::{Layout, Section, respond};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
+use steward_cost::budget::BudgetState;
 use steward_cost::money::display;
 
 pub fn routes() -> Routes {
@@ -27,6 +28,8 @@ pub struct CentreRow {
     pub year_budget: String,
     pub year_projected: String,
     pub state: String,
+    pub state_label: String,
+    pub state_class: &'static str,
 }
 
 pub struct SavingRow {
@@ -107,6 +110,8 @@ async fn build(state: &AppState, caller: &Caller, params: api::ReportParams) -> 
                 year_budget: opt(status.and_then(|s| s.year_budget)),
                 year_projected: opt(status.map(|s| s.year_projected)),
                 state: status.map_or("no_budget".to_string(), |s| s.state.to_string()),
+                state_label: status.map_or("No budget", |s| state_label(s.state)).to_string(),
+                state_class: status.map_or("badge-muted", |s| state_class(s.state)),
             }
         })
         .collect();
@@ -143,7 +148,7 @@ async fn build(state: &AppState, caller: &Caller, params: api::ReportParams) -> 
                 }
             })
         };
-        ForecastRow { in3: show(3), in12: show(12), metric: f.metric.clone(), method: f.method.clone() }
+        ForecastRow { in3: show(3), in12: show(12), metric: metric_label(&f.metric, &report), method: f.method.clone() }
     })
     .collect();
     let enc = crate::web::links::encode(&period.to_string());
@@ -163,4 +168,71 @@ async fn build(state: &AppState, caller: &Caller, params: api::ReportParams) -> 
         csv_href: format!("/api/v1/costs/report?period={enc}&format=csv"),
         json_href: format!("/api/v1/costs/report?period={enc}"),
     })
+}
+
+/// What a consumption series measures, in words: `cost:<centre>` by the centre's name,
+/// `licence:<entry>` and `capacity:<type>` spelled out (the ids stay in the JSON).
+fn metric_label(metric: &str, report: &steward_cost::report::Chargeback) -> String {
+    let words = |id: &str| crate::web::format::humanize(&id.replace('_', " "));
+    match metric.split_once(':') {
+        Some(("cost", centre)) => {
+            let name = report.centres.iter().find(|c| c.cost_centre == centre).map_or(centre, |c| c.name.as_str());
+            format!("Cost — {name}")
+        }
+        Some(("licence", entry)) => format!("Licences — {} (seats)", words(entry)),
+        Some(("capacity", kind)) => format!("Dataverse {} capacity (GB)", kind.replace('_', " ")),
+        _ => metric.to_string(),
+    }
+}
+
+fn state_label(state: BudgetState) -> &'static str {
+    match state {
+        BudgetState::NoBudget => "No budget",
+        BudgetState::Within => "Within budget",
+        BudgetState::AtRisk => "At risk",
+        BudgetState::Over => "Over budget",
+    }
+}
+
+fn state_class(state: BudgetState) -> &'static str {
+    match state {
+        BudgetState::NoBudget => "badge-muted",
+        BudgetState::Within => "badge-ok",
+        BudgetState::AtRisk => "badge-warn",
+        BudgetState::Over => "badge-bad",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use steward_cost::report::{CentreTotal, Chargeback};
+
+    #[test]
+    fn forecast_series_are_named_in_words() {
+        let report = Chargeback {
+            period: "2026-10".parse().expect("a month"),
+            currency: "EUR".into(),
+            lines: Vec::new(),
+            allocations: Vec::new(),
+            centres: vec![CentreTotal {
+                cost_centre: "cc-fin".into(),
+                name: "Finance".into(),
+                billed_cost: 0,
+                effective_cost: 0,
+                list_cost: 0,
+                by_service: Default::default(),
+                by_month: Default::default(),
+            }],
+            billed_cost: 0,
+            effective_cost: 0,
+            list_cost: 0,
+            unpriced_skus: Vec::new(),
+        };
+        assert_eq!(metric_label("cost:cc-fin", &report), "Cost — Finance");
+        assert_eq!(metric_label("cost:cc-gone", &report), "Cost — cc-gone", "an unknown centre keeps its id");
+        assert_eq!(metric_label("capacity:database", &report), "Dataverse database capacity (GB)");
+        assert!(metric_label("licence:power_apps_per_app", &report).contains("per app (seats)"));
+        assert_eq!(metric_label("something", &report), "something");
+    }
 }
