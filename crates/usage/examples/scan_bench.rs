@@ -20,7 +20,8 @@ fn main() {
         let started = Instant::now();
         let mut read = 0usize;
         for r in &records {
-            if let Some(rec) = steward_usage::scan::record(r) {
+            let mut rec = steward_usage::parse::RawRecord::default();
+            if steward_usage::scan::record_into(r, &mut rec) {
                 read += usize::from(rec.id.is_some());
             }
         }
