@@ -456,9 +456,8 @@ pub async fn business_units_for(
             unit.latest = Some(a);
         }
     }
-    let mut out: Vec<BusinessUnitView> = units.into_values().collect();
-    out.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
-    Ok(out)
+    // Keyed by the lower-cased name: in name order, whatever the case.
+    Ok(units.into_values().collect())
 }
 
 /// `GET /api/v1/value/business-units?period=2026-10`.
