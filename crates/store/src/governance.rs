@@ -513,7 +513,7 @@ impl ViolationQuery {
             && self
                 .resources_among
                 .as_ref()
-                .is_none_or(|ids| v.subject_kind != SubjectKind::Resource || ids.iter().any(|id| *id == v.subject_id))
+                .is_none_or(|ids| v.subject_kind != SubjectKind::Resource || ids.contains(&v.subject_id))
             && self.environment_id.as_ref().is_none_or(|e| *e == v.environment_id)
             && self.tenant_id.as_ref().is_none_or(|t| *t == v.tenant_id)
             && (self.levels.is_empty() || self.levels.contains(&v.level))
