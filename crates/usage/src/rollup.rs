@@ -10,9 +10,9 @@
 //! - a record id counts once per tenant and day, whatever its kind (the store's ledger);
 //! - resource ids, actors and record ids compare without ASCII case.
 //!
-//! How it is parallel: a reader thread cuts the file into chunks; each parser thread reads a
-//! chunk into compact events, then applies them to shared state split into shards, one lock per
-//! shard per chunk (never per record). Deduplication is sharded by record id, so each shard
+//! How it is parallel: each parser thread reads the next block of whole lines of the file
+//! itself (`blocks`), reads its records into compact events, then applies them to shared state
+//! split into shards, one lock per shard per block (never per record). Deduplication is sharded by record id, so each shard
 //! decides alone whether a record is new; the new uses then go to row shards, split by resource
 //! and day, which count uses and distinct users exactly. Nothing is merged at the end but the
 //! list of rows. Strings are hashed (xxh3, 64 bits, as the store's interner and ledger do) and
@@ -22,6 +22,7 @@
 use crate::UsageError;
 use crate::import::chunks::{self, Chunk};
 use crate::parse::{self, Skip};
+use blocks::{At, Blocks, LineNumbers};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -29,6 +30,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use steward_model::UsageMetric;
 use steward_store::usage::record_hash;
+
+mod blocks;
 
 /// Shards of each kind: enough that two threads rarely wait for the same one.
 const SHARDS: usize = 64;
@@ -248,6 +251,12 @@ struct Tenants {
     names: Vec<String>,
 }
 
+/// Where the parsers take their records from.
+enum Source {
+    Lines(Blocks),
+    Array(Mutex<Option<Chunk>>),
+}
+
 struct Shared {
     ids: Vec<Mutex<IdShard>>,
     rows: Vec<Mutex<RowShard>>,
@@ -264,8 +273,10 @@ struct Counts {
     fallback: u64,
     duplicates: u64,
     uses: u64,
-    /// (line, reason) of unreadable records, the first few; and how many in all.
-    errors: Vec<(u64, String)>,
+    /// (where, reason) of unreadable records, the first few; and how many in all.
+    errors: Vec<(At, String)>,
+    /// Newlines of the blocks read, to number the errors' lines.
+    lines: LineNumbers,
     malformed: u64,
 }
 
@@ -328,24 +339,53 @@ impl Worker {
         n
     }
 
-    fn error(&mut self, line: u64, reason: impl FnOnce() -> String) {
+    fn error(&mut self, at: At, reason: impl FnOnce() -> String) {
         self.counts.malformed += 1;
         if self.counts.errors.len() < KEPT_ERRORS {
-            self.counts.errors.push((line, reason()));
+            self.counts.errors.push((at, reason()));
         }
     }
 
-    /// Read every record of `chunk` into events, bucketed by id shard.
-    fn read(&mut self, chunk: &Chunk) {
+    /// Read every line of a block of JSON lines (block `seq` of the file) into events.
+    fn read_block(&mut self, text: &[u8], seq: u64) {
+        self.arena.clear();
+        self.counts.bytes += text.len() as u64;
+        let tenant_override = self.tenant_override.take();
+        let (mut pos, mut newlines) = (0, 0u64);
+        for end in memchr::memchr_iter(b'\n', text).chain(std::iter::once(text.len())) {
+            let line = text[pos..end].trim_ascii();
+            if !line.is_empty() {
+                self.record(line, (seq, newlines), &tenant_override);
+            }
+            newlines += 1;
+            pos = end + 1;
+        }
+        // The last count was the end of the block, not a newline.
+        self.counts.lines.add(seq, newlines - 1);
+        self.tenant_override = tenant_override;
+    }
+
+    /// Read every record of a JSON array (the whole file, read as one chunk) into events.
+    fn read_chunk(&mut self, chunk: &Chunk) {
         self.arena.clear();
         self.counts.bytes += chunk.text.len() as u64;
-        // Borrowed beside `self` for the loop; put back at the end.
         let tenant_override = self.tenant_override.take();
         for (range, &line) in chunk.records.iter().zip(&chunk.lines) {
+            // One block whose first line is 1.
+            self.record(&chunk.text[range.clone()], (0, line - 1), &tenant_override);
+        }
+        self.counts.lines.add(0, 0);
+        self.tenant_override = tenant_override;
+    }
+
+    /// Read one record into an event, bucketed by id shard. `tenant_override` is taken out of
+    /// `self` by the caller for the block, to be borrowed beside it.
+    fn record(&mut self, bytes: &[u8], line: At, tenant_override: &Option<String>) {
+        {
             self.counts.records += 1;
-            let Ok(text) = std::str::from_utf8(&chunk.text[range.clone()]) else {
+            let Ok(text) = std::str::from_utf8(bytes) else {
                 self.error(line, || "not UTF-8 text".into());
-                continue;
+                return;
             };
             // Filled in place: the record is ~500 bytes, and moving it showed in profiles.
             let mut raw = parse::RawRecord::default();
@@ -357,27 +397,27 @@ impl Worker {
                     Ok(r) => raw = r,
                     Err(e) => {
                         self.error(line, || format!("not an audit record: {e}"));
-                        continue;
+                        return;
                     }
                 }
             }
             let usage = match raw.usage() {
                 Ok(u) => u,
-                Err(Skip::OtherWorkload) => continue,
+                Err(Skip::OtherWorkload) => return,
                 Err(Skip::Invalid(why)) => {
                     self.counts.power_platform += 1;
                     self.error(line, || why);
-                    continue;
+                    return;
                 }
             };
             self.counts.power_platform += 1;
-            let tenant = match (&tenant_override, usage.tenant_id) {
+            let tenant = match (tenant_override, usage.tenant_id) {
                 (Some(t), _) => self.tenant(t),
                 (None, Some(t)) => self.tenant(t),
                 (None, None) => {
                     let id = usage.id;
                     self.error(line, || format!("record {id} has no OrganizationId; pass the tenant with --tenant"));
-                    continue;
+                    return;
                 }
             };
             let resource = match (usage.kind.metric(), usage.resource_id) {
@@ -397,7 +437,6 @@ impl Worker {
             let event = Event { id: record_hash(usage.id), tenant, day: usage.day, resource, actor };
             self.by_id_shard[shard_of(event.id)].push(event);
         }
-        self.tenant_override = tenant_override;
     }
 
     /// Apply the chunk's events: ids first (new records only go on), then rows.
@@ -483,33 +522,15 @@ pub fn rollup_file(path: &Path, options: &RollupOptions) -> Result<Rollup, Usage
         rows: (0..SHARDS).map(|_| Mutex::new(RowShard::default())).collect(),
         tenants: Mutex::new(Tenants::default()),
     });
-    let (chunk_tx, chunk_rx) = std::sync::mpsc::sync_channel::<Chunk>(threads * 2);
-    let chunk_rx = Arc::new(Mutex::new(chunk_rx));
-    let path_buf = path.to_path_buf();
-    // Parsed chunks' buffers go back to the reader.
-    let (spare_tx, spare_rx) = std::sync::mpsc::channel::<Vec<u8>>();
-    let reader = std::thread::Builder::new()
-        .name("rollup-reader".into())
-        .spawn(move || -> Result<(), UsageError> {
-            match layout {
-                chunks::Layout::Array => {
-                    let _ = chunk_tx.send(chunks::array_chunk(&path_buf)?);
-                }
-                chunks::Layout::Lines => {
-                    let mut lines = chunks::LineChunks::open(&path_buf)?.recycling(spare_rx);
-                    while let Some(chunk) = lines.next_chunk()? {
-                        if chunk_tx.send(chunk).is_err() {
-                            break;
-                        }
-                    }
-                }
-            }
-            Ok(())
-        })
-        .map_err(|e| UsageError::Invalid(format!("cannot start the reader thread: {e}")))?;
+    // The parsers read the file themselves (see `blocks`); an array is read whole first and
+    // parsed by whichever parser takes it.
+    let source = Arc::new(match layout {
+        chunks::Layout::Lines => Source::Lines(Blocks::open(path)?),
+        chunks::Layout::Array => Source::Array(Mutex::new(Some(chunks::array_chunk(path)?))),
+    });
     let mut workers = Vec::with_capacity(threads);
     for i in 0..threads {
-        let (rx, spare) = (chunk_rx.clone(), spare_tx.clone());
+        let source = source.clone();
         let mut worker = Worker {
             shared: shared.clone(),
             tenant_override: options.tenant_id.clone(),
@@ -523,26 +544,40 @@ pub fn rollup_file(path: &Path, options: &RollupOptions) -> Result<Rollup, Usage
         };
         let handle = std::thread::Builder::new()
             .name(format!("rollup-parser-{i}"))
-            .spawn(move || {
-                loop {
-                    let next = rx.lock().map(|r| r.recv());
-                    let Ok(Ok(chunk)) = next else { break };
-                    worker.read(&chunk);
-                    worker.apply();
-                    // The reader may have stopped: then the buffer is simply dropped.
-                    let _ = spare.send(chunk.text);
+            .spawn(move || -> Result<Counts, UsageError> {
+                match &*source {
+                    Source::Lines(blocks) => {
+                        let mut buf = Vec::new();
+                        while let Some(seq) = blocks.next_into(&mut buf)? {
+                            worker.read_block(&buf, seq);
+                            worker.apply();
+                        }
+                    }
+                    Source::Array(chunk) => {
+                        let chunk = chunk.lock().unwrap_or_else(|p| p.into_inner()).take();
+                        if let Some(chunk) = chunk {
+                            worker.read_chunk(&chunk);
+                            worker.apply();
+                        }
+                    }
                 }
-                worker.counts
+                Ok(worker.counts)
             })
             .map_err(|e| UsageError::Invalid(format!("cannot start a parser thread: {e}")))?;
         workers.push(handle);
     }
-    drop(chunk_rx);
-    drop(spare_tx);
     let mut out = Rollup::default();
     let mut errors = Vec::new();
+    let mut lines = LineNumbers::default();
+    let mut failed = None;
     for w in workers {
-        let c = w.join().map_err(|_| UsageError::Invalid("a rollup thread panicked".into()))?;
+        let c = match w.join().map_err(|_| UsageError::Invalid("a rollup thread panicked".into()))? {
+            Ok(c) => c,
+            Err(e) => {
+                failed = Some(e);
+                continue;
+            }
+        };
         out.bytes += c.bytes;
         out.records += c.records;
         out.power_platform += c.power_platform;
@@ -552,8 +587,14 @@ pub fn rollup_file(path: &Path, options: &RollupOptions) -> Result<Rollup, Usage
         out.uses += c.uses;
         out.malformed += c.malformed;
         errors.extend(c.errors);
+        lines.extend(c.lines);
     }
-    reader.join().map_err(|_| UsageError::Invalid("the reader thread panicked".into()))??;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    let at: Vec<At> = errors.iter().map(|(at, _)| *at).collect();
+    let mut errors: Vec<(u64, String)> =
+        lines.lines(&at).into_iter().zip(errors.into_iter().map(|(_, why)| why)).collect();
     errors.sort();
     out.first_errors = errors.into_iter().take(KEPT_ERRORS).map(|(line, why)| format!("line {line}: {why}")).collect();
     let shared = Arc::try_unwrap(shared).map_err(|_| UsageError::Invalid("a rollup thread is still running".into()))?;
@@ -615,6 +656,29 @@ mod tests {
                     assert!(seen.insert(row_key(tenant, resource, day)), "{tenant} {name} {day}");
                 }
             }
+        }
+    }
+
+    fn launch(id: &str, user: &str) -> String {
+        format!(
+            r#"{{"CreationTime":"2026-05-19T10:00:00","Id":"{id}","Operation":"LaunchPowerApp","RecordType":45,"UserKey":"{user}","Workload":"PowerApps","AppName":"App-1","OrganizationId":"t1"}}"#
+        )
+    }
+
+    #[test]
+    fn arrays_and_lines_give_the_same_rows_and_number_bad_records_by_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let records = [launch("a", "u1"), "{\"Id\": 5}".to_string(), launch("b", "U2"), launch("A", "u3")];
+        let array = dir.path().join("blob.json");
+        std::fs::write(&array, format!("[\n{}\n]", records.join(",\n"))).unwrap();
+        let lines = dir.path().join("audit.jsonl");
+        std::fs::write(&lines, format!("\n{}\n", records.join("\n"))).unwrap();
+        for (path, bad_line) in [(&array, 3), (&lines, 3)] {
+            let r = rollup_file(path, &RollupOptions::default()).unwrap();
+            assert_eq!((r.records, r.malformed, r.duplicates), (4, 1, 1), "{}", path.display());
+            assert!(r.first_errors[0].starts_with(&format!("line {bad_line}:")), "{:?}", r.first_errors);
+            let rows: Vec<_> = r.rows.into_iter().map(|r| (r.tenant_id, r.resource_id, r.uses, r.users)).collect();
+            assert_eq!(rows, vec![("t1".to_string(), "app-1".to_string(), 2, 2)], "{}", path.display());
         }
     }
 }

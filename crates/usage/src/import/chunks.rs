@@ -55,20 +55,12 @@ pub struct LineChunks {
     carry: Vec<u8>,
     next_line: u64,
     done: bool,
-    /// Buffers of chunks already parsed, to read the next ones into.
-    spare: Option<std::sync::mpsc::Receiver<Vec<u8>>>,
 }
 
 impl LineChunks {
     pub fn open(path: &Path) -> Result<Self, UsageError> {
         let file = std::fs::File::open(path).map_err(|source| UsageError::Read { path: path.into(), source })?;
-        Ok(Self { path: path.into(), file, carry: Vec::new(), next_line: 1, done: false, spare: None })
-    }
-
-    /// Read the next chunks into the buffers sent back on `spare` (when there are some).
-    pub fn recycling(mut self, spare: std::sync::mpsc::Receiver<Vec<u8>>) -> Self {
-        self.spare = Some(spare);
-        self
+        Ok(Self { path: path.into(), file, carry: Vec::new(), next_line: 1, done: false })
     }
 
     /// The next chunk, or `None` at the end of the file.
@@ -76,10 +68,7 @@ impl LineChunks {
         if self.done {
             return Ok(None);
         }
-        // A buffer given back by a parser when there is one: a fresh 4 MB buffer per chunk costs
-        // page faults and zeroing that show in profiles.
-        let mut text = self.spare.as_ref().and_then(|r| r.try_recv().ok()).unwrap_or_default();
-        text.clear();
+        let mut text = Vec::new();
         text.append(&mut self.carry);
         // `read_to_end` appends without zeroing the buffer first.
         let n = (&mut self.file)
