@@ -347,6 +347,26 @@ impl<'a> Scanner<'a> {
         Some(info)
     }
 
+    /// A `PropertyCollection` entry written exactly `{"Name":"…","Value":…}` (no whitespace),
+    /// with a name and a value (string or null) without escapes; `None` for anything else.
+    #[inline]
+    fn plain_entry(&mut self) -> Option<(&'a str, Option<Cow<'a, str>>)> {
+        const OPEN: &[u8] = b"{\"Name\":";
+        const VALUE: &[u8] = b",\"Value\":";
+        if !self.b[self.i..].starts_with(OPEN) {
+            return None;
+        }
+        self.i += OPEN.len();
+        let name = self.plain_str()?;
+        if !self.b[self.i..].starts_with(VALUE) {
+            return None;
+        }
+        self.i += VALUE.len();
+        let value = self.opt_str()?;
+        self.eat(b'}')?;
+        Some((name, value))
+    }
+
     /// `PropertyCollection`: an array of `{"Name", "Value"}` objects, or null.
     fn properties(&mut self) -> Option<Properties<'a>> {
         let mut p = Properties::default();
@@ -360,6 +380,18 @@ impl<'a> Scanner<'a> {
             return Some(p);
         }
         loop {
+            // Entries as the service writes them, `{"Name":"…","Value":"…"}` without spaces or
+            // escapes, are read in one go; anything else is read again from the entry's start,
+            // field by field.
+            let start = self.i;
+            if let Some((name, value)) = self.plain_entry() {
+                p.set(name, value);
+                if !self.next_or_close(b']')? {
+                    return Some(p);
+                }
+                continue;
+            }
+            self.i = start;
             self.eat(b'{')?;
             self.ws();
             let mut name = None;

@@ -423,3 +423,45 @@ fn plain_records_in_any_order_with_whitespace_are_read_by_the_extractor() {
         }
     }
 }
+
+#[test]
+fn property_entries_read_in_one_go_or_field_by_field_agree_with_serde() {
+    // Entries in the service's exact form take the one-go path; each variation below leaves it
+    // part-way (after the name, after the value, at the close) and must be read again whole.
+    let entries = [
+        r#"{"Name":"enduser.id","Value":"u-1"}"#,
+        r#"{"Name":"enduser.id","Value":null}"#,
+        r#"{"Name":"enduser.id"}"#,
+        r#"{"Name":"enduser.id","Value":"u-1","Other":[1,{"a":"b"}]}"#,
+        r#"{"Name":"enduser.id" ,"Value":"u-1"}"#,
+        r#"{"Name":"enduser.id","Value": "u-1"}"#,
+        r#"{"Name":"enduser.id","Value":"u-1" }"#,
+        r#"{"Value":"u-1","Name":"enduser.id"}"#,
+        r#"{"Name":"user_agent.original","Value":"Mozilla \"x\""}"#,
+        r#"{"Name":"enduser.id","Value":"u\"1"}"#,
+        r#"{"Name":"enduser.\u0069d","Value":"u-1"}"#,
+        r#"{"Name":"enduser.id","Value":5}"#,
+        r#"{"Name":"enduser.id","Value":"u-1","Name":"x"}"#,
+        r#"{"Name":"enduser.id","Value":"u-1"#,
+    ];
+    let (mut answered, mut refused) = (0, 0);
+    for entry in entries {
+        for (before, after) in
+            [("", ""), (r#"{"Name":"x","Value":"y"},"#, ""), ("", r#",{"Name":"enduser.id","Value":"u-2"}"#)]
+        {
+            let text = format!(r#"{{"PropertyCollection":[{before}{entry}{after}],"Id":"r"}}"#);
+            if agree(&text) {
+                answered += 1;
+            } else {
+                refused += 1;
+            }
+        }
+    }
+    // Most variations are read (by one path or the other); escapes in read entries, wrong
+    // types, duplicates and broken text are not.
+    assert!(answered >= 24 && refused >= 9, "{answered} read, {refused} left to serde_json");
+    let r =
+        record(r#"{"PropertyCollection":[{"Name":"enduser.id","Value":"u-1"},{"Name":"enduser.id","Value":"u-2"}]}"#)
+            .unwrap();
+    assert_eq!(r.properties.user_id.as_deref(), Some("u-2"), "a later entry of the same name wins, as in serde");
+}
