@@ -190,6 +190,9 @@ struct Row {
     day: i64,
     uses: u64,
     users: u64,
+    /// The first users while there are at most [`INLINE_ACTORS`] (in the row, so that counting
+    /// a use touches one place in memory).
+    first: [u64; INLINE_ACTORS],
 }
 
 /// Actors kept in the row itself: most resource-days have a few users (2.3 uses per row in
@@ -205,7 +208,6 @@ struct RowShard {
     /// By [`row_key`].
     index: HashMap<u64, u32, BuildHasherDefault<Identity>>,
     rows: Vec<Row>,
-    actors: Vec<[u64; INLINE_ACTORS]>,
     pairs: FxHashSet<(u32, u64)>,
     name_index: FxHashMap<u64, u32>,
     names: Vec<Box<str>>,
@@ -218,7 +220,7 @@ impl RowShard {
         let r = &mut self.rows[row as usize];
         let users = r.users as usize;
         if users <= INLINE_ACTORS {
-            let first = &mut self.actors[row as usize];
+            let first = &mut r.first;
             if first[..users].contains(&actor) {
                 return;
             }
@@ -488,16 +490,21 @@ impl Worker {
             for e in events.drain(..) {
                 let Some((hash, start, len)) = e.resource else { continue };
                 let next = shard.rows.len() as u32;
-                let (rows, actors, names, name_index) =
-                    (&mut shard.rows, &mut shard.actors, &mut shard.names, &mut shard.name_index);
+                let (rows, names, name_index) = (&mut shard.rows, &mut shard.names, &mut shard.name_index);
                 let row = *shard.index.entry(row_key(e.tenant, hash, e.day)).or_insert_with(|| {
                     let resource = *name_index.entry(hash).or_insert_with(|| {
                         let name = &self.arena[start as usize..(start + len) as usize];
                         names.push(String::from_utf8_lossy(name).into_owned().into_boxed_str());
                         (names.len() - 1) as u32
                     });
-                    rows.push(Row { tenant: e.tenant, resource, day: e.day, uses: 0, users: 0 });
-                    actors.push([0; INLINE_ACTORS]);
+                    rows.push(Row {
+                        tenant: e.tenant,
+                        resource,
+                        day: e.day,
+                        uses: 0,
+                        users: 0,
+                        first: [0; INLINE_ACTORS],
+                    });
                     next
                 });
                 shard.rows[row as usize].uses += 1;
@@ -626,8 +633,7 @@ mod tests {
         let mut shard = RowShard::default();
         let mut expected = Vec::new();
         for row in 0..200u32 {
-            shard.rows.push(Row { tenant: 0, resource: row, day: 0, uses: 0, users: 0 });
-            shard.actors.push([0; INLINE_ACTORS]);
+            shard.rows.push(Row { tenant: 0, resource: row, day: 0, uses: 0, users: 0, first: [0; INLINE_ACTORS] });
             let distinct = rng.random_range(0..40usize);
             // Actor hashes shared between rows, and 0 (a hash like any other).
             let actors: Vec<u64> = (0..distinct as u64).map(|a| a * 7).collect();
