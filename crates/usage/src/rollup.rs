@@ -29,7 +29,6 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use steward_model::UsageMetric;
-use steward_store::usage::record_hash;
 
 mod blocks;
 
@@ -297,8 +296,10 @@ struct Worker {
 }
 
 /// xxh3 of `s` lowercased (ASCII), without allocating when it is lowercase already.
+/// The same hash as the store's `record_hash` for record ids.
 fn lower_hash(s: &str, scratch: &mut Vec<u8>) -> u64 {
-    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+    // Without an early exit the check compiles to whole-vector compares (ids are 36 bytes).
+    if s.bytes().fold(false, |any, b| any | b.is_ascii_uppercase()) {
         scratch.clear();
         scratch.extend_from_slice(s.as_bytes());
         scratch.make_ascii_lowercase();
@@ -353,11 +354,18 @@ impl Worker {
         self.arena.clear();
         self.counts.bytes += text.len() as u64;
         let tenant_override = self.tenant_override.take();
+        // UTF-8 checked once for the whole block (then lines are cut from it at newlines,
+        // which are ASCII); a block that fails is checked line by line to find the bad ones.
+        let block = std::str::from_utf8(text).ok();
         let (mut pos, mut newlines) = (0, 0u64);
         for end in memchr::memchr_iter(b'\n', text).chain(std::iter::once(text.len())) {
             let line = text[pos..end].trim_ascii();
             if !line.is_empty() {
-                self.record(line, (seq, newlines), &tenant_override);
+                let checked = match block {
+                    Some(block) => block.get(pos..end).map(str::trim_ascii),
+                    None => std::str::from_utf8(line).ok(),
+                };
+                self.record(checked, (seq, newlines), &tenant_override);
             }
             newlines += 1;
             pos = end + 1;
@@ -374,7 +382,7 @@ impl Worker {
         let tenant_override = self.tenant_override.take();
         for (range, &line) in chunk.records.iter().zip(&chunk.lines) {
             // One block whose first line is 1.
-            self.record(&chunk.text[range.clone()], (0, line - 1), &tenant_override);
+            self.record(std::str::from_utf8(&chunk.text[range.clone()]).ok(), (0, line - 1), &tenant_override);
         }
         self.counts.lines.add(0, 0);
         self.tenant_override = tenant_override;
@@ -382,10 +390,11 @@ impl Worker {
 
     /// Read one record into an event, bucketed by id shard. `tenant_override` is taken out of
     /// `self` by the caller for the block, to be borrowed beside it.
-    fn record(&mut self, bytes: &[u8], line: At, tenant_override: &Option<String>) {
+    /// The record's text is `None` when it is not UTF-8.
+    fn record(&mut self, text: Option<&str>, line: At, tenant_override: &Option<String>) {
         {
             self.counts.records += 1;
-            let Ok(text) = std::str::from_utf8(bytes) else {
+            let Some(text) = text else {
                 self.error(line, || "not UTF-8 text".into());
                 return;
             };
@@ -436,7 +445,8 @@ impl Worker {
                 Some(_) => usage.actor.map(|a| lower_hash(a, &mut self.lower)),
                 None => None,
             };
-            let event = Event { id: record_hash(usage.id), tenant, day: usage.day, resource, actor };
+            let id = lower_hash(usage.id, &mut self.lower);
+            let event = Event { id, tenant, day: usage.day, resource, actor };
             self.by_id_shard[shard_of(event.id)].push(event);
         }
     }
@@ -685,6 +695,27 @@ mod tests {
             assert!(r.first_errors[0].starts_with(&format!("line {bad_line}:")), "{:?}", r.first_errors);
             let rows: Vec<_> = r.rows.into_iter().map(|r| (r.tenant_id, r.resource_id, r.uses, r.users)).collect();
             assert_eq!(rows, vec![("t1".to_string(), "app-1".to_string(), 2, 2)], "{}", path.display());
+        }
+    }
+
+    #[test]
+    fn a_line_that_is_not_utf8_is_named_and_the_others_in_its_block_still_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.jsonl");
+        let mut text = format!("{}\n", launch("a", "u1")).into_bytes();
+        text.extend_from_slice(b"{\"Id\":\"x\xff\"}\n");
+        text.extend_from_slice(format!("{}\n", launch("b", "u2")).as_bytes());
+        std::fs::write(&path, text).unwrap();
+        let r = rollup_file(&path, &RollupOptions::default()).unwrap();
+        assert_eq!((r.records, r.malformed, r.uses), (3, 1, 2));
+        assert_eq!(r.first_errors, vec!["line 2: not UTF-8 text".to_string()]);
+    }
+
+    #[test]
+    fn record_ids_hash_as_the_store_s_ledger_does() {
+        let mut scratch = Vec::new();
+        for id in ["e2a84675-8952-4d91-a2ea-4d89f310f1a7", "E2A84675-8952-4D91-A2EA-4D89F310F1A7", "Ab", "", "é-X"] {
+            assert_eq!(lower_hash(id, &mut scratch), steward_store::usage::record_hash(id), "{id}");
         }
     }
 }
