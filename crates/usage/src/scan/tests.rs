@@ -465,3 +465,20 @@ fn property_entries_read_in_one_go_or_field_by_field_agree_with_serde() {
             .unwrap();
     assert_eq!(r.properties.user_id.as_deref(), Some("u-2"), "a later entry of the same name wins, as in serde");
 }
+
+#[test]
+fn every_read_field_is_found_by_its_name_and_only_by_it() {
+    for (name, f) in FIELDS {
+        assert_eq!(field(name).map(|g| g as u32), Some(f as u32), "{name}");
+        // Every one-byte change, one byte more or less: another key (or another field's name).
+        let b = name.as_bytes();
+        for i in 0..b.len() {
+            let mut other = b.to_vec();
+            other[i] ^= 0x20;
+            let other = String::from_utf8(other).unwrap();
+            let expected = FIELDS.iter().find(|(n, _)| *n == other).map(|(_, g)| *g as u32);
+            assert_eq!(field(&other).map(|g| g as u32), expected, "{other}");
+        }
+        assert!(field(&format!("{name}x")).is_none() && field(&name[..name.len() - 1]).is_none(), "{name}");
+    }
+}
