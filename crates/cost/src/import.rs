@@ -9,7 +9,7 @@
 //! Amounts are decimals in major units (`18.70`), read exactly into minor units — no floating
 //! point between the file and the ledger.
 
-use crate::catalogue::{ChargeCategory, Meter, PriceOverride, check_override};
+use crate::catalogue::{Catalogue, ChargeCategory, Meter, PriceOverride, check_override};
 use crate::period::Period;
 use crate::records::{
     AllocationRule, Budget, CostCentre, ImportedAssignment, PeopleCost, PeopleKind, RuleBasis, SplitBasis,
@@ -159,6 +159,27 @@ fn id_ok(id: &str, what: &str) -> std::result::Result<(), String> {
 /// Prices: `id,price` required; `name,service,category,meter,unit,currency,capacity_type,skus`
 /// optional (`skus` separated by `;`). A new id needs every descriptive column.
 pub fn prices(input: &[u8]) -> Result<Parsed<PriceOverride>> {
+    price_rows(input, |_| Ok(()))
+}
+
+/// Prices checked against the catalogue in force (`base`: built-in, configured and earlier
+/// imports), row by row: a row that would leave the catalogue invalid — a new id without its
+/// name, service, category, meter and unit — is rejected with its line like an unreadable one,
+/// and the rows before and after it are kept. Later rows see the earlier ones applied.
+pub fn prices_against(input: &[u8], base: &Catalogue, currency: &str) -> Result<Parsed<PriceOverride>> {
+    let mut running = base.clone();
+    price_rows(input, |o| {
+        let mut trial = running.clone();
+        trial.apply(std::slice::from_ref(o), currency).map_err(|e| e.to_string())?;
+        running = trial;
+        Ok(())
+    })
+}
+
+fn price_rows(
+    input: &[u8],
+    mut fits: impl FnMut(&PriceOverride) -> std::result::Result<(), String>,
+) -> Result<Parsed<PriceOverride>> {
     parse(
         "the price file",
         input,
@@ -182,6 +203,7 @@ pub fn prices(input: &[u8]) -> Result<Parsed<PriceOverride>> {
                     .map(|s| s.split(';').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect()),
             };
             check_override(&o).map_err(|e| e.to_string())?;
+            fits(&o)?;
             Ok(o)
         },
     )
@@ -347,6 +369,30 @@ mod tests {
         assert_eq!(lines, vec![3, 4, 7, 8], "{:?}", p.rejected);
         assert!(p.rejected[0].reason.contains("two decimal places"));
         assert!(p.rejected[1].reason.contains("'id' is empty"));
+        Ok(())
+    }
+
+    #[test]
+    fn an_incomplete_new_entry_is_rejected_on_its_line_and_the_rest_kept() -> Result<()> {
+        let base = Catalogue::builtin()?;
+        let csv = "id,price,name,service,category,meter,unit\n\
+                   power_apps_premium,18.70,,,,,\n\
+                   my_bot,99.00,RPA bot,\n\
+                   my_bot2,99.00,RPA bot,Power Automate,purchase,assigned,user/month\n\
+                   my_bot2,80.00,,,,,\n";
+        // Line 3 has too few fields for the header; make it a readable but incomplete row.
+        let csv = csv.replace("my_bot,99.00,RPA bot,\n", "my_bot,99.00,RPA bot,,,,\n");
+        let p = prices_against(csv.as_bytes(), &base, "USD")?;
+        let ids: Vec<&str> = p.rows.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["power_apps_premium", "my_bot2", "my_bot2"], "{p:?}");
+        assert_eq!(p.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), [3], "{:?}", p.rejected);
+        assert!(p.rejected[0].reason.contains("my_bot"), "names the entry: {:?}", p.rejected);
+        // What was kept still makes a valid catalogue, with the later price winning.
+        let mut all = base.clone();
+        all.apply(&p.rows, "USD")?;
+        assert_eq!(all.entries().find(|e| e.id == "my_bot2").map(|e| e.price), Some(8000));
+        // Without the catalogue the same row passes the reading: only the check against it refuses.
+        assert_eq!(prices(csv.as_bytes())?.rows.len(), 4);
         Ok(())
     }
 

@@ -170,11 +170,10 @@ pub async fn run(cmd: CostCommand, config: &Config, db_url: &str) -> anyhow::Res
     let now = chrono::Utc::now();
     match cmd {
         CostCommand::Prices { action: Some(ImportAction::Import { file, json }), .. } => {
-            let parsed = import::prices(&read(&file)?)?;
-            // Check the result as a whole (a new entry needs every field) before storing.
-            let mut all = records::prices(store).await?;
-            all.extend(parsed.rows.iter().cloned());
-            cost.catalogue(&all)?;
+            // Each row is checked against the catalogue in force, so an incomplete new entry is
+            // rejected on its own line and the rest is stored.
+            let base = cost.catalogue(&records::prices(store).await?)?;
+            let parsed = import::prices_against(&read(&file)?, &base, &cost.currency)?;
             let n = records::put_prices(store, &parsed.rows, now).await?;
             audit(store, "cost.prices.import", &file, &parsed).await?;
             outcome("prices", &file, n, &parsed.rejected, json)

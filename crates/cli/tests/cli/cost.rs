@@ -49,10 +49,17 @@ async fn cost_imports_chargeback_budgets_and_forecasts_answer_what_the_library_c
     assert!(err.contains("legal"), "names the unknown cost centre: {err}");
     assert_eq!(steward_cost::records::rules(store.as_ref()).await.expect("rules").len(), 4, "rules kept");
 
-    // Prices: line 3's price is not an amount; line 2 overrides the catalogue.
-    let prices = path("prices.csv", "id,price\npower_apps_premium,12.00\npower_automate_premium,abc\n");
+    // Prices: line 3's price is not an amount; line 4 adds an entry without its service,
+    // category, meter and unit; line 2 overrides the catalogue and line 5 adds a whole entry.
+    let prices = path(
+        "prices.csv",
+        "id,price,name,service,category,meter,unit\npower_apps_premium,12.00,,,,,\n\
+         power_automate_premium,abc,,,,,\nmy_bot,9.00,RPA bot,,,,\n\
+         my_bot2,9.00,RPA bot,Power Automate,purchase,assigned,user/month\n",
+    );
     let (out, _) = t.fails(&["cost", "prices", "import", &prices]);
-    assert!(out.contains("prices: 1 stored") && out.contains("line 3: 'abc' is not an amount"), "{out}");
+    assert!(out.contains("prices: 2 stored") && out.contains("line 3: 'abc' is not an amount"), "{out}");
+    assert!(out.contains("line 4:") && out.contains("my_bot"), "the incomplete entry, on its line: {out}");
     let listed = json(&run_ok(&mut t.cmd(&["cost", "prices", "--json"])));
     let premium = listed.as_array().into_iter().flatten().find(|e| e["id"] == "power_apps_premium").expect("listed");
     assert_eq!(premium["price"], 1200);

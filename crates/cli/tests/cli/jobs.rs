@@ -55,6 +55,12 @@ async fn enqueue(store: &Arc<dyn Store>, n: usize, ms: u64, log: &Path) -> Vec<i
     ids
 }
 
+/// Whether every one of `ids` has its success recorded in the store.
+async fn committed(store: &Arc<dyn Store>, ids: &[i64]) -> bool {
+    let jobs = store.list_jobs(&JobQuery { limit: 10_000, ..Default::default() }).await.expect("list");
+    ids.iter().all(|id| jobs.iter().any(|j| j.id == *id && j.status == JobStatus::Succeeded))
+}
+
 async fn wait_all_succeeded(store: &Arc<dyn Store>, ids: &[i64], limit: Duration) {
     let started = Instant::now();
     loop {
@@ -70,14 +76,19 @@ async fn wait_all_succeeded(store: &Arc<dyn Store>, ids: &[i64], limit: Duration
 
 async fn kill_mid_job_then_recover(store: Arc<dyn Store>, url: &str, dir: &Path) {
     let log = dir.join("jobs.log");
-    let ids = enqueue(&store, 6, 1500, &log).await;
+    // One short job, then long ones: when the short one has completed, the long ones are far
+    // from their end. A kill between a handler's last line and the worker's commit of its success
+    // is still mid-job (at-least-once: the job runs again), so the kill must not land there.
+    let mut ids = enqueue(&store, 1, 200, &log).await;
+    ids.extend(enqueue(&store, 5, 2500, &log).await);
     let mut first = start_worker(url, dir, "first");
-    // Kill once one job has completed and another is in the middle of its sleep.
+    // Kill once one job has completed (its success committed) and another is mid-sleep.
     let started = Instant::now();
     let in_flight = loop {
         let t = tally(&log);
         let flying: Vec<i64> = t.iter().filter(|(_, (s, d))| *s > *d).map(|(id, _)| *id).collect();
-        if t.values().any(|(_, d)| *d > 0) && !flying.is_empty() {
+        let done: Vec<i64> = t.iter().filter(|(_, (_, d))| *d > 0).map(|(id, _)| *id).collect();
+        if !done.is_empty() && !flying.is_empty() && committed(&store, &done).await {
             break flying;
         }
         assert!(started.elapsed() < Duration::from_secs(60), "the first worker never got going: {:?}", log_lines(&log));

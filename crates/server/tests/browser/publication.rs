@@ -24,8 +24,8 @@ async fn an_admin_approves_a_submitted_item_and_it_becomes_searchable() {
 
     browser.click(&format!("form[action=\"/catalog/{id}/approve\"] button[type=submit]")).await;
     browser.wait_for_url("the item after approval", |u| u.path() == format!("/catalog/{id}")).await;
-    let subtitle = browser.text(".subtitle").await;
-    assert!(subtitle.contains("Listed"), "approved items are listed: {subtitle}");
+    // The approval redirects to the same page: wait for the new one to say so.
+    browser.wait_for_text(".subtitle", "Listed").await;
     assert!(
         browser.find_all(&format!("form[action=\"/catalog/{id}/approve\"]")).await.is_empty(),
         "nothing to approve"
