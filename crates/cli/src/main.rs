@@ -106,6 +106,7 @@ enum Command {
 
 fn main() -> std::process::ExitCode {
     init_tracing();
+    quiet_on_closed_stdout();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -126,6 +127,25 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// `steward violations | head`: once the reader has gone, the next `println!` panics on a broken
+/// pipe (Rust ignores SIGPIPE). End quietly with the status a shell expects from SIGPIPE
+/// (128 + 13) instead of printing a panic; every other panic keeps the default report.
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {

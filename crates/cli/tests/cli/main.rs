@@ -14,6 +14,7 @@ mod governance;
 mod import;
 mod jobs;
 mod notify;
+mod pipes;
 mod report;
 mod serve;
 mod success;
