@@ -10,7 +10,6 @@
 use crate::NotifyError;
 use chrono::NaiveDate;
 use std::collections::{HashMap, HashSet};
-use steward_model::{UsageMetric, UsagePeriod, UsageScope};
 use steward_store::Store;
 use steward_store::usage::{BriefQuery, RollupQuery};
 
@@ -32,18 +31,7 @@ pub async fn resources(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<HashMap<String, ResourceReach>, NotifyError> {
-    let rows = store
-        .usage_rows(&RollupQuery {
-            tenant_id: None,
-            scope: UsageScope::Resource,
-            scope_ids: None,
-            period: UsagePeriod::Day,
-            metric: UsageMetric::Use,
-            from,
-            to,
-        })
-        .await
-        .map_err(source("usage"))?;
+    let rows = store.usage_rows(&RollupQuery::daily_resource_uses(from, to)).await.map_err(source("usage"))?;
     let mut out: HashMap<String, ResourceReach> = HashMap::new();
     for row in rows.into_iter().filter(|r| r.start >= from && r.start <= to) {
         let reach = out.entry(row.scope_id).or_default();

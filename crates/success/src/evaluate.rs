@@ -10,7 +10,7 @@ use crate::rules::{Metric, Rule, RuleSet};
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
-use steward_model::{ResourceKind, ResourceUsage, UsageMetric, UsagePeriod, UsageScope};
+use steward_model::{ResourceKind, ResourceUsage};
 use steward_store::success::DetectionFinding;
 use steward_store::usage::{ResourceUsageQuery, RollupQuery, UsageOrder};
 use steward_store::{Store, UsageReads};
@@ -175,15 +175,7 @@ async fn daily_rows<S: Store + ?Sized>(
         return Ok(Vec::new());
     }
     store
-        .usage_rows(&RollupQuery {
-            tenant_id: None,
-            scope: UsageScope::Resource,
-            scope_ids: None,
-            period: UsagePeriod::Day,
-            metric: UsageMetric::Use,
-            from,
-            to,
-        })
+        .usage_rows(&RollupQuery::daily_resource_uses(from, to))
         .await
         .map_err(SuccessError::store("reading daily uses per resource"))
 }

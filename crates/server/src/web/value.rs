@@ -301,6 +301,24 @@ pub async fn record(
     }
 }
 
+/// The answers of the form: one select per question, named by its id (ids have a dot; the
+/// other fields, `csrf` and a business unit's `unit`, do not). Blank selects are questions skipped.
+fn assessment_answers(form: &HashMap<String, String>) -> Result<Vec<AssessmentAnswer>, ApiError> {
+    let mut out = form
+        .iter()
+        .filter(|(k, v)| k.contains('.') && !v.trim().is_empty())
+        .map(|(k, v)| {
+            let score = v
+                .trim()
+                .parse::<u8>()
+                .map_err(|_| ApiError::invalid("answers", format!("'{v}' is not a score 0-5 (question {k})")))?;
+            Ok(AssessmentAnswer { question_id: k.clone(), score, note: String::new() })
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    out.sort_by(|a, b| a.question_id.cmp(&b.question_id));
+    Ok(out)
+}
+
 /// `POST /resources/{id}/value/assessment`: one select per question, named by its id.
 pub async fn assess(
     State(state): State<AppState>,
@@ -308,20 +326,8 @@ pub async fn assess(
     Path(id): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let answers: Result<Vec<AssessmentAnswer>, ApiError> = form
-        .iter()
-        .filter(|(k, v)| k.contains('.') && !v.trim().is_empty())
-        .map(|(k, v)| {
-            let score = v
-                .trim()
-                .parse::<u8>()
-                .map_err(|_| ApiError::invalid("answers", format!("'{v}' is not a score 0-5")))?;
-            Ok(AssessmentAnswer { question_id: k.clone(), score, note: String::new() })
-        })
-        .collect();
-    let result = match answers {
-        Ok(mut answers) => {
-            answers.sort_by(|a, b| a.question_id.cmp(&b.question_id));
+    let result = match assessment_answers(&form) {
+        Ok(answers) => {
             let input = AssessmentInput { subject: AssessmentSubject::Solution, subject_id: id.clone(), answers };
             api::assess(&state, &caller, input).await.map(|_| ())
         }

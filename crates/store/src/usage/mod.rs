@@ -155,6 +155,22 @@ pub struct RollupQuery {
     pub to: NaiveDate,
 }
 
+impl RollupQuery {
+    /// Daily uses of every resource, of any tenant, in days `[from, to]`: what success
+    /// detection, value and reach read.
+    pub fn daily_resource_uses(from: NaiveDate, to: NaiveDate) -> RollupQuery {
+        RollupQuery {
+            tenant_id: None,
+            scope: UsageScope::Resource,
+            scope_ids: None,
+            period: UsagePeriod::Day,
+            metric: UsageMetric::Use,
+            from,
+            to,
+        }
+    }
+}
+
 /// First and last day with a use of one resource.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct UsageSpan {

@@ -14,7 +14,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
-use steward_store::value::{AssessmentAnswer, AssessmentSubject};
+use steward_store::value::AssessmentSubject;
 use steward_value::assess::{AreaScore, Questionnaire};
 
 /// One question of the form, with its area.
@@ -223,24 +223,6 @@ pub async fn show(
     respond(&state, page)
 }
 
-/// The answers of the form: one select per question, named by its id (ids have a dot; the
-/// other fields, `csrf` and `unit`, do not). Blank selects are questions skipped.
-fn answers(form: &HashMap<String, String>) -> Result<Vec<AssessmentAnswer>, ApiError> {
-    let mut out = form
-        .iter()
-        .filter(|(k, v)| k.contains('.') && !v.trim().is_empty())
-        .map(|(k, v)| {
-            let score = v
-                .trim()
-                .parse::<u8>()
-                .map_err(|_| ApiError::invalid("answers", format!("'{v}' is not a score 0-5 (question {k})")))?;
-            Ok(AssessmentAnswer { question_id: k.clone(), score, note: String::new() })
-        })
-        .collect::<Result<Vec<_>, ApiError>>()?;
-    out.sort_by(|a, b| a.question_id.cmp(&b.question_id));
-    Ok(out)
-}
-
 /// `POST /value/business-units`: record an assessment of the unit named in `unit` and go to
 /// its page (303). Admins only (the route's access and the API's check).
 pub async fn assess(
@@ -256,7 +238,7 @@ pub async fn assess(
         let input = AssessmentInput {
             subject: AssessmentSubject::BusinessUnit,
             subject_id: unit.clone(),
-            answers: answers(&form)?,
+            answers: super::assessment_answers(&form)?,
         };
         api::assess(&state, &caller, input).await
     }
