@@ -5,7 +5,7 @@
 //! `/value/business-units`, with the session's CSRF token like every form).
 
 use crate::AppState;
-use crate::api::value::{self as api, AssessmentInput, BusinessUnitView, PeriodParams, ScoredAssessment};
+use crate::api::value::{self as api, AssessmentInput, PeriodParams, ScoredAssessment};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::web::{Layout, Section, errors, links, respond};
@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
 use steward_store::value::AssessmentSubject;
 use steward_value::assess::{AreaScore, Questionnaire};
+use steward_value::roi::RoiRow;
 
 /// One question of the form, with its area.
 pub struct FormQuestion {
@@ -112,8 +113,8 @@ fn unit_href(name: &str) -> String {
 }
 
 /// Value, cost and ROI texts of a unit's report row ("—" when it has none in the period).
-fn figures(unit: Option<&BusinessUnitView>, currency: &str) -> (String, String, String) {
-    match unit.and_then(|u| u.roi.as_ref()) {
+fn figures(row: Option<&RoiRow>, currency: &str) -> (String, String, String) {
+    match row {
         Some(r) => (r.value_text(currency), r.cost_text(currency), r.roi.text()),
         None => ("—".into(), "—".into(), "—".into()),
     }
@@ -126,7 +127,7 @@ async fn list(state: &AppState, caller: &Caller, params: PeriodParams) -> Result
     let rows = units
         .iter()
         .map(|u| {
-            let (value, cost, roi) = figures(Some(u), &currency);
+            let (value, cost, roi) = figures(u.roi.as_ref(), &currency);
             UnitRow {
                 name: u.name.clone(),
                 href: format!("{}?period={}", unit_href(&u.name), links::encode(&period.label)),
@@ -163,16 +164,17 @@ async fn one(state: &AppState, caller: &Caller, name: &str, params: PeriodParams
         ));
     }
     let period = api::period(params.period.as_deref())?;
-    let units = api::business_units_for(state, caller, &period).await?;
-    let unit = units.iter().find(|u| u.name.eq_ignore_ascii_case(name));
+    // This unit's row of the report and its own assessments: not every unit's (`business_units_for`).
+    let report = api::report_for(state, caller, &period).await?;
+    let row = report.business_units.iter().find(|r| !r.key.is_empty() && r.key.eq_ignore_ascii_case(name));
+    let scored = api::assessments_for(state, caller, Some(AssessmentSubject::BusinessUnit), Some(name)).await?;
     let currency = state.value.rates.currency.clone();
-    let (value, cost, roi) = figures(unit, &currency);
+    let (value, cost, roi) = figures(row, &currency);
     let q = questionnaire()?;
     let area_of = |id: &str| {
         q.areas.iter().find_map(|a| a.questions.iter().find(|x| x.id == id).map(|x| (a.title.clone(), x.text.clone())))
     };
-    let assessments = api::assessments_for(state, caller, Some(AssessmentSubject::BusinessUnit), Some(name))
-        .await?
+    let assessments = scored
         .iter()
         .map(|a| AssessmentView {
             when: when(a),
@@ -197,10 +199,14 @@ async fn one(state: &AppState, caller: &Caller, name: &str, params: PeriodParams
                 .collect(),
         })
         .collect();
-    let shown = unit.map_or_else(|| name.to_string(), |u| u.name.clone());
+    // The unit's own spelling: the report's, else the newest assessment's, else as asked.
+    let shown = row
+        .map(|r| r.key.clone())
+        .or_else(|| scored.first().map(|a| a.assessment.subject_id.clone()))
+        .unwrap_or_else(|| name.to_string());
     Ok(UnitPage {
         layout: Layout::new(state, caller, format!("{shown} — business unit value"), Some(Section::Value)),
-        has_roi: unit.is_some_and(|u| u.roi.is_some()),
+        has_roi: row.is_some(),
         name: shown,
         period: period.label.clone(),
         value,
