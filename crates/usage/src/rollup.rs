@@ -10,32 +10,36 @@
 //! - a record id counts once per tenant and day, whatever its kind (the store's ledger);
 //! - resource ids, actors and record ids compare without ASCII case.
 //!
-//! How it is parallel: each parser thread reads the next block of whole lines of the file
-//! itself (`blocks`), reads its records into compact events, then applies them to shared state
-//! split into shards, one lock per shard per block (never per record). Deduplication is sharded by record id, so each shard
-//! decides alone whether a record is new; the new uses then go to row shards, split by resource
-//! and day, which count uses and distinct users exactly. Nothing is merged at the end but the
-//! list of rows. Strings are hashed (xxh3, 64 bits, as the store's interner and ledger do) and
-//! only a row's resource name is kept, once per row; a row keeps its first few users itself
-//! (most rows have few), and the rows stay numbered until the caller names them.
+//! How it is parallel, and why memory stays bounded: each parser thread reads the next block of
+//! whole lines of the file itself (`blocks`), and appends each record's event (its strings
+//! hashed: xxh3, 64 bits, as the store's interner and ledger do) to its own partition for the
+//! record's tenant and day (`partitions`), spilling them to a scratch file past a memory budget.
+//! Then the threads take the partitions one at a time and count their rows (`aggregate`): a
+//! record id counts once per tenant and day, and a resource-day's users are distinct within the
+//! day, so a partition holds all its rows need, and a thread holds one day's sets at a time.
+//! Nothing is locked per record and nothing is merged at the end but the list of rows; the rows
+//! stay numbered until the caller names them.
 
 use crate::UsageError;
-use crate::import::chunks::{self, Chunk};
-use crate::parse::{self, Skip};
+use crate::import::chunks;
+use aggregate::{Aggregator, Job};
 use blocks::{At, Blocks, LineNumbers};
-use rustc_hash::{FxHashMap, FxHashSet};
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
-use std::path::Path;
+use partitions::{Buffers, Key};
+use read::{KEPT_ERRORS, Reader, Tenants};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
+use std::hash::Hasher;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use steward_model::UsageMetric;
 
+mod aggregate;
 mod blocks;
+mod partitions;
+mod read;
 
-/// Shards of each kind: enough that two threads rarely wait for the same one.
-const SHARDS: usize = 64;
-/// Errors kept with their reasons.
-const KEPT_ERRORS: usize = 10;
+/// Events held in memory by all parser threads together before they spill: with the rows and a
+/// day's sets per thread, the rollup stays well under 1 GiB at any size.
+pub const DEFAULT_MEMORY_BUDGET: usize = 256 << 20;
 
 /// How to compute the rollup.
 #[derive(Debug, Clone, Default)]
@@ -44,6 +48,12 @@ pub struct RollupOptions {
     pub tenant_id: Option<String>,
     /// Parser threads; 0 for one per core.
     pub threads: usize,
+    /// Bytes of events held in memory before they spill to scratch files; 0 for
+    /// [`DEFAULT_MEMORY_BUDGET`].
+    pub memory_budget: usize,
+    /// Where spilled events go (files deleted when the rollup ends); the system's temporary
+    /// directory by default.
+    pub scratch_dir: Option<PathBuf>,
 }
 
 /// One resource-day row.
@@ -73,6 +83,8 @@ pub struct Rollup {
     pub duplicates: u64,
     /// Uses counted into rows.
     pub uses: u64,
+    /// Bytes of events spilled to scratch files (0 when they fit in the memory budget).
+    pub spilled: u64,
     pub malformed: u64,
     pub first_errors: Vec<String>,
 }
@@ -136,8 +148,8 @@ fn named(tenants: &[String], resources: &[Box<str>], row: &Row) -> ResourceDay {
         tenant_id: tenants.get(row.tenant as usize).cloned().unwrap_or_default(),
         resource_id: resources.get(row.resource as usize).map(|n| n.to_string()).unwrap_or_default(),
         day: row.day,
-        uses: row.uses,
-        users: row.users,
+        uses: u64::from(row.uses),
+        users: u64::from(row.users),
     }
 }
 
@@ -159,372 +171,22 @@ impl Hasher for Identity {
     }
 }
 
-type IdSet = HashSet<u64, BuildHasherDefault<Identity>>;
-
-/// One record's contribution, with its strings hashed.
-#[derive(Clone, Copy)]
-struct Event {
-    id: u64,
-    tenant: u32,
-    day: i64,
-    /// A use of a resource: its hash and its lowercased name in the chunk's arena.
-    resource: Option<(u64, u32, u32)>,
-    actor: Option<u64>,
-}
-
-/// Record ids seen, per tenant and day: one shard's share of the ledger.
-#[derive(Default)]
-struct IdShard {
-    days: FxHashMap<(u32, i64), IdSet>,
-    /// Ids of the last day opened: a new day starts with room for as many (days are alike),
-    /// rather than growing through a dozen rehashes.
-    last_day_len: usize,
-}
-
-#[derive(Debug)]
+/// A resource-day row, its tenant and resource numbered (24 bytes: a file of 100M records has
+/// ~5M of them).
+#[derive(Debug, Clone, Copy)]
 struct Row {
     tenant: u32,
-    /// In the shard's `names`.
+    /// In [`ResourceDays::resources`].
     resource: u32,
     day: i64,
-    uses: u64,
-    users: u64,
-    /// The first users while there are at most [`INLINE_ACTORS`] (in the row, so that counting
-    /// a use touches one place in memory).
-    first: [u64; INLINE_ACTORS],
-}
-
-/// Actors kept in the row itself: most resource-days have a few users (2.3 uses per row in
-/// the bench's file), and a shard-wide set of (row, actor) pairs cost a hash and a cache miss
-/// per use. A row's actors move to the shard's `pairs` when there are more.
-const INLINE_ACTORS: usize = 3;
-
-/// Rows of one shard: by (tenant, resource hash, day), their first actors, the (row, actor)
-/// pairs of rows with more, and the names of the resources (once each: a resource has a row
-/// per day).
-#[derive(Default)]
-struct RowShard {
-    /// By [`row_key`].
-    index: HashMap<u64, u32, BuildHasherDefault<Identity>>,
-    rows: Vec<Row>,
-    pairs: FxHashSet<(u32, u64)>,
-    name_index: FxHashMap<u64, u32>,
-    names: Vec<Box<str>>,
-}
-
-impl RowShard {
-    /// Count `actor` as a user of `row` if it is new there.
-    #[inline]
-    fn user(&mut self, row: u32, actor: u64) {
-        let r = &mut self.rows[row as usize];
-        let users = r.users as usize;
-        if users <= INLINE_ACTORS {
-            let first = &mut r.first;
-            if first[..users].contains(&actor) {
-                return;
-            }
-            if users < INLINE_ACTORS {
-                first[users] = actor;
-                r.users += 1;
-                return;
-            }
-            // The row outgrows its inline actors: all of them go to the shared set.
-            for a in *first {
-                self.pairs.insert((row, a));
-            }
-        }
-        if self.pairs.insert((row, actor)) {
-            r.users += 1;
-        }
-    }
-}
-
-/// One integer for a row's (tenant, resource, day): the resource's 64-bit hash already stands
-/// for its name (as in the store's interner), and mixing in the day and tenant keeps that.
-#[inline]
-fn row_key(tenant: u32, resource: u64, day: i64) -> u64 {
-    resource ^ (day as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ u64::from(tenant).wrapping_mul(0xc2b2_ae3d_27d4_eb4f)
-}
-
-/// Tenants seen, numbered densely (few per file).
-#[derive(Default)]
-struct Tenants {
-    names: Vec<String>,
+    uses: u32,
+    users: u32,
 }
 
 /// Where the parsers take their records from.
 enum Source {
     Lines(Blocks),
-    Array(Mutex<Option<Chunk>>),
-}
-
-struct Shared {
-    ids: Vec<Mutex<IdShard>>,
-    rows: Vec<Mutex<RowShard>>,
-    tenants: Mutex<Tenants>,
-}
-
-/// What one thread counted besides rows.
-#[derive(Default)]
-struct Counts {
-    bytes: u64,
-    records: u64,
-    power_platform: u64,
-    fast_path: u64,
-    fallback: u64,
-    duplicates: u64,
-    uses: u64,
-    /// (where, reason) of unreadable records, the first few; and how many in all.
-    errors: Vec<(At, String)>,
-    /// Newlines of the blocks read, to number the errors' lines.
-    lines: LineNumbers,
-    malformed: u64,
-}
-
-/// Per-thread buffers, reused from chunk to chunk so that records allocate nothing.
-struct Worker {
-    shared: Arc<Shared>,
-    tenant_override: Option<String>,
-    /// The thread's view of tenant numbers, and the last tenant looked up.
-    tenants: FxHashMap<Box<str>, u32>,
-    last_tenant: Option<(Box<str>, u32)>,
-    arena: Vec<u8>,
-    by_id_shard: Vec<Vec<Event>>,
-    by_row_shard: Vec<Vec<Event>>,
-    lower: Vec<u8>,
-    counts: Counts,
-}
-
-/// xxh3 of `s` lowercased (ASCII), without allocating when it is lowercase already.
-/// The same hash as the store's `record_hash` for record ids.
-fn lower_hash(s: &str, scratch: &mut Vec<u8>) -> u64 {
-    // Without an early exit the check compiles to whole-vector compares (ids are 36 bytes).
-    if s.bytes().fold(false, |any, b| any | b.is_ascii_uppercase()) {
-        scratch.clear();
-        scratch.extend_from_slice(s.as_bytes());
-        scratch.make_ascii_lowercase();
-        xxhash_rust::xxh3::xxh3_64(scratch)
-    } else {
-        xxhash_rust::xxh3::xxh3_64(s.as_bytes())
-    }
-}
-
-fn shard_of(hash: u64) -> usize {
-    // The top bits: the tables inside a shard use the low ones.
-    (hash >> 58) as usize % SHARDS
-}
-
-impl Worker {
-    fn tenant(&mut self, name: &str) -> u32 {
-        if let Some((last, n)) = &self.last_tenant
-            && **last == *name
-        {
-            return *n;
-        }
-        let n = match self.tenants.get(name) {
-            Some(n) => *n,
-            None => {
-                let n = {
-                    let mut all = self.shared.tenants.lock().unwrap_or_else(|p| p.into_inner());
-                    match all.names.iter().position(|t| t == name) {
-                        Some(i) => i as u32,
-                        None => {
-                            all.names.push(name.to_string());
-                            (all.names.len() - 1) as u32
-                        }
-                    }
-                };
-                self.tenants.insert(name.into(), n);
-                n
-            }
-        };
-        self.last_tenant = Some((name.into(), n));
-        n
-    }
-
-    fn error(&mut self, at: At, reason: impl FnOnce() -> String) {
-        self.counts.malformed += 1;
-        if self.counts.errors.len() < KEPT_ERRORS {
-            self.counts.errors.push((at, reason()));
-        }
-    }
-
-    /// Read every line of a block of JSON lines (block `seq` of the file) into events.
-    fn read_block(&mut self, text: &[u8], seq: u64) {
-        self.arena.clear();
-        self.counts.bytes += text.len() as u64;
-        let tenant_override = self.tenant_override.take();
-        // UTF-8 checked once for the whole block (then lines are cut from it at newlines,
-        // which are ASCII); a block that fails is checked line by line to find the bad ones.
-        let block = std::str::from_utf8(text).ok();
-        let (mut pos, mut newlines) = (0, 0u64);
-        for end in memchr::memchr_iter(b'\n', text).chain(std::iter::once(text.len())) {
-            let line = text[pos..end].trim_ascii();
-            if !line.is_empty() {
-                let checked = match block {
-                    Some(block) => block.get(pos..end).map(str::trim_ascii),
-                    None => std::str::from_utf8(line).ok(),
-                };
-                self.record(checked, (seq, newlines), &tenant_override);
-            }
-            newlines += 1;
-            pos = end + 1;
-        }
-        // The last count was the end of the block, not a newline.
-        self.counts.lines.add(seq, newlines - 1);
-        self.tenant_override = tenant_override;
-    }
-
-    /// Read every record of a JSON array (the whole file, read as one chunk) into events.
-    fn read_chunk(&mut self, chunk: &Chunk) {
-        self.arena.clear();
-        self.counts.bytes += chunk.text.len() as u64;
-        let tenant_override = self.tenant_override.take();
-        for (range, &line) in chunk.records.iter().zip(&chunk.lines) {
-            // One block whose first line is 1.
-            self.record(std::str::from_utf8(&chunk.text[range.clone()]).ok(), (0, line - 1), &tenant_override);
-        }
-        self.counts.lines.add(0, 0);
-        self.tenant_override = tenant_override;
-    }
-
-    /// Read one record into an event, bucketed by id shard. `tenant_override` is taken out of
-    /// `self` by the caller for the block, to be borrowed beside it.
-    /// The record's text is `None` when it is not UTF-8.
-    fn record(&mut self, text: Option<&str>, line: At, tenant_override: &Option<String>) {
-        {
-            self.counts.records += 1;
-            let Some(text) = text else {
-                self.error(line, || "not UTF-8 text".into());
-                return;
-            };
-            // Filled in place: the record is ~500 bytes, and moving it showed in profiles.
-            let mut raw = parse::RawRecord::default();
-            if crate::scan::record_into(text, &mut raw) {
-                self.counts.fast_path += 1;
-            } else {
-                self.counts.fallback += 1;
-                match parse::record(text) {
-                    Ok(r) => raw = r,
-                    Err(e) => {
-                        self.error(line, || format!("not an audit record: {e}"));
-                        return;
-                    }
-                }
-            }
-            let usage = match raw.usage() {
-                Ok(u) => u,
-                Err(Skip::OtherWorkload) => return,
-                Err(Skip::Invalid(why)) => {
-                    self.counts.power_platform += 1;
-                    self.error(line, || why);
-                    return;
-                }
-            };
-            self.counts.power_platform += 1;
-            let tenant = match (tenant_override, usage.tenant_id) {
-                (Some(t), _) => self.tenant(t),
-                (None, Some(t)) => self.tenant(t),
-                (None, None) => {
-                    let id = usage.id;
-                    self.error(line, || format!("record {id} has no OrganizationId; pass the tenant with --tenant"));
-                    return;
-                }
-            };
-            let resource = match (usage.kind.metric(), usage.resource_id) {
-                (Some(UsageMetric::Use), Some(r)) => {
-                    let hash = lower_hash(r, &mut self.lower);
-                    let start = self.arena.len();
-                    self.arena.extend_from_slice(r.as_bytes());
-                    self.arena[start..].make_ascii_lowercase();
-                    Some((hash, start as u32, r.len() as u32))
-                }
-                _ => None,
-            };
-            let actor = match resource {
-                Some(_) => usage.actor.map(|a| lower_hash(a, &mut self.lower)),
-                None => None,
-            };
-            let id = lower_hash(usage.id, &mut self.lower);
-            let event = Event { id, tenant, day: usage.day, resource, actor };
-            self.by_id_shard[shard_of(event.id)].push(event);
-        }
-    }
-
-    /// Apply the chunk's events: ids first (new records only go on), then rows.
-    fn apply(&mut self) {
-        let shared = self.shared.clone();
-        for (s, events) in self.by_id_shard.iter_mut().enumerate() {
-            if events.is_empty() {
-                continue;
-            }
-            let mut guard = shared.ids[s].lock().unwrap_or_else(|p| p.into_inner());
-            let shard = &mut *guard;
-            // Records come mostly in time order: the set of the previous event's day is
-            // usually this one's too, so it is held out of the map until the day changes.
-            let mut open: Option<((u32, i64), IdSet)> = None;
-            for e in events.drain(..) {
-                let key = (e.tenant, e.day);
-                if open.as_ref().is_none_or(|(k, _)| *k != key) {
-                    if let Some((k, set)) = open.take() {
-                        shard.last_day_len = shard.last_day_len.max(set.len());
-                        shard.days.insert(k, set);
-                    }
-                    let set = shard
-                        .days
-                        .remove(&key)
-                        .unwrap_or_else(|| IdSet::with_capacity_and_hasher(shard.last_day_len, Default::default()));
-                    open = Some((key, set));
-                }
-                let Some((_, set)) = open.as_mut() else { continue };
-                if !set.insert(e.id) {
-                    self.counts.duplicates += 1;
-                    continue;
-                }
-                if let Some((hash, _, _)) = e.resource {
-                    let row_hash = row_key(e.tenant, hash, e.day);
-                    self.by_row_shard[shard_of(row_hash.rotate_left(17))].push(e);
-                }
-            }
-            if let Some((k, set)) = open {
-                shard.last_day_len = shard.last_day_len.max(set.len());
-                shard.days.insert(k, set);
-            }
-        }
-        for (s, events) in self.by_row_shard.iter_mut().enumerate() {
-            if events.is_empty() {
-                continue;
-            }
-            let mut shard = shared.rows[s].lock().unwrap_or_else(|p| p.into_inner());
-            let shard = &mut *shard;
-            for e in events.drain(..) {
-                let Some((hash, start, len)) = e.resource else { continue };
-                let next = shard.rows.len() as u32;
-                let (rows, names, name_index) = (&mut shard.rows, &mut shard.names, &mut shard.name_index);
-                let row = *shard.index.entry(row_key(e.tenant, hash, e.day)).or_insert_with(|| {
-                    let resource = *name_index.entry(hash).or_insert_with(|| {
-                        let name = &self.arena[start as usize..(start + len) as usize];
-                        names.push(String::from_utf8_lossy(name).into_owned().into_boxed_str());
-                        (names.len() - 1) as u32
-                    });
-                    rows.push(Row {
-                        tenant: e.tenant,
-                        resource,
-                        day: e.day,
-                        uses: 0,
-                        users: 0,
-                        first: [0; INLINE_ACTORS],
-                    });
-                    next
-                });
-                shard.rows[row as usize].uses += 1;
-                self.counts.uses += 1;
-                if let Some(actor) = e.actor {
-                    shard.user(row, actor);
-                }
-            }
-        }
-    }
+    Array(Mutex<Option<chunks::Chunk>>),
 }
 
 /// Read `path` (JSON lines or a JSON array of records) into resource-day rows.
@@ -533,99 +195,136 @@ pub fn rollup_file(path: &Path, options: &RollupOptions) -> Result<Rollup, Usage
         0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
         n => n,
     };
+    let budget = match options.memory_budget {
+        0 => DEFAULT_MEMORY_BUDGET,
+        n => n,
+    };
+    let scratch = options.scratch_dir.clone().unwrap_or_else(std::env::temp_dir);
     let layout = chunks::detect(path)?;
-    let shared = Arc::new(Shared {
-        ids: (0..SHARDS).map(|_| Mutex::new(IdShard::default())).collect(),
-        rows: (0..SHARDS).map(|_| Mutex::new(RowShard::default())).collect(),
-        tenants: Mutex::new(Tenants::default()),
-    });
     // The parsers read the file themselves (see `blocks`); an array is read whole first and
     // parsed by whichever parser takes it.
-    let source = Arc::new(match layout {
+    let source = match layout {
         chunks::Layout::Lines => Source::Lines(Blocks::open(path)?),
         chunks::Layout::Array => Source::Array(Mutex::new(Some(chunks::array_chunk(path)?))),
-    });
-    let mut workers = Vec::with_capacity(threads);
-    for i in 0..threads {
-        let source = source.clone();
-        let mut worker = Worker {
-            shared: shared.clone(),
-            tenant_override: options.tenant_id.clone(),
-            tenants: FxHashMap::default(),
-            last_tenant: None,
-            arena: Vec::new(),
-            by_id_shard: (0..SHARDS).map(|_| Vec::new()).collect(),
-            by_row_shard: (0..SHARDS).map(|_| Vec::new()).collect(),
-            lower: Vec::new(),
-            counts: Counts::default(),
-        };
-        let handle = std::thread::Builder::new()
-            .name(format!("rollup-parser-{i}"))
-            .spawn(move || -> Result<Counts, UsageError> {
-                match &*source {
-                    Source::Lines(blocks) => {
-                        let mut buf = Vec::new();
-                        while let Some(seq) = blocks.next_into(&mut buf)? {
-                            worker.read_block(&buf, seq);
-                            worker.apply();
-                        }
-                    }
-                    Source::Array(chunk) => {
-                        let chunk = chunk.lock().unwrap_or_else(|p| p.into_inner()).take();
-                        if let Some(chunk) = chunk {
-                            worker.read_chunk(&chunk);
-                            worker.apply();
-                        }
-                    }
+    };
+    let tenants = Arc::new(Mutex::new(Tenants::default()));
+    let readers: Vec<Reader> = (0..threads)
+        .map(|_| Reader::new(tenants.clone(), options.tenant_id.clone(), Buffers::new(budget / threads, &scratch)))
+        .collect();
+    let readers = on_threads("rollup-parser", readers, |mut reader| -> Result<Reader, UsageError> {
+        match &source {
+            Source::Lines(blocks) => {
+                let mut buf = Vec::new();
+                while let Some(seq) = blocks.next_into(&mut buf)? {
+                    reader.read_block(&buf, seq);
+                    reader.buffers.settle()?;
                 }
-                Ok(worker.counts)
-            })
-            .map_err(|e| UsageError::Invalid(format!("cannot start a parser thread: {e}")))?;
-        workers.push(handle);
-    }
+            }
+            Source::Array(chunk) => {
+                let chunk = chunk.lock().unwrap_or_else(|p| p.into_inner()).take();
+                if let Some(chunk) = chunk {
+                    reader.read_chunk(&chunk);
+                }
+            }
+        }
+        Ok(reader)
+    })?;
+
     let mut out = Rollup::default();
     let mut errors = Vec::new();
     let mut lines = LineNumbers::default();
-    let mut failed = None;
-    for w in workers {
-        let c = match w.join().map_err(|_| UsageError::Invalid("a rollup thread panicked".into()))? {
-            Ok(c) => c,
-            Err(e) => {
-                failed = Some(e);
-                continue;
-            }
-        };
+    let mut resources: Vec<Box<str>> = Vec::new();
+    let mut numbers: FxHashMap<u64, u32> = FxHashMap::default();
+    let mut jobs: BTreeMap<Key, Job> = BTreeMap::new();
+    let mut files = Vec::with_capacity(threads);
+    for (thread, reader) in readers.into_iter().enumerate() {
+        let c = reader.counts;
         out.bytes += c.bytes;
         out.records += c.records;
         out.power_platform += c.power_platform;
         out.fast_path += c.fast_path;
         out.fallback += c.fallback;
-        out.duplicates += c.duplicates;
-        out.uses += c.uses;
         out.malformed += c.malformed;
         errors.extend(c.errors);
         lines.extend(c.lines);
+        for (hash, name) in reader.names.map {
+            numbers.entry(hash).or_insert_with(|| {
+                resources.push(name);
+                (resources.len() - 1) as u32
+            });
+        }
+        let spilled = reader.buffers.finish()?;
+        out.spilled += spilled.bytes;
+        for (key, part) in spilled.parts {
+            jobs.entry(key).or_insert_with(|| Job { key, held: Vec::new(), chunks: Vec::new() }).held.push(part);
+        }
+        for chunk in spilled.chunks {
+            let key = chunk.key;
+            jobs.entry(key)
+                .or_insert_with(|| Job { key, held: Vec::new(), chunks: Vec::new() })
+                .chunks
+                .push((thread, chunk));
+        }
+        files.push(spilled.file);
     }
-    if let Some(e) = failed {
-        return Err(e);
+
+    // The partitions, counted by whichever thread is free.
+    let jobs = Mutex::new(jobs.into_values());
+    let aggregators = (0..threads).map(|_| Aggregator::default()).collect();
+    let aggregators = on_threads("rollup-counter", aggregators, |mut agg| -> Result<Aggregator, UsageError> {
+        loop {
+            let job = jobs.lock().unwrap_or_else(|p| p.into_inner()).next();
+            let Some(job) = job else { return Ok(agg) };
+            agg.run(job, &files, &numbers)?;
+        }
+    })?;
+    let tenants = std::mem::take(&mut tenants.lock().unwrap_or_else(|p| p.into_inner()).names);
+    let mut rows = ResourceDays { tenants, resources, rows: Vec::new() };
+    rows.rows.reserve(aggregators.iter().map(|a| a.out.len()).sum());
+    for agg in aggregators {
+        out.duplicates += agg.duplicates;
+        out.uses += agg.uses;
+        rows.rows.extend(agg.out);
     }
+    out.rows = rows;
+
     let at: Vec<At> = errors.iter().map(|(at, _)| *at).collect();
     let mut errors: Vec<(u64, String)> =
         lines.lines(&at).into_iter().zip(errors.into_iter().map(|(_, why)| why)).collect();
     errors.sort();
     out.first_errors = errors.into_iter().take(KEPT_ERRORS).map(|(line, why)| format!("line {line}: {why}")).collect();
-    let shared = Arc::try_unwrap(shared).map_err(|_| UsageError::Invalid("a rollup thread is still running".into()))?;
-    let tenants = shared.tenants.into_inner().unwrap_or_else(|p| p.into_inner()).names;
-    let mut rows = ResourceDays { tenants, resources: Vec::new(), rows: Vec::new() };
-    for shard in shared.rows {
-        let shard = shard.into_inner().unwrap_or_else(|p| p.into_inner());
-        // Each shard numbers its names from 0: shift them past the names of the shards before.
-        let offset = rows.resources.len() as u32;
-        rows.resources.extend(shard.names);
-        rows.rows.extend(shard.rows.into_iter().map(|row| Row { resource: row.resource + offset, ..row }));
-    }
-    out.rows = rows;
     Ok(out)
+}
+
+/// Run `work` on each of `states`, a thread each, and give back what they return (the first
+/// error if any failed).
+fn on_threads<S: Send, F>(name: &str, states: Vec<S>, work: F) -> Result<Vec<S>, UsageError>
+where
+    F: Fn(S) -> Result<S, UsageError> + Sync,
+{
+    std::thread::scope(|scope| {
+        let mut handles = Vec::with_capacity(states.len());
+        for (i, state) in states.into_iter().enumerate() {
+            let work = &work;
+            let handle = std::thread::Builder::new()
+                .name(format!("{name}-{i}"))
+                .spawn_scoped(scope, move || work(state))
+                .map_err(|e| UsageError::Invalid(format!("cannot start a rollup thread: {e}")))?;
+            handles.push(handle);
+        }
+        let mut out = Vec::with_capacity(handles.len());
+        let mut failed = None;
+        for h in handles {
+            match h.join().map_err(|_| UsageError::Invalid("a rollup thread panicked".into()))? {
+                Ok(state) => out.push(state),
+                Err(e) => failed = failed.or(Some(e)),
+            }
+        }
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(out),
+        }
+    })
 }
 
 #[cfg(test)]
@@ -635,44 +334,108 @@ mod tests {
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
-    #[test]
-    fn users_are_counted_exactly_inline_and_past_the_inline_ones() {
-        // Rows with 0 to 40 distinct actors, each seen several times in random order: the
-        // count is the number of distinct actors, whether they stayed inline or moved out.
-        let mut rng = ChaCha8Rng::seed_from_u64(3);
-        let mut shard = RowShard::default();
-        let mut expected = Vec::new();
-        for row in 0..200u32 {
-            shard.rows.push(Row { tenant: 0, resource: row, day: 0, uses: 0, users: 0, first: [0; INLINE_ACTORS] });
-            let distinct = rng.random_range(0..40usize);
-            // Actor hashes shared between rows, and 0 (a hash like any other).
-            let actors: Vec<u64> = (0..distinct as u64).map(|a| a * 7).collect();
-            expected.push(distinct as u64);
-            for _ in 0..distinct * 3 {
-                let a = actors[rng.random_range(0..distinct)];
-                shard.user(row, a);
+    /// A record of tenant `t{tenant}` on May `day`: a launch of `app` by `user`, or (when
+    /// `operation` says so) a maker action, which only takes its id.
+    fn record(id: &str, tenant: u32, day: u32, operation: &str, app: &str, user: &str) -> String {
+        format!(
+            r#"{{"CreationTime":"2026-05-{day:02}T10:00:00","Id":"{id}","Operation":"{operation}","RecordType":45,"UserKey":"{user}","Workload":"PowerApps","AppName":"{app}","OrganizationId":"t{tenant}"}}"#
+        )
+    }
+
+    /// Resource-day rows computed the plain way: every record in a map, ids then users distinct.
+    fn expected(records: &[(String, u32, u32, String, String, String)]) -> Vec<(String, String, i64, u64, u64)> {
+        use std::collections::{BTreeMap, BTreeSet, HashSet};
+        let mut seen = HashSet::new();
+        // Uses first: a use wins over another record with its id.
+        let mut ordered: Vec<_> = records.iter().collect();
+        ordered.sort_by_key(|r| r.3 != "LaunchPowerApp");
+        let mut rows: BTreeMap<(String, String, i64), (u64, BTreeSet<String>)> = BTreeMap::new();
+        for (id, tenant, day, op, app, user) in ordered {
+            let day = steward_store::usage::day_number(chrono::NaiveDate::from_ymd_opt(2026, 5, *day).unwrap());
+            if !seen.insert((*tenant, day, id.to_lowercase())) || op != "LaunchPowerApp" {
+                continue;
             }
-            for &a in &actors {
-                shard.user(row, a);
-            }
+            let row = rows.entry((format!("t{tenant}"), app.to_lowercase(), day)).or_default();
+            row.0 += 1;
+            row.1.insert(user.to_lowercase());
         }
-        let got: Vec<u64> = shard.rows.iter().map(|r| r.users).collect();
-        assert_eq!(got, expected);
+        rows.into_iter().map(|((t, a, d), (uses, users))| (t, a, d, uses, users.len() as u64)).collect()
+    }
+
+    fn rows_of(r: Rollup) -> Vec<(String, String, i64, u64, u64)> {
+        let mut rows: Vec<_> =
+            r.rows.into_iter().map(|r| (r.tenant_id, r.resource_id, r.day, r.uses, r.users)).collect();
+        rows.sort();
+        rows
     }
 
     #[test]
-    fn row_keys_differ_by_tenant_resource_and_day() {
-        // Resources are hashes of their names, as in `Worker::read`: keys are as distinct as
-        // those hashes (a collision is as likely as two names with one 64-bit hash).
-        let mut seen = HashSet::new();
-        for tenant in 0..3 {
-            for name in 0..2000 {
-                let resource = xxhash_rust::xxh3::xxh3_64(format!("app-{name}").as_bytes());
-                for day in [-1i64, 0, 1, 20_000, 20_001] {
-                    assert!(seen.insert(row_key(tenant, resource, day)), "{tenant} {name} {day}");
-                }
+    fn spilling_threads_and_the_order_of_records_change_no_row() {
+        // 40,000 records (~8 MB: two blocks) over 2 tenants, 20 days and 300 apps, with repeats
+        // (some in other case), maker actions and repeats of their ids, in time order and
+        // shuffled; counted with the default budget, and with budgets that spill every block.
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let mut records = Vec::new();
+        for i in 0..40_000u32 {
+            let tenant = rng.random_range(0..2);
+            let day = 1 + i * 20 / 40_000;
+            let op = if rng.random_bool(0.9) { "LaunchPowerApp" } else { "CreatePowerApp" };
+            let app = format!("App-{}", rng.random_range(0..300u32).pow(2) / 300);
+            let user = format!("User{}", rng.random_range(0..500u32));
+            records.push((format!("rec-{i}"), tenant, day, op.to_string(), app, user));
+            if rng.random_bool(0.02) {
+                let mut repeat = records[rng.random_range(records.len().saturating_sub(3000)..records.len())].clone();
+                repeat.0 = repeat.0.to_uppercase();
+                records.push(repeat);
             }
         }
+        let want = expected(&records);
+        assert!(want.len() > 3000 && want.iter().any(|r| r.4 > 3), "varied rows: {}", want.len());
+        let dir = tempfile::tempdir().unwrap();
+        let in_order = dir.path().join("in-order.jsonl");
+        let text: Vec<String> = records.iter().map(|r| record(&r.0, r.1, r.2, &r.3, &r.4, &r.5)).collect();
+        std::fs::write(&in_order, text.join("\n")).unwrap();
+        let mut shuffled_text = text.clone();
+        for i in (1..shuffled_text.len()).rev() {
+            shuffled_text.swap(i, rng.random_range(0..=i));
+        }
+        let shuffled = dir.path().join("shuffled.jsonl");
+        std::fs::write(&shuffled, shuffled_text.join("\n")).unwrap();
+        let scratch = dir.path().join("scratch");
+        std::fs::create_dir(&scratch).unwrap();
+        for path in [&in_order, &shuffled] {
+            for (threads, budget) in [(1, 0), (2, 0), (1, 1), (2, 1), (3, 64 << 10)] {
+                let options = RollupOptions {
+                    threads,
+                    memory_budget: budget,
+                    scratch_dir: Some(scratch.clone()),
+                    ..RollupOptions::default()
+                };
+                let r = rollup_file(path, &options).unwrap();
+                assert_eq!(r.records, records.len() as u64);
+                assert_eq!(r.duplicates, (records.len() - 40_000) as u64);
+                // No spill within the default budget; a budget of one byte spills every block.
+                match budget {
+                    0 => assert_eq!(r.spilled, 0),
+                    _ => assert!(r.spilled > 0, "{budget}"),
+                }
+                assert_eq!(rows_of(r), want, "{} with {threads} threads and budget {budget}", path.display());
+            }
+        }
+        // The scratch files are gone with the rollup.
+        assert_eq!(std::fs::read_dir(&scratch).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_scratch_directory_that_cannot_be_written_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.jsonl");
+        std::fs::write(&path, record("a", 1, 1, "LaunchPowerApp", "App-1", "u1")).unwrap();
+        let missing = dir.path().join("no-such-dir");
+        let options =
+            RollupOptions { memory_budget: 1, scratch_dir: Some(missing.clone()), ..RollupOptions::default() };
+        let err = rollup_file(&path, &options).unwrap_err().to_string();
+        assert!(err.contains(&missing.display().to_string()) && err.contains("spill"), "{err}");
     }
 
     fn launch(id: &str, user: &str) -> String {
@@ -715,7 +478,7 @@ mod tests {
     fn record_ids_hash_as_the_store_s_ledger_does() {
         let mut scratch = Vec::new();
         for id in ["e2a84675-8952-4d91-a2ea-4d89f310f1a7", "E2A84675-8952-4D91-A2EA-4D89F310F1A7", "Ab", "", "é-X"] {
-            assert_eq!(lower_hash(id, &mut scratch), steward_store::usage::record_hash(id), "{id}");
+            assert_eq!(read::lower_hash(id, &mut scratch), steward_store::usage::record_hash(id), "{id}");
         }
     }
 }

@@ -15,6 +15,8 @@ pub struct DuckRun {
     pub wall: Duration,
     /// CPU time (user + system) of the query, as the script measured it with getrusage.
     pub cpu: Option<Duration>,
+    /// The whole machine's busy CPU time during the query (from /proc/stat, as `cpu::machine_busy`).
+    pub machine_cpu: Option<Duration>,
     pub peak_rss: Option<u64>,
     pub version: String,
     pub rows: Vec<DayRow>,
@@ -24,13 +26,15 @@ pub struct DuckRun {
 /// are declared so that DuckDB neither samples the file for a schema nor builds columns the
 /// rollup does not read: its fastest way to read this file.
 const SCRIPT: &str = r#"
-import resource, sys, time
+import os, resource, sys, time
 import duckdb
 
 path, out, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
 con = duckdb.connect()
 con.execute(f"SET threads = {threads}")
 con.execute("SET preserve_insertion_order = false")
+# Spill (large files) beside the output, not into the working directory.
+con.execute(f"SET temp_directory = '{os.path.dirname(os.path.abspath(out))}'")
 con.execute("""CREATE MACRO prop(pc, n) AS
     nullif(list_filter(pc, lambda p: p.Name = n)[1].Value, '')""")
 columns = {
@@ -73,11 +77,20 @@ COPY (
 def cpu():
     u = resource.getrusage(resource.RUSAGE_SELF)
     return u.ru_utime + u.ru_stime
-started, cpu_started = time.perf_counter(), cpu()
+def machine():
+    # user nice system idle iowait irq softirq: the busy ones, in ticks of 1/100 s
+    try:
+        with open("/proc/stat") as f:
+            ticks = [int(t) for t in f.readline().split()[1:8]]
+        return sum(ticks[i] for i in (0, 1, 2, 5, 6)) / 100.0
+    except (OSError, ValueError, IndexError):
+        return None
+started, cpu_started, machine_started = time.perf_counter(), cpu(), machine()
 con.execute(sql)
-elapsed, cpu_seconds = time.perf_counter() - started, cpu() - cpu_started
+elapsed, cpu_seconds, machine_ended = time.perf_counter() - started, cpu() - cpu_started, machine()
+machine_text = "" if machine_started is None or machine_ended is None else f" machine_cpu_seconds={machine_ended - machine_started:.2f}"
 peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(f"duckdb {duckdb.__version__} query_seconds={elapsed:.6f} cpu_seconds={cpu_seconds:.6f} peak_rss_kb={peak_kb}")
+print(f"duckdb {duckdb.__version__} query_seconds={elapsed:.6f} cpu_seconds={cpu_seconds:.6f} peak_rss_kb={peak_kb}{machine_text}")
 "#;
 
 /// Make sure `python` can import duckdb, installing it with pip when it cannot. Returns what
@@ -138,8 +151,9 @@ pub fn run(python: &str, input: &Path, scratch: &Path, threads: usize) -> anyhow
         .and_then(|s| s.parse().ok())
         .with_context(|| format!("cannot read the query time in {line:?}"))?;
     let cpu = field("cpu_seconds=").and_then(|s| s.parse::<f64>().ok()).map(Duration::from_secs_f64);
+    let machine_cpu = field("machine_cpu_seconds=").and_then(|s| s.parse::<f64>().ok()).map(Duration::from_secs_f64);
     let peak_rss = field("peak_rss_kb=").and_then(|s| s.parse::<u64>().ok()).map(|kb| kb * 1024);
     let version = line.split_whitespace().nth(1).unwrap_or("?").to_string();
     let rows = compare::read_csv(&csv)?;
-    Ok(DuckRun { query: Duration::from_secs_f64(query), wall, cpu, peak_rss, version, rows })
+    Ok(DuckRun { query: Duration::from_secs_f64(query), wall, cpu, machine_cpu, peak_rss, version, rows })
 }

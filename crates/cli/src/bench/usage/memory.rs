@@ -13,6 +13,8 @@ pub struct MemoryRun {
     pub elapsed: Duration,
     /// CPU time (user + system), all threads.
     pub cpu: Option<Duration>,
+    /// The whole machine's busy CPU time meanwhile (kernel threads included).
+    pub machine_cpu: Option<Duration>,
     pub peak_rss: Option<u64>,
     pub rows: Vec<DayRow>,
 }
@@ -20,11 +22,11 @@ pub struct MemoryRun {
 pub async fn run(input: &Path, threads: usize) -> anyhow::Result<MemoryRun> {
     rss::reset_peak();
     let input = input.to_path_buf();
-    let (rollup, elapsed, cpu) = tokio::task::spawn_blocking(move || {
+    let (rollup, elapsed, cpu, machine_cpu) = tokio::task::spawn_blocking(move || {
         let started = Instant::now();
-        let cpu_started = super::cpu::used();
+        let (cpu_started, machine_started) = (super::cpu::used(), super::cpu::machine_busy());
         let rollup = rollup_file(&input, &RollupOptions { threads, ..RollupOptions::default() });
-        (rollup, started.elapsed(), super::cpu::since(cpu_started))
+        (rollup, started.elapsed(), super::cpu::since(cpu_started), super::cpu::machine_since(machine_started))
     })
     .await?;
     let mut rollup = rollup?;
@@ -36,5 +38,5 @@ pub async fn run(input: &Path, threads: usize) -> anyhow::Result<MemoryRun> {
             Some(DayRow { resource: r.resource_id, day, uses: r.uses, users: r.users })
         })
         .collect();
-    Ok(MemoryRun { rollup, elapsed, cpu, peak_rss, rows })
+    Ok(MemoryRun { rollup, elapsed, cpu, machine_cpu, peak_rss, rows })
 }
