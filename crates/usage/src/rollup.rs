@@ -256,14 +256,11 @@ pub fn rollup_file(path: &Path, options: &RollupOptions) -> Result<Rollup, Usage
         let spilled = reader.buffers.finish()?;
         out.spilled += spilled.bytes;
         for (key, part) in spilled.parts {
-            jobs.entry(key).or_insert_with(|| Job { key, held: Vec::new(), chunks: Vec::new() }).held.push(part);
+            jobs.entry(key).or_insert_with(|| Job::new(key)).held.push(part);
         }
         for chunk in spilled.chunks {
             let key = chunk.key;
-            jobs.entry(key)
-                .or_insert_with(|| Job { key, held: Vec::new(), chunks: Vec::new() })
-                .chunks
-                .push((thread, chunk));
+            jobs.entry(key).or_insert_with(|| Job::new(key)).chunks.push((thread, chunk));
         }
         files.push(spilled.file);
     }

@@ -24,6 +24,12 @@ pub struct Job {
     pub chunks: Vec<(usize, Chunk)>,
 }
 
+impl Job {
+    pub fn new(key: partitions::Key) -> Self {
+        Job { key, held: Vec::new(), chunks: Vec::new() }
+    }
+}
+
 /// A resource's row of the day being counted.
 struct DayRow {
     resource: u64,

@@ -63,12 +63,7 @@ impl Use {
     }
 
     fn read(bytes: &[u8]) -> Self {
-        let word = |i: usize| {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(&bytes[i * 8..i * 8 + 8]);
-            u64::from_le_bytes(w)
-        };
-        Use { id: word(0), tagged: word(1), actor: word(2) }
+        Use { id: le_u64(&bytes[0..8]), tagged: le_u64(&bytes[8..16]), actor: le_u64(&bytes[16..24]) }
     }
 }
 
@@ -209,17 +204,13 @@ impl Buffers {
         ))
     }
 
-    pub fn finish(self) -> Result<Spilled, UsageError> {
-        let dir = self.dir.clone();
-        let bytes = self.spill.as_ref().map_or(0, |s| s.len);
-        let (file, chunks) = match self.spill {
+    pub fn finish(mut self) -> Result<Spilled, UsageError> {
+        let (file, chunks, bytes) = match self.spill.take() {
             Some(spill) => {
-                let file = spill.file.into_inner().map_err(|e| {
-                    UsageError::Invalid(format!("cannot spill rollup events to {}: {}", dir.display(), e.error()))
-                })?;
-                (Some(file), spill.chunks)
+                let file = spill.file.into_inner().map_err(|e| self.spill_error(e.into_error()))?;
+                (Some(file), spill.chunks, spill.len)
             }
-            None => (None, Vec::new()),
+            None => (None, Vec::new(), 0),
         };
         Ok(Spilled { parts: self.parts, bytes, file, chunks })
     }
@@ -236,12 +227,15 @@ pub fn read_uses(file: &File, chunk: &Chunk, buf: &mut Vec<u8>, mut each: impl F
 pub fn read_others(file: &File, chunk: &Chunk, buf: &mut Vec<u8>, mut each: impl FnMut(u64)) -> std::io::Result<()> {
     let start = chunk.offset + chunk.uses * USE_BYTES as u64;
     read_at(file, start, chunk.others as usize * 8, buf)?;
-    for b in buf.chunks_exact(8) {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(b);
-        each(u64::from_le_bytes(w));
-    }
+    buf.chunks_exact(8).for_each(|b| each(le_u64(b)));
     Ok(())
+}
+
+/// The little-endian u64 in `bytes` (8 of them).
+fn le_u64(bytes: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(bytes);
+    u64::from_le_bytes(w)
 }
 
 fn read_at(file: &File, offset: u64, len: usize, buf: &mut Vec<u8>) -> std::io::Result<()> {
